@@ -1,0 +1,156 @@
+# Disco-V: build, run and test.
+#
+#   make qemu          boot the monitor on a NUMA QEMU machine
+#   make test          every test; ends with "N passed, N failed"
+#   make qemu-gdb      the same as make qemu, but wait for gdb
+#   make gdb           (in another terminal) attach gdb to it
+#   make deps          install missing tools (apt-get as root)
+#   make clean         remove build/
+#
+# Machine knobs (see tools/qemu.py and README.md):
+#   CPUS=4 NODES=2 MEM=256 (MiB per node) NUMA_DIST=20 IRQCHIP=auto
+#
+# Everything the build makes goes under build/, mirroring the source tree:
+# kernel/printf.c -> build/kernel/printf.o, the monitor -> build/hyp/hyp.elf.
+
+CPUS      ?= 4
+NODES     ?= 2
+MEM       ?= 256
+NUMA_DIST ?= 20
+IRQCHIP   ?= auto
+# Extra arguments for QEMU, e.g. QEMUEXTRA="-d guest_errors".
+QEMUEXTRA ?=
+
+B := build
+
+# ---- The cross toolchain -------------------------------------------------
+# Find a RISC-V gcc the way xv6 does: try the usual prefixes in turn.
+# Override with e.g. `make TOOLPREFIX=riscv64-linux-gnu-`.
+ifndef TOOLPREFIX
+TOOLPREFIX := $(shell for p in riscv64-unknown-elf- riscv64-linux-gnu- riscv64-elf-; do \
+	if command -v $${p}gcc >/dev/null 2>&1; then echo $$p; break; fi; done)
+endif
+
+CC      := $(TOOLPREFIX)gcc
+OBJDUMP := $(TOOLPREFIX)objdump
+
+# Freestanding RV64 code with the medany code model (the image runs at
+# 0x80200000, far from address 0). gcc 12 does not accept "h" in -march,
+# so the few H-extension instructions are written in asm with
+# ".option arch, +h" and the H CSRs by number (kernel/riscv.h).
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -nostdlib -fno-common \
+	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-mcmodel=medany -march=rv64gc -mabi=lp64d -mno-relax -I.
+ASFLAGS := $(CFLAGS) -D__ASSEMBLY__
+LDFLAGS := -nostdlib -static -no-pie -Wl,--no-relax -Wl,--build-id=none
+
+# ---- The shared runtime (kernel/) and the monitor (hyp/) ------------------
+KERNEL_SRCS := $(wildcard kernel/*.c)
+HYP_SRCS    := $(wildcard hyp/*.c) $(wildcard hyp/*.S)
+
+KERNEL_OBJS := $(patsubst %.c,$(B)/%.o,$(KERNEL_SRCS))
+HYP_OBJS    := $(patsubst %,$(B)/%.o,$(basename $(HYP_SRCS)))
+
+HYP := $(B)/hyp/hyp.elf
+
+.PHONY: all
+all: $(HYP)
+
+# No toolchain: say so, instead of failing with "gcc: not found".
+$(B)/.toolchain:
+	@if [ -z "$(TOOLPREFIX)" ]; then \
+	  echo "No RISC-V cross compiler found (tried riscv64-unknown-elf-, riscv64-linux-gnu-, riscv64-elf-)."; \
+	  echo "Run 'make deps', or set TOOLPREFIX=..."; exit 1; fi
+	@mkdir -p $(@D) && touch $@
+
+$(B)/%.o: %.c | $(B)/.toolchain
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/%.o: %.S | $(B)/.toolchain
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
+
+$(HYP): $(HYP_OBJS) $(KERNEL_OBJS) hyp/hyp.ld
+	$(CC) $(CFLAGS) $(LDFLAGS) -T hyp/hyp.ld -o $@ $(HYP_OBJS) $(KERNEL_OBJS)
+	$(OBJDUMP) -S $@ > $(B)/hyp/hyp.asm
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- Running it -----------------------------------------------------------
+QEMU_KNOBS = --cpus $(CPUS) --nodes $(NODES) --mem $(MEM) --dist $(NUMA_DIST) \
+	--irqchip $(IRQCHIP)
+
+# Refuse impossible machines before building anything, with the reason
+# (tools/qemu.py knows QEMU's limits).
+ifneq ($(filter qemu qemu-gdb,$(MAKECMDGOALS)),)
+KNOB_ERROR := $(shell python3 tools/qemu.py --check $(QEMU_KNOBS))
+ifneq ($(KNOB_ERROR),)
+$(error $(KNOB_ERROR))
+endif
+endif
+
+# `make qemu` first makes sure the tools are there (installing them when it
+# can), then builds with a fresh make, so a toolchain that was just
+# installed is found, then boots.
+.PHONY: qemu qemu-gdb gdb deps
+qemu:
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP)
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) -- $(QEMUEXTRA)
+
+deps:
+	@tools/deps.sh install && echo "All tools are there."
+
+# gdb: one TCP port per user, so that students sharing a machine do not
+# collide (the same trick as xv6).
+GDBPORT := $(shell expr `id -u` % 5000 + 25000)
+
+.gdbinit: tools/gdbinit.tmpl
+	sed -e "s/@PORT@/$(GDBPORT)/" -e "s|@HYP@|$(HYP)|" $< > $@
+
+qemu-gdb: .gdbinit
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP)
+	@echo "*** Now run 'make gdb' in another window (gdb port $(GDBPORT))." 1>&2
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) \
+	  --gdb-port $(GDBPORT) -- $(QEMUEXTRA)
+
+gdb: .gdbinit
+	gdb-multiarch -q -x .gdbinit
+
+# ---- Tests ----------------------------------------------------------------
+# Host unit tests: the host compiler, with the address and undefined-
+# behaviour sanitizers, against the pure parts of kernel/ and hyp/.
+HOSTCC := cc
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -I.
+
+UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format
+
+$(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_fdt.c kernel/fdt.c
+
+$(B)/tests/test_memmap: tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/memmap.c hyp/memmap.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/memmap.c
+
+$(B)/tests/test_format: tests/unit/test_format.c kernel/format.c kernel/format.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_format.c kernel/format.c
+
+.PHONY: test unit-tests
+unit-tests: $(UNIT_TESTS)
+
+# Everything: build, then tests/run.py runs the unit tests and boots the
+# system tests under QEMU, one line per test, then "N passed, N failed".
+test:
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP) unit-tests
+	python3 tests/run.py
+
+.PHONY: clean
+clean:
+	rm -rf $(B) .gdbinit tests/out

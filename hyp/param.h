@@ -1,0 +1,15 @@
+// hyp/param.h: the monitor's fixed limits.
+//
+// Static arrays sized by these keep the monitor free of a heap at boot.
+// Raising one costs only memory.
+#ifndef HYP_PARAM_H
+#define HYP_PARAM_H
+
+#define MAX_HARTS    16      // hart ids 0..15 (QEMU virt: 8 per node)
+#define MAX_NODES    4       // QEMU's limit on NUMA nodes for riscv virt
+#define MAX_MEMRANGES 8      // /memory nodes (one per NUMA node on QEMU)
+#define MAX_RESERVED 16      // ranges no one may allocate
+#define MAX_VIRTIO   8       // virtio-mmio slots
+#define STACK_SIZE   16384   // each hart's monitor stack, in bytes
+
+#endif

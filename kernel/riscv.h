@@ -1,0 +1,159 @@
+// kernel/riscv.h: control and status registers (CSRs) and a few
+// instructions that C cannot express.
+//
+// Where to read: RISC-V Privileged Architecture spec (version 20211203 or
+// later), chapter 2 "Control and Status Registers" for the CSR numbers,
+// chapter 4 "Supervisor-Level ISA" for the s* registers and chapter 8
+// "Hypervisor Extension" (H) for the h* and vs* registers.
+//
+// Privilege levels, as this project uses them:
+//
+//    M-mode   OpenSBI, the firmware (we never run here)
+//    HS-mode  the monitor (hyp/): S-mode with the H-extension present
+//    VS-mode  a guest kernel, running on the monitor   (V=1)
+//    VU-mode  a guest's user programs                  (V=1)
+//
+// A guest kernel is an S-mode program: on the bare machine it runs in
+// HS-mode (without touching the h* CSRs) and on the monitor in VS-mode,
+// where its s* CSR accesses are silently redirected to the vs* copies
+// (H-extension spec, "Hypervisor and Virtual Supervisor CSRs").
+#ifndef KERNEL_RISCV_H
+#define KERNEL_RISCV_H
+
+#include "kernel/types.h"
+
+// csr_read(CSR) / csr_write(CSR, v) / csr_set / csr_clear: the CSR
+// instructions (Zicsr). The CSR must be known when the code is assembled,
+// so these have to be macros: #csr turns the name into a string that is
+// pasted into the instruction ("csrr %0, sstatus").
+// csr_set/csr_clear set or clear the bits that are 1 in `bits`.
+#define csr_read(csr)                                      \
+  ({                                                       \
+    uint64_t v_;                                           \
+    asm volatile("csrr %0, " #csr : "=r"(v_));             \
+    v_;                                                    \
+  })
+#define csr_write(csr, val) \
+  asm volatile("csrw " #csr ", %0" ::"rK"((uint64_t)(val)) : "memory")
+#define csr_set(csr, bits) \
+  asm volatile("csrs " #csr ", %0" ::"rK"((uint64_t)(bits)) : "memory")
+#define csr_clear(csr, bits) \
+  asm volatile("csrc " #csr ", %0" ::"rK"((uint64_t)(bits)) : "memory")
+
+// The CSRs of the H-extension, by number (privileged spec, table 2.3).
+// gcc 12 will not accept "h" in -march, and older assemblers do not know
+// these names, so we name them by number: "csrr a0, 0x600" is hstatus.
+#define CSR_HSTATUS    0x600
+#define CSR_HEDELEG    0x602
+#define CSR_HIDELEG    0x603
+#define CSR_HIE        0x604
+#define CSR_HTIMEDELTA 0x605
+#define CSR_HCOUNTEREN 0x606
+#define CSR_HGEIE      0x607
+#define CSR_HENVCFG    0x60a
+#define CSR_HTVAL      0x643
+#define CSR_HIP        0x644
+#define CSR_HVIP       0x645
+#define CSR_HTINST     0x64a
+#define CSR_HGATP      0x680
+#define CSR_HGEIP      0xe12
+// The VS-level copies of the supervisor CSRs (privileged spec, table 2.3).
+#define CSR_VSSTATUS   0x200
+#define CSR_VSIE       0x204
+#define CSR_VSTVEC     0x205
+#define CSR_VSSCRATCH  0x240
+#define CSR_VSEPC      0x241
+#define CSR_VSCAUSE    0x242
+#define CSR_VSTVAL     0x243
+#define CSR_VSIP       0x244
+#define CSR_VSATP      0x280
+// Sstc: the supervisor timer compare registers.
+#define CSR_STIMECMP   0x14d
+#define CSR_VSTIMECMP  0x24d
+
+// The same four operations for a CSR given by number (one of the CSR_*
+// constants above). The number is pasted into the instruction too.
+#define csr_read_num(num)                                  \
+  ({                                                       \
+    uint64_t v_;                                           \
+    asm volatile("csrr %0, %1" : "=r"(v_) : "i"(num));     \
+    v_;                                                    \
+  })
+#define csr_write_num(num, val) \
+  asm volatile("csrw %0, %1" ::"i"(num), "r"((uint64_t)(val)) : "memory")
+#define csr_set_num(num, bits) \
+  asm volatile("csrs %0, %1" ::"i"(num), "r"((uint64_t)(bits)) : "memory")
+#define csr_clear_num(num, bits) \
+  asm volatile("csrc %0, %1" ::"i"(num), "r"((uint64_t)(bits)) : "memory")
+
+// sstatus bits (privileged spec 4.1.1).
+#define SSTATUS_SIE  (1UL << 1)    // supervisor interrupts enabled
+#define SSTATUS_SPIE (1UL << 5)    // SIE before the last trap
+#define SSTATUS_SPP  (1UL << 8)    // privilege before the last trap: 1 = S
+#define SSTATUS_SUM  (1UL << 18)   // S-mode may touch user pages
+#define SSTATUS_FS   (3UL << 13)   // floating-point state
+
+// hstatus bits (privileged spec 8.2.1, "Hypervisor Status Register").
+#define HSTATUS_GVA  (1UL << 6)    // htval/stval holds a guest virtual addr
+#define HSTATUS_SPV  (1UL << 7)    // V before the last trap: 1 = from guest
+#define HSTATUS_SPVP (1UL << 8)    // guest's privilege before the trap
+#define HSTATUS_HU   (1UL << 9)    // HLV/HSV allowed in U-mode
+#define HSTATUS_VTVM (1UL << 20)   // trap guest sfence.vma / satp access
+#define HSTATUS_VTW  (1UL << 21)   // trap guest wfi
+#define HSTATUS_VTSR (1UL << 22)   // trap guest sret
+
+// Interrupt bits, as in sie/sip/hie/hip/hvip (privileged spec 4.1.3, 8.2.4).
+#define IRQ_S_SOFT   1
+#define IRQ_VS_SOFT  2
+#define IRQ_S_TIMER  5
+#define IRQ_VS_TIMER 6
+#define IRQ_S_EXT    9
+#define IRQ_VS_EXT   10
+#define IRQ_SG_EXT   12
+
+// scause: the top bit says "interrupt"; the rest is the cause number.
+// Exception causes (privileged spec table 4.2 and 8.x for the guest ones).
+#define SCAUSE_INTERRUPT        (1UL << 63)
+#define EXC_INST_MISALIGNED     0
+#define EXC_INST_ACCESS         1
+#define EXC_ILLEGAL_INST        2
+#define EXC_BREAKPOINT          3
+#define EXC_LOAD_MISALIGNED     4
+#define EXC_LOAD_ACCESS         5
+#define EXC_STORE_MISALIGNED    6
+#define EXC_STORE_ACCESS        7
+#define EXC_ECALL_U             8
+#define EXC_ECALL_S             9    // from HS-mode (or S-mode)
+#define EXC_ECALL_VS            10   // from a guest kernel
+#define EXC_INST_PAGE_FAULT     12
+#define EXC_LOAD_PAGE_FAULT     13
+#define EXC_STORE_PAGE_FAULT    15
+#define EXC_INST_GUEST_PAGE_FAULT  20
+#define EXC_LOAD_GUEST_PAGE_FAULT  21
+#define EXC_VIRTUAL_INST           22
+#define EXC_STORE_GUEST_PAGE_FAULT 23
+
+// Read the time CSR: ticks of the platform timer since reset, counted at
+// the rate /cpus/timebase-frequency gives (10 MHz on QEMU virt).
+static inline uint64_t rdtime(void) {
+  uint64_t t;
+  asm volatile("rdtime %0" : "=r"(t));
+  return t;
+}
+
+// The hart id. Every program built on kernel/ keeps its hart id in the
+// tp ("thread pointer") register: the entry code puts a0 there, and no C
+// code changes it (gcc does not use tp for anything in freestanding code).
+static inline uint64_t hart_id(void) {
+  uint64_t id;
+  asm volatile("mv %0, tp" : "=r"(id));
+  return id;
+}
+
+// Wait for an interrupt (a hint: may return at any time).
+static inline void wfi(void) { asm volatile("wfi"); }
+
+// Order all earlier memory accesses before all later ones.
+static inline void fence(void) { asm volatile("fence rw, rw" ::: "memory"); }
+
+#endif
