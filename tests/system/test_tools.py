@@ -1,0 +1,64 @@
+"""tests/system/test_tools.py: the host tools a newcomer meets first.
+
+`make qemu` on a machine without the toolchain must say which packages are
+missing and, when it cannot install them itself (not root), print the
+exact command to run, never fail with "command not found" halfway. We
+simulate a bare machine by running tools/deps.sh with a PATH that holds
+nothing but `id`.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from lib import ROOT, TestFailure
+
+PACKAGES = ["gcc-riscv64-unknown-elf", "qemu-system-misc",
+            "device-tree-compiler", "gdb-multiarch"]
+
+
+def run_deps(mode, as_user=None):
+    """Run tools/deps.sh `mode` on an empty PATH; return (status, output)."""
+    with tempfile.TemporaryDirectory() as bare:
+        os.chmod(bare, 0o755)
+        os.symlink(shutil.which("id"), os.path.join(bare, "id"))
+        # A copy in the temporary folder, so that another user can read it
+        # even when the checkout itself is private.
+        deps = os.path.join(bare, "deps.sh")
+        shutil.copy(os.path.join(ROOT, "tools", "deps.sh"), deps)
+        os.chmod(deps, 0o755)
+        script = f"PATH={bare} /bin/sh {deps} {mode}"
+        cmd = ["/bin/sh", "-c", script]
+        if as_user is not None:
+            cmd = ["su", as_user, "-s", "/bin/sh", "-c", script]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout + p.stderr
+
+
+def test_deps_names_missing():
+    """check mode lists every missing package and fails."""
+    status, out = run_deps("check")
+    if status == 0:
+        raise TestFailure("deps.sh check passed with an empty PATH", out)
+    for pkg in PACKAGES:
+        if pkg not in out:
+            raise TestFailure(f"deps.sh check did not name {pkg}", out)
+
+
+def test_deps_not_root_prints_sudo():
+    """install mode, not as root: print the sudo line, install nothing."""
+    user = "nobody" if os.getuid() == 0 else None
+    status, out = run_deps("install", as_user=user)
+    if status == 0:
+        raise TestFailure("deps.sh install 'succeeded' without installing", out)
+    want = "sudo apt-get update && sudo apt-get install -y " + " ".join(PACKAGES)
+    if want not in out:
+        raise TestFailure(f"expected the line {want!r}", out)
+
+
+TESTS = [
+    ("deps-names-missing", test_deps_names_missing),
+    ("deps-not-root-prints-sudo", test_deps_not_root_prints_sudo),
+]
