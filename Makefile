@@ -78,6 +78,12 @@ $(HYP): $(HYP_OBJS) $(KERNEL_OBJS) hyp/hyp.ld
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
+# Each guest brings its own make fragment, which may add to TEST_DEPS
+# (what `make test` must build first).
+TEST_DEPS :=
+-include splashos/splashos.mk
+-include guest-os/guest-os.mk
+
 # ---- Running it -----------------------------------------------------------
 QEMU_KNOBS = --cpus $(CPUS) --nodes $(NODES) --mem $(MEM) --dist $(NUMA_DIST) \
 	--irqchip $(IRQCHIP)
@@ -148,7 +154,7 @@ unit-tests: $(UNIT_TESTS)
 # system tests under QEMU, one line per test, then "N passed, N failed".
 test:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) unit-tests
+	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS)
 	python3 tests/run.py
 
 .PHONY: clean

@@ -103,6 +103,7 @@ int memmap_add_range(uint64_t base, uint64_t size, int node,
     e->owner = OWNER_NONE;
     e->refcount = 0;
     e->next = NULL;
+    e->prev = NULL;
     e->backmaps = NULL;
     e->replicas = NULL;
   }
@@ -124,6 +125,44 @@ void memmap_reserve(uint64_t base, uint64_t size) {
   }
 }
 
+// Put e at the front of its node's free list. Caller holds memmap_lock
+// (or runs before memmap_ready, alone).
+static void freelist_push(struct memmap_entry *e) {
+  struct memmap_entry **head = &freelist[e->node];
+  e->prev = NULL;
+  e->next = *head;
+  if (*head != NULL)
+    (*head)->prev = e;
+  *head = e;
+}
+
+// Take e off its node's free list, wherever it is in the list: this is
+// why the list is doubly linked. Caller holds memmap_lock.
+static void freelist_unlink(struct memmap_entry *e) {
+  if (e->prev != NULL)
+    e->prev->next = e->next;
+  else
+    freelist[e->node] = e->next;
+  if (e->next != NULL)
+    e->next->prev = e->prev;
+  e->next = e->prev = NULL;
+}
+
+// Hand free page e to `owner`, counting it against node `wanted`.
+// Caller holds memmap_lock.
+static void take(struct memmap_entry *e, uint16_t owner, int wanted) {
+  freelist_unlink(e);
+  e->state = PAGE_USED;
+  e->owner = owner;
+  e->refcount = 1;
+  stats[e->node].free--;
+  stats[e->node].used++;
+  if (e->node == wanted)
+    stats[e->node].alloc_local++;
+  else
+    stats[e->node].alloc_remote++;
+}
+
 // Link the free pages. Going through each range backwards and pushing on
 // the front leaves each free list in ascending address order, which makes
 // the allocator's behaviour easy to predict (and to test).
@@ -134,8 +173,7 @@ void memmap_ready(void) {
       struct memmap_entry *e = &r->records[p];
       if (e->state != PAGE_FREE)
         continue;
-      e->next = freelist[r->node];
-      freelist[r->node] = e;
+      freelist_push(e);
       stats[r->node].free++;
     }
   }
@@ -150,26 +188,55 @@ uint64_t memmap_alloc(int node, uint16_t owner) {
 
   acquire(&memmap_lock);
   for (int i = 0; i < nnodes; i++) {
-    int from = fallback[node][i];
-    struct memmap_entry *e = freelist[from];
+    struct memmap_entry *e = freelist[fallback[node][i]];
     if (e == NULL)
       continue;
-    freelist[from] = e->next;
-    e->next = NULL;
-    e->state = PAGE_USED;
-    e->owner = owner;
-    e->refcount = 1;
-    stats[from].free--;
-    stats[from].used++;
-    if (from == node)
-      stats[from].alloc_local++;
-    else
-      stats[from].alloc_remote++;
+    take(e, owner, node);
     release(&memmap_lock);
     return memmap_pa(e);
   }
   release(&memmap_lock);
   return 0;     // every node is out of memory
+}
+
+// Is there a free, aligned run of n pages at records[first] of range r?
+static bool run_is_free(const struct memmap_range *r, uint64_t first, int n) {
+  for (int k = 0; k < n; k++)
+    if (r->records[first + k].state != PAGE_FREE)
+      return false;
+  return true;
+}
+
+uint64_t memmap_alloc_contig(int node, uint16_t owner, int npages) {
+  if (npages < 1 || (npages & (npages - 1)) != 0)
+    panic("memmap_alloc_contig: %d pages is not a power of two", npages);
+  if (node < 0 || node >= nnodes)
+    panic("memmap_alloc_contig: node %d, but there are %d nodes", node,
+          nnodes);
+  uint64_t align = (uint64_t)npages * PAGE_SIZE;
+
+  acquire(&memmap_lock);
+  for (int i = 0; i < nnodes; i++) {
+    int from = fallback[node][i];
+    for (int ri = 0; ri < nranges; ri++) {
+      struct memmap_range *r = &ranges[ri];
+      if (r->node != from)
+        continue;
+      // Try each aligned start address inside the range.
+      uint64_t pa = ALIGN_UP(r->base, align);
+      for (; pa + align <= r->base + r->npages * PAGE_SIZE; pa += align) {
+        uint64_t first = (pa - r->base) / PAGE_SIZE;
+        if (!run_is_free(r, first, npages))
+          continue;
+        for (int k = 0; k < npages; k++)
+          take(&r->records[first + k], owner, node);
+        release(&memmap_lock);
+        return pa;
+      }
+    }
+  }
+  release(&memmap_lock);
+  return 0;
 }
 
 void memmap_free(uint64_t pa) {
@@ -187,8 +254,7 @@ void memmap_free(uint64_t pa) {
   e->state = PAGE_FREE;
   e->owner = OWNER_NONE;
   e->refcount = 0;
-  e->next = freelist[e->node];
-  freelist[e->node] = e;
+  freelist_push(e);
   stats[e->node].used--;
   stats[e->node].free++;
   release(&memmap_lock);

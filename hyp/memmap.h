@@ -46,7 +46,8 @@ struct memmap_entry {
   uint8_t state;                    // PAGE_*
   uint16_t owner;                   // OWNER_* or a VM id
   uint32_t refcount;                // holders; 1 after memmap_alloc
-  struct memmap_entry *next;        // free-list link, while PAGE_FREE
+  struct memmap_entry *next;        // free-list links, while PAGE_FREE
+  struct memmap_entry *prev;        //   (doubly linked: see memmap_alloc_contig)
   struct backmap *backmaps;         // mappings of this page (lab 1)
   struct memmap_entry *replicas;    // copies on other nodes (lab 4)
 };
@@ -84,6 +85,15 @@ void memmap_ready(void);
 // id). Returns the page's machine physical address, or 0 when all memory
 // is gone. The page is NOT zeroed: a caller that needs zeros clears it.
 uint64_t memmap_alloc(int node, uint16_t owner);
+
+// Allocate npages physically contiguous pages, aligned to npages pages
+// (npages a power of two), all on one node: `node` if it has such a run,
+// else the nearest node that has. Returns the first page's address, or 0.
+// For the few things hardware wants contiguous: the 16 KiB root of a
+// G-stage page table (privileged spec 8.5.1), for instance. It searches
+// the records, so it is slow; use it rarely. Free each page with
+// memmap_free.
+uint64_t memmap_alloc_contig(int node, uint16_t owner, int npages);
 
 // Give back a page from memmap_alloc. Freeing a page that is not in use
 // (a double free, a reserved page, an address that is not RAM, or an

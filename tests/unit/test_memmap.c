@@ -227,6 +227,33 @@ static void bad_ranges_refused(void) {
   CHECK(PANICS(memmap_alloc(5, 1)));
 }
 
+// Contiguous runs: aligned to their size, on the preferred node when it
+// has one, skipping runs with a used or reserved page, falling back to
+// the nearest node, and 0 when no node has one. The pages of a run also
+// leave the free lists (single-page allocation never returns them).
+static void contiguous_runs(void) {
+  machine_of(2, 16);
+  memmap_reserve(BASE + PAGE_SIZE, PAGE_SIZE);    // breaks node 0's first run
+  memmap_ready();
+  uint64_t pa = memmap_alloc_contig(0, 3, 4);
+  CHECK_EQ(pa, BASE + 4 * PAGE_SIZE);
+  for (int k = 0; k < 4; k++)
+    CHECK_EQ(memmap_lookup(pa + k * PAGE_SIZE)->state, PAGE_USED);
+  CHECK_EQ(memmap_stats(0).free, 11);
+  // Node 0 still has pages 8..15 in one aligned run of 8: 8-page request.
+  CHECK_EQ(memmap_alloc_contig(0, 3, 8), BASE + 8 * PAGE_SIZE);
+  // Node 0 has no aligned run of 4 left: the next one comes from node 1.
+  uint64_t remote = memmap_alloc_contig(0, 3, 4);
+  CHECK_EQ(memmap_lookup(remote)->node, 1);
+  CHECK_EQ(memmap_alloc_contig(0, 3, 32), 0);      // bigger than any node
+  // The pages left on node 0 (0, 2, 3) are exactly what memmap_alloc sees.
+  CHECK_EQ(memmap_alloc(0, 1), BASE);
+  CHECK_EQ(memmap_alloc(0, 1), BASE + 2 * PAGE_SIZE);
+  CHECK_EQ(memmap_alloc(0, 1), BASE + 3 * PAGE_SIZE);
+  CHECK_EQ(memmap_lookup(memmap_alloc(0, 1))->node, 1);
+  CHECK(PANICS(memmap_alloc_contig(0, 3, 3)));     // not a power of two
+}
+
 int main(void) {
   TEST_RUN(accounting_and_exhaustion);
   TEST_RUN(record_fields);
@@ -237,5 +264,6 @@ int main(void) {
   TEST_RUN(double_free_caught);
   TEST_RUN(bad_free_caught);
   TEST_RUN(bad_ranges_refused);
+  TEST_RUN(contiguous_runs);
   return TEST_EXIT();
 }
