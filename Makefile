@@ -133,7 +133,8 @@ HOSTCC := cc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -I.
 
-UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format
+UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format \
+	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
@@ -146,6 +147,18 @@ $(B)/tests/test_memmap: tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/mem
 $(B)/tests/test_format: tests/unit/test_format.c kernel/format.c kernel/format.h tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_format.c kernel/format.c
+
+$(B)/tests/test_decode: tests/unit/test_decode.c hyp/decode.c hyp/decode.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_decode.c hyp/decode.c
+
+$(B)/tests/test_vplic: tests/unit/test_vplic.c hyp/vplic.c hyp/vplic.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vplic.c hyp/vplic.c
+
+$(B)/tests/test_fdt_write: tests/unit/test_fdt_write.c kernel/fdt_write.c kernel/fdt_write.h kernel/fdt.c tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_fdt_write.c kernel/fdt_write.c kernel/fdt.c
 
 .PHONY: test unit-tests
 unit-tests: $(UNIT_TESTS)

@@ -25,10 +25,15 @@
 
 #include "kernel/types.h"
 
-#define VPLIC_NSOURCES 96        // QEMU virt: riscv,ndev = 0x5f -> sources 1..95
-#define VPLIC_MAX_CONTEXTS 32    // 2 per vCPU (M and S mode, as QEMU virt numbers them), up to 16 vCPUs
-#define VPLIC_NWORDS ((VPLIC_NSOURCES + 31) / 32)   // 32-bit words of one bit per source
-#define VPLIC_PRIO_MASK 0x7      // 3 priority bits: levels 0..7, as on QEMU virt
+// QEMU virt says riscv,ndev = 0x5f: sources 1..95, plus the absent 0.
+#define VPLIC_NSOURCES 96
+// Two contexts per vCPU (M and S mode, numbered as on QEMU virt), for up
+// to 16 vCPUs.
+#define VPLIC_MAX_CONTEXTS 32
+// 32-bit words needed for one bit per source (pending, enable, ...).
+#define VPLIC_NWORDS ((VPLIC_NSOURCES + 31) / 32)
+// 3 priority bits: levels 0..7, as on QEMU virt.
+#define VPLIC_PRIO_MASK 0x7
 
 // Where the guest finds the PLIC (guest-physical), as on QEMU virt. The
 // window is big enough for 1024 contexts; an access inside it to a context
@@ -39,13 +44,13 @@
 // All the state of one virtual PLIC. Per-source bits are packed as the
 // PLIC packs them in its registers: source s is bit s%32 of word s/32.
 struct vplic {
-  int nctx;                                      // contexts 0..nctx-1 exist
-  uint32_t priority[VPLIC_NSOURCES];             // 0..7; priority[0] stays 0
-  uint32_t pending[VPLIC_NWORDS];                // IP bits: request waiting for a claim
-  uint32_t claimed[VPLIC_NWORDS];                // in service: claimed, not yet completed
-  uint32_t level[VPLIC_NWORDS];                  // the device lines, as last set
-  uint32_t enable[VPLIC_MAX_CONTEXTS][VPLIC_NWORDS];  // IE bits of each context
-  uint32_t threshold[VPLIC_MAX_CONTEXTS];        // 0..7
+  int nctx;                              // contexts 0..nctx-1 exist
+  uint32_t priority[VPLIC_NSOURCES];     // 0..7; priority[0] stays 0
+  uint32_t pending[VPLIC_NWORDS];        // IP bits: requests awaiting a claim
+  uint32_t claimed[VPLIC_NWORDS];        // in service: claimed, not completed
+  uint32_t level[VPLIC_NWORDS];          // the device lines, as last set
+  uint32_t enable[VPLIC_MAX_CONTEXTS][VPLIC_NWORDS];   // IE bits per context
+  uint32_t threshold[VPLIC_MAX_CONTEXTS];              // 0..7
 };
 
 // Reset: every priority, bit and threshold 0, and ncontexts contexts

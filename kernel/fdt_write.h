@@ -89,7 +89,9 @@ void fdt_write_prop_strings(struct fdt_writer *w, const char *name,
 // FDT_ERR_NOSPACE when the buffer was too small; FDT_ERR_BADSTRUCT for
 // unbalanced nodes, a property outside any node or after a child node, a
 // second root, a named root or an unnamed child, or a memreserve after
-// the first node; FDT_ERR_BADVALUE for a negative length or count.
+// the first node; FDT_ERR_BADVALUE for a negative length or count or a
+// {0, 0} reservation. The writer is spent afterwards: later calls do
+// nothing, and a second fdt_write_finish() returns FDT_ERR_BADSTRUCT.
 int fdt_write_finish(struct fdt_writer *w);
 
 #endif
