@@ -83,6 +83,19 @@ $(HYP): $(HYP_OBJS) $(KERNEL_OBJS) hyp/hyp.ld
 TEST_DEPS :=
 -include splashos/splashos.mk
 -include guest-os/guest-os.mk
+include tests/guests/guests.mk
+
+# The VM bundle: the VM configuration and the images it names, packed by
+# tools/mkbundle.py into one file that QEMU loads with -initrd.
+VMCONFIG ?= hyp/vms/default.dts
+BUNDLE := $(B)/bundle/$(notdir $(basename $(VMCONFIG))).bundle
+IMAGE_DIRS := $(B)/tests/guests:$(B)/splashos:$(B)/guest-os
+
+$(BUNDLE): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
+	python3 tools/mkbundle.py --config $(VMCONFIG) --search $(IMAGE_DIRS) -o $@
+
+.PHONY: bundle
+bundle: $(BUNDLE)
 
 # ---- Running it -----------------------------------------------------------
 QEMU_KNOBS = --cpus $(CPUS) --nodes $(NODES) --mem $(MEM) --dist $(NUMA_DIST) \
@@ -103,8 +116,9 @@ endif
 .PHONY: qemu qemu-gdb gdb deps
 qemu:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP)
-	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) -- $(QEMUEXTRA)
+	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE)
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) \
+	  -- -initrd $(BUNDLE) $(QEMUEXTRA)
 
 deps:
 	@tools/deps.sh install && echo "All tools are there."
@@ -118,10 +132,10 @@ GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 
 qemu-gdb: .gdbinit
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP)
+	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE)
 	@echo "*** Now run 'make gdb' in another window (gdb port $(GDBPORT))." 1>&2
 	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) \
-	  --gdb-port $(GDBPORT) -- $(QEMUEXTRA)
+	  --gdb-port $(GDBPORT) -- -initrd $(BUNDLE) $(QEMUEXTRA)
 
 gdb: .gdbinit
 	gdb-multiarch -q -x .gdbinit

@@ -6,6 +6,7 @@
 // started hart enters hyp/entry.S at _secondary_entry with a0 = its id.
 #include "hyp/hart.h"
 #include "hyp/machine.h"
+#include "hyp/sched.h"
 #include "hyp/trap.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
@@ -16,6 +17,14 @@ struct hart harts[MAX_HARTS];
 // Set by the boot hart once harts[] is filled in. A hart that the firmware
 // let in early (see hyp/entry.S) waits for it before it reads harts[].
 static volatile bool harts_ready;
+
+// Set by harts_release(): the VMs exist, the scheduler may start.
+static volatile bool harts_go;
+
+void harts_release(void) {
+  fence();
+  harts_go = true;
+}
 
 extern char _secondary_entry[];
 
@@ -71,8 +80,11 @@ void hyp_secondary(uint64_t hartid) {
     fence();            // our printf is done before "up" becomes visible
     harts[hartid].up = true;
   }
-  // Nothing to run yet: sleep. Interrupts are off, so nothing wakes us
-  // for good; wfi may still return early, hence the loop.
-  for (;;)
-    wfi();
+  // Wait for the boot hart to create the VMs, then schedule vCPUs. If
+  // there are none, the boot hart powers off and we never get past here.
+  while (!harts_go)
+    ;
+  fence();
+  sched_hart_init();
+  sched_run();
 }

@@ -201,6 +201,33 @@ static int read_range(const struct fdt *fdt, int off, struct range *r) {
   return 0;
 }
 
+// A number that is one or two cells long (initrd addresses come either
+// way). Returns 0, or -1 if absent or another length.
+static int read_cells(const struct fdt *fdt, int node, const char *name,
+                      uint64_t *out) {
+  const uint8_t *p;
+  int len;
+  if (fdt_getprop(fdt, node, name, (const void **)&p, &len) < 0 ||
+      (len != 4 && len != 8))
+    return -1;
+  *out = 0;
+  for (int i = 0; i < len; i++)
+    *out = *out << 8 | p[i];
+  return 0;
+}
+
+// /chosen: where QEMU put the -initrd file (our VM bundle), if anywhere.
+static void read_initrd(const struct fdt *fdt) {
+  int chosen = fdt_path(fdt, "/chosen");
+  uint64_t start, end;
+  if (chosen < 0 || read_cells(fdt, chosen, "linux,initrd-start", &start) < 0 ||
+      read_cells(fdt, chosen, "linux,initrd-end", &end) < 0 || end <= start)
+    return;
+  machine.initrd.base = start;
+  machine.initrd.size = end - start;
+  machine_reserve(start, end - start, "VM bundle (initrd)");
+}
+
 // The first cell of the node's "interrupts" property (an interrupt
 // number; APLICs add a second cell for the trigger type), or 0.
 static uint32_t first_irq(const struct fdt *fdt, int off) {
@@ -297,6 +324,7 @@ int machine_read(const void *dtb, uint64_t boot_hart) {
     return err;
   read_reserved(&fdt);
   read_devices(&fdt);
+  read_initrd(&fdt);
 
   // Memory nobody else told us about but that is taken all the same:
   //  - the device tree itself (we keep reading it later);

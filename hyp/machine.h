@@ -63,6 +63,10 @@ struct machine {
     uint32_t irq;                   // its PLIC interrupt number
   } virtio[MAX_VIRTIO];
 
+  // The VM bundle, if QEMU was given one with -initrd (hyp/bundle.h):
+  // /chosen linux,initrd-start and linux,initrd-end. size 0: none.
+  struct range initrd;
+
   bool has_h;                       // riscv,isa lists the H-extension
   bool has_sstc;                    // riscv,isa lists Sstc
 };

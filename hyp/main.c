@@ -6,13 +6,18 @@
 //                      3. check for the H-extension
 //                      4. build the memmap (machine memory, per node)
 //                      5. start the other harts, which report in
-//                      6. print what we found, power off
-//
-// Later steps (virtual machines, the scheduler) will replace step 6.
+//                      6. print what we found
+//                      7. create the VMs the bundle describes, and run
+//                         the scheduler on every hart; with no bundle
+//                         (no -initrd), power off
+
+#include "hyp/bundle.h"
 #include "hyp/hart.h"
 #include "hyp/machine.h"
 #include "hyp/memmap.h"
+#include "hyp/sched.h"
 #include "hyp/trap.h"
+#include "hyp/vmconfig.h"
 #include "kernel/console.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
@@ -77,6 +82,21 @@ void hyp_main(uint64_t hartid, void *dtb) {
   bool ok = memmap_selftest();
   printf("memory: allocator self-test %s\n", ok ? "ok" : "FAILED");
 
-  printf("Disco-V: boot complete, nothing to run yet\n");
-  power_off(!ok || up != machine.nharts);
+  if (!ok || up != machine.nharts)
+    power_off(true);
+
+  // The VMs. Without a bundle there is nothing to run: that is how the
+  // boot tests run the monitor, and how `make qemu` shows the machine.
+  if (machine.initrd.size == 0) {
+    printf("Disco-V: boot complete; no VM bundle (-initrd), nothing to run\n");
+    power_off(false);
+  }
+  sched_hart_init();
+  if (bundle_init(machine.initrd.base, machine.initrd.size) < 0 ||
+      vmconfig_start_vms() == 0) {
+    printf("Disco-V: no VM could be started\n");
+    power_off(true);
+  }
+  harts_release();
+  sched_run();
 }

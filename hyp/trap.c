@@ -12,9 +12,10 @@
 extern char hyp_trapvec[];
 
 // probing[h] is set while hart h runs an instruction that may trap on
-// purpose; the handler then sets probe_trapped[h] instead of panicking.
+// purpose; the handler then records the cause in probe_cause[h] instead of
+// panicking.
 static volatile bool probing[MAX_HARTS];
-static volatile bool probe_trapped[MAX_HARTS];
+static volatile uint64_t probe_cause[MAX_HARTS];
 
 void trap_init(void) { csr_write(stvec, (uint64_t)hyp_trapvec); }
 
@@ -39,13 +40,15 @@ static const char *cause_name(uint64_t cause) {
 void hyp_trap(struct trapframe *tf) {
   uint64_t scause = csr_read(scause);
   uint64_t stval = csr_read(stval);
+  // (Exception code 0, "instruction address misaligned", is recorded as
+  // ~0 by a probe, so that 0 can mean "no trap".)
   uint64_t h = hart_id();
 
-  if (scause == EXC_ILLEGAL_INST && probing[h]) {
-    // The probe instruction trapped: note it and step over it. stval
-    // holds the instruction's bits; a 32-bit one ends in 0b11.
-    probe_trapped[h] = true;
-    tf->x[0] += (stval & 3) == 3 || stval == 0 ? 4 : 2;
+  if (probing[h] && !(scause & SCAUSE_INTERRUPT)) {
+    // The probed instruction trapped: note why and step over it (probed
+    // instructions are 32-bit ones: csrr, hlvx.hu, hlv.d...).
+    probe_cause[h] = scause == 0 ? ~0UL : scause;
+    tf->x[0] += 4;
     return;
   }
   panic("%s in the monitor: scause %p sepc %p stval %p",
@@ -53,15 +56,24 @@ void hyp_trap(struct trapframe *tf) {
         (void *)tf->x[0], (void *)stval);
 }
 
-bool trap_probe_h_extension(void) {
+// The empty asm statements with a "memory" clobber are compiler barriers:
+// they keep gcc from moving the flag updates across the probed instruction.
+void trap_probe_begin(void) {
   uint64_t h = hart_id();
-  probe_trapped[h] = false;
+  probe_cause[h] = 0;
   probing[h] = true;
-  // The empty asm statements with a "memory" clobber are compiler
-  // barriers: they keep gcc from moving the flag updates across the probe.
   asm volatile("" ::: "memory");
-  (void)csr_read_num(CSR_HSTATUS);
+}
+
+uint64_t trap_probe_end(void) {
+  uint64_t h = hart_id();
   asm volatile("" ::: "memory");
   probing[h] = false;
-  return !probe_trapped[h];
+  return probe_cause[h];
+}
+
+bool trap_probe_h_extension(void) {
+  trap_probe_begin();
+  (void)csr_read_num(CSR_HSTATUS);
+  return trap_probe_end() == 0;
 }

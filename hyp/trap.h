@@ -16,6 +16,13 @@ void trap_init(void);
 // Called by hyp/trapvec.S with the saved registers.
 void hyp_trap(struct trapframe *tf);
 
+// Run one instruction that may trap, on purpose: between
+// trap_probe_begin() and trap_probe_end(), an exception on this hart does
+// not panic; the handler skips the (32-bit) instruction that caused it,
+// and trap_probe_end() returns its scause, or 0 if nothing trapped.
+void trap_probe_begin(void);
+uint64_t trap_probe_end(void);
+
 // Is the H-extension there? Tries to read hstatus: without the
 // extension that is an illegal instruction, which the trap handler
 // catches and reports back instead of panicking.

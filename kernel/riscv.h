@@ -150,6 +150,29 @@ static inline uint64_t hart_id(void) {
   return id;
 }
 
+// The hypervisor fences (privileged spec 8.3.2). gcc 12 rejects "h" in
+// -march, so each is assembled with the H-extension switched on for that
+// one instruction (".option arch, +h").
+// hfence_gvma(gpa): forget cached G-stage translations of guest-physical
+// address gpa, for every VMID (rs2 = x0). The instruction takes gpa >> 2
+// (guest-physical addresses are up to 2 bits wider than virtual ones).
+static inline void hfence_gvma(uint64_t gpa) {
+  asm volatile(".option push\n.option arch, +h\n"
+               "hfence.gvma %0, zero\n.option pop"
+               ::"r"(gpa >> 2) : "memory");
+}
+// hfence_gvma_all(): forget every G-stage translation, all VMIDs.
+static inline void hfence_gvma_all(void) {
+  asm volatile(".option push\n.option arch, +h\n"
+               "hfence.gvma zero, zero\n.option pop" ::: "memory");
+}
+// hfence_vvma_all(): forget every VS-stage translation (guest virtual to
+// guest physical) of the VMID in hgatp.
+static inline void hfence_vvma_all(void) {
+  asm volatile(".option push\n.option arch, +h\n"
+               "hfence.vvma zero, zero\n.option pop" ::: "memory");
+}
+
 // Wait for an interrupt (a hint: may return at any time).
 static inline void wfi(void) { asm volatile("wfi"); }
 

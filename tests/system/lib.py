@@ -70,23 +70,112 @@ class Run:
 
 
 def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
-         cpu="rv64", extra=()):
+         cpu="rv64", extra=(), bundle=None, until=None):
     """Boot `kernel` on the machine the knobs describe; return a Run.
 
+    bundle: a VM bundle to hand the monitor (QEMU's -initrd).
+    until: a regex; once a line of output matches it, QEMU is stopped and
+    the run counts as a clean exit (for machines that never power off by
+    themselves, e.g. with a guest that spins forever).
     A run that does not end within `timeout` seconds is killed and marked
     timed_out: a hang is a failure, never a wait."""
+    extra = list(extra)
+    if bundle is not None:
+        extra = ["-initrd", bundle] + extra
     cmd = qemu.qemu_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
                             extra=extra)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
+    out, timed_out, stopped = b"", False, False
+    pattern = re.compile(until.encode()) if until else None
+    deadline = start + timeout
+    os.set_blocking(proc.stdout.fileno(), False)
+    while True:
+        chunk = proc.stdout.read()
+        if chunk:
+            out += chunk
+        if pattern is not None and pattern.search(out):
+            stopped = True
+            break
+        if proc.poll() is not None:
+            out += proc.stdout.read() or b""
+            break
+        if time.monotonic() > deadline:
+            timed_out = True
+            break
+        time.sleep(0.02)
+    if proc.poll() is None:
         proc.kill()
-        out, _ = proc.communicate()
-        timed_out = True
+        proc.wait()
     text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    return Run(cmd, text, proc.returncode, timed_out,
-               time.monotonic() - start)
+    status = 0 if stopped else proc.returncode
+    return Run(cmd, text, status, timed_out, time.monotonic() - start)
+
+
+GUESTS = os.path.join(ROOT, "build", "tests", "guests")
+BUNDLES = os.path.join(ROOT, "build", "tests", "bundles")
+
+
+def make_bundle(name, dts, search=(GUESTS,)):
+    """Write VM configuration `dts` (device-tree source text, see
+    hyp/vmconfig.h) and pack it with its images into a VM bundle with
+    tools/mkbundle.py; return the bundle's path."""
+    os.makedirs(BUNDLES, exist_ok=True)
+    src = os.path.join(BUNDLES, name + ".dts")
+    out = os.path.join(BUNDLES, name + ".bundle")
+    with open(src, "w") as f:
+        f.write(dts)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
+                        "--config", src, "--search", ":".join(search), "-o", out],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise TestFailure("mkbundle failed", p.stdout + p.stderr)
+    return out
+
+
+def vm_config(*vms):
+    """Device-tree source for a VM configuration: each vm is a dict with
+    the properties of hyp/vmconfig.h (vcpus, memory-mib, home-node, image,
+    bootargs), and "name", which becomes the node's name."""
+    lines = ["/dts-v1/;", "/ {"]
+    for i, vm in enumerate(vms):
+        lines.append(f"  {vm.get('name', f'vm{i}')} {{")
+        lines.append('    compatible = "disco-v,vm";')
+        for key, val in vm.items():
+            if key == "name":
+                continue
+            if isinstance(val, int):
+                lines.append(f"    {key} = <{val}>;")
+            else:
+                lines.append(f'    {key} = "{val}";')
+        lines.append("  };")
+    lines.append("};")
+    return "\n".join(lines) + "\n"
+
+
+def counters(run, vm):
+    """The monitor's counters for `vm` as a dict: every name=value pair on
+    its "counters <vm>: ..." lines (hyp/vm.c: vm_print_counters)."""
+    found = {}
+    for line in run.output.splitlines():
+        if line.startswith(f"counters {vm}: "):
+            for word in line.split()[2:]:
+                if "=" in word:
+                    k, v = word.split("=", 1)
+                    found[k] = int(v)
+    if not found:
+        run.fail(f"no counters printed for VM {vm}")
+    return Counters(run, vm, found)
+
+
+class Counters(dict):
+    """A VM's counters; asking for one the monitor did not print is a test
+    failure that keeps the run's output, not a bare KeyError."""
+
+    def __init__(self, run, vm, values):
+        super().__init__(values)
+        self.run, self.vm = run, vm
+
+    def __missing__(self, key):
+        self.run.fail(f"VM {self.vm}: no counter {key!r} printed")

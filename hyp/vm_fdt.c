@@ -1,0 +1,86 @@
+// hyp/vm_fdt.c: write a guest's device tree (see hyp/vm_fdt.h).
+//
+// On a real machine the firmware describes the hardware to the kernel in a
+// device tree; here the monitor is the firmware, so it writes one per VM,
+// shaped like the tree QEMU writes for its `virt` machine (so a kernel
+// built for QEMU reads it unchanged). It describes only what the VM has:
+// its vCPUs (numbered 0..n-1, whatever harts they run on), its RAM, and
+// the devices the monitor emulates for it. The tree is written with
+// kernel/fdt_write.c into a buffer of the monitor's and copied into guest
+// memory near the top of RAM, which a /memreserve/ entry marks as taken.
+#include "hyp/machine.h"
+#include "hyp/vm_fdt.h"
+#include "kernel/fdt_write.h"
+#include "kernel/printf.h"
+
+// The ISA string each vCPU reports: what a guest kernel may use. Sstc
+// only if the host has it (the guest's stimecmp is then its vstimecmp).
+static const char *isa_string(void) {
+  return machine.has_sstc ? "rv64imafdc_zicsr_zifencei_sstc"
+                          : "rv64imafdc_zicsr_zifencei";
+}
+
+// /cpus: one cpu@N per vCPU, each with the interrupt-controller child
+// that the PLIC and the CLINT would point at (phandle 1 + N).
+static void write_cpus(struct fdt_writer *w, struct vm *vm) {
+  fdt_write_node_begin(w, "cpus");
+  fdt_write_prop_u32(w, "#address-cells", 1);
+  fdt_write_prop_u32(w, "#size-cells", 0);
+  fdt_write_prop_u32(w, "timebase-frequency", (uint32_t)machine.timebase);
+  for (int i = 0; i < vm->nvcpus; i++) {
+    char name[16];
+    snprintf(name, sizeof(name), "cpu@%d", i);
+    fdt_write_node_begin(w, name);
+    fdt_write_prop_string(w, "device_type", "cpu");
+    fdt_write_prop_u32(w, "reg", (uint32_t)i);
+    fdt_write_prop_string(w, "status", "okay");
+    fdt_write_prop_string(w, "compatible", "riscv");
+    fdt_write_prop_string(w, "riscv,isa", isa_string());
+    fdt_write_prop_string(w, "mmu-type", "riscv,sv39");
+    fdt_write_node_begin(w, "interrupt-controller");
+    fdt_write_prop_u32(w, "#interrupt-cells", 1);
+    fdt_write_prop_u32(w, "#address-cells", 0);
+    fdt_write_prop_empty(w, "interrupt-controller");
+    fdt_write_prop_string(w, "compatible", "riscv,cpu-intc");
+    fdt_write_prop_u32(w, "phandle", (uint32_t)(1 + i));
+    fdt_write_node_end(w);
+    fdt_write_node_end(w);
+  }
+  fdt_write_node_end(w);
+}
+
+int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
+  static uint8_t buf[GUEST_FDT_SIZE];      // only the boot hart builds VMs
+  static struct fdt_writer w;
+
+  fdt_write_begin(&w, buf, sizeof(buf));
+  fdt_write_memreserve(&w, vm->fdt_gpa, GUEST_FDT_SIZE);
+  fdt_write_node_begin(&w, "");
+  fdt_write_prop_u32(&w, "#address-cells", 2);
+  fdt_write_prop_u32(&w, "#size-cells", 2);
+  fdt_write_prop_string(&w, "compatible", "riscv-virtio");
+  fdt_write_prop_string(&w, "model", "disco-v,vm");
+
+  fdt_write_node_begin(&w, "chosen");
+  fdt_write_prop_string(&w, "bootargs", cfg->bootargs);
+  fdt_write_node_end(&w);
+
+  write_cpus(&w, vm);
+
+  char name[32];
+  snprintf(name, sizeof(name), "memory@%lx", vm->pmap.ram_base);
+  fdt_write_node_begin(&w, name);
+  fdt_write_prop_string(&w, "device_type", "memory");
+  uint32_t reg[4] = {(uint32_t)(vm->pmap.ram_base >> 32),
+                     (uint32_t)vm->pmap.ram_base,
+                     (uint32_t)(vm->pmap.ram_size >> 32),
+                     (uint32_t)vm->pmap.ram_size};
+  fdt_write_prop_cells(&w, "reg", reg, 4);
+  fdt_write_node_end(&w);
+
+  fdt_write_node_end(&w);                  // the root
+  int size = fdt_write_finish(&w);
+  if (size < 0)
+    return -1;
+  return vm_copy_to_guest(vm, vm->fdt_gpa, buf, (uint64_t)size);
+}

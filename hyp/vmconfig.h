@@ -1,0 +1,23 @@
+// hyp/vmconfig.h: the VM configuration: which VMs to run, and how.
+//
+// Written by an instructor as device-tree source (hyp/vms/*.dts), compiled
+// with dtc and packed into the VM bundle as config.dtb. One node per VM,
+// named after the VM (at most 15 characters; it labels the VM's output):
+//
+//   vm0 {
+//       compatible = "disco-v,vm";
+//       vcpus = <2>;               (default 1)
+//       memory-mib = <64>;         (required)
+//       home-node = <0>;           (default: VMs spread over the nodes)
+//       image = "hello.elf";       (required: a file in the bundle)
+//       bootargs = "...";          (default: empty)
+//   };
+#ifndef HYP_VMCONFIG_H
+#define HYP_VMCONFIG_H
+
+// Read the configuration from the bundle and create every VM it lists.
+// A bad entry is reported with its reason and skipped; the others start.
+// Returns how many VMs were created.
+int vmconfig_start_vms(void);
+
+#endif

@@ -1,0 +1,93 @@
+// hyp/vsbi_ipi.c: TIME, IPI and RFENCE for guests (SBI spec ch. 6, 7, 8),
+// and the legacy set_timer (ch. 5).
+#include "hyp/machine.h"
+#include "hyp/sched.h"
+#include "hyp/vm.h"
+#include "hyp/vsbi.h"
+#include "kernel/riscv.h"
+
+// ---- TIME: set_timer(stime_value) ----
+// With Sstc (henvcfg.STCE, set in sched_hart_init) the guest's timer is
+// the hardware's vstimecmp: VSTIP rises by itself when time reaches it,
+// and writing it clears a pending one, as set_timer must (spec 6.1). We
+// are on v's own hart with its CSRs loaded, so write the CSR.
+static void set_timer(struct vcpu *v, uint64_t when) {
+  csr_write_num(CSR_VSTIMECMP, when);
+  v->vstimecmp = when;
+}
+
+static struct sbiret time_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
+  struct sbiret r = {SBI_SUCCESS, 0};
+  if (fid == 0)
+    set_timer(v, v->x[10]);
+  else
+    r.error = SBI_ERR_NOT_SUPPORTED;
+  return r;
+}
+const struct vsbi_ext vsbi_time = {SBI_EXT_TIME, SBI_EXT_TIME, "time",
+                                   time_call};
+
+static struct sbiret legacy_timer_call(struct vcpu *v, uint64_t eid,
+                                       uint64_t fid) {
+  set_timer(v, v->x[10]);
+  struct sbiret r = {0, 0};
+  return r;
+}
+const struct vsbi_ext vsbi_legacy_timer = {
+    SBI_EXT_LEGACY_SET_TIMER, SBI_EXT_LEGACY_SET_TIMER, "legacy-timer",
+    legacy_timer_call};
+
+// ---- IPI: send_ipi(hart_mask, hart_mask_base) ----
+// A supervisor software interrupt for each vCPU named: hvip.VSSIP, which
+// the guest sees as its sip.SSIP.
+static struct sbiret ipi_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
+  struct sbiret r = {SBI_SUCCESS, 0};
+  uint64_t targets;
+  if (fid != 0) {
+    r.error = SBI_ERR_NOT_SUPPORTED;
+    return r;
+  }
+  r.error = vsbi_hart_mask(v, v->x[10], v->x[11], &targets);
+  if (r.error != SBI_SUCCESS)
+    return r;
+  for (int i = 0; i < v->vm->nvcpus; i++) {
+    if (!(targets & (1UL << i)))
+      continue;
+    struct vcpu *t = &v->vm->vcpus[i];
+    vcpu_raise_irq(t, IRQ_VS_SOFT);
+    sched_kick_vcpu(t);
+  }
+  return r;
+}
+const struct vsbi_ext vsbi_ipi = {SBI_EXT_IPI, SBI_EXT_IPI, "ipi", ipi_call};
+
+// ---- RFENCE: remote fence.i / sfence.vma (function ids 0, 1, 2) ----
+// "Remote" means other vCPUs, which may be on other harts, or on none.
+// Each target gets a flag that vcpu_run turns into hfence.vvma (the VS
+// stage of the TLB: the guest's own translations, for its VMID) and
+// fence.i before it next enters the guest; targets that run now are
+// kicked so that happens at once. Flushing everything is always allowed
+// (the spec lets an implementation flush more than asked). The hfence
+// functions (3..6) are for guests that are hypervisors: not supported.
+static struct sbiret rfence_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
+  struct sbiret r = {SBI_SUCCESS, 0};
+  uint64_t targets;
+  if (fid > 2) {
+    r.error = SBI_ERR_NOT_SUPPORTED;
+    return r;
+  }
+  r.error = vsbi_hart_mask(v, v->x[10], v->x[11], &targets);
+  if (r.error != SBI_SUCCESS)
+    return r;
+  for (int i = 0; i < v->vm->nvcpus; i++) {
+    if (!(targets & (1UL << i)))
+      continue;
+    struct vcpu *t = &v->vm->vcpus[i];
+    __atomic_store_n(&t->flush, 1, __ATOMIC_RELEASE);
+    if (t != v)
+      sched_kick_vcpu(t);
+  }
+  return r;
+}
+const struct vsbi_ext vsbi_rfence = {SBI_EXT_RFENCE, SBI_EXT_RFENCE, "rfence",
+                                     rfence_call};

@@ -1,0 +1,175 @@
+// tests/guests/sbitest.c: the monitor's SBI, call by call (SBI spec v2.0).
+//
+// Every extension the monitor implements for its guests, with the error
+// codes the spec gives for bad arguments, and the interrupts that the
+// TIME and IPI extensions promise. Run with 2 vCPUs. Each check prints
+// "check <name>: ok"; tests/system/test_vm.py wants all of them.
+#include "tests/guests/guest.h"
+
+static volatile int hart1_ready, hart1_go, hart1_ipis_seen;
+
+#define SUSPEND_OPAQUE 0x5059u
+
+// vCPU 0, after the system suspend at the end: the monitor resumes it
+// here (through _secondary) with a1 = the opaque value given to SUSP.
+static void resumed(uint64_t hartid, uint64_t opaque) {
+  sbi_set_timer(~0UL);
+  check("susp-resumed", hartid == 0 && opaque == SUSPEND_OPAQUE, (long)opaque);
+  check("susp-mmu-off", csr_read(satp) == 0, (long)csr_read(satp));
+  finish("sbitest");
+}
+
+// vCPU 1: wait for IPIs with interrupts on; tell vCPU 0 when one came.
+void guest_hart(uint64_t hartid, uint64_t opaque) {
+  if (opaque == SUSPEND_OPAQUE)
+    resumed(hartid, opaque);
+  check("hsm-opaque", opaque == 0x1234, (long)opaque);
+  irqs_on();
+  hart1_ready = 1;
+  while (!hart1_go) {
+    wfi();                          // the monitor deschedules us here
+    hart1_ipis_seen = (int)soft_irqs[hartid];
+  }
+  irqs_off();
+}
+
+// Wait up to `ms` milliseconds (10 MHz timebase) for *flag to become set.
+static bool wait_for(volatile int *flag, int ms) {
+  uint64_t end = rdtime() + (uint64_t)ms * 10000;
+  while (!*flag && rdtime() < end)
+    ;
+  return *flag != 0;
+}
+
+static void base_checks(void) {
+  check("base-spec-version", sbi_spec_version() == (2L << 24),
+        sbi_spec_version());
+  check("base-impl-id", sbi_impl_id() == 0x44495343, sbi_impl_id());
+  check("base-probe-hsm", sbi_probe(SBI_EXT_HSM), 0);
+  check("base-probe-dbcn", sbi_probe(SBI_EXT_DBCN), 0);
+  check("base-probe-unknown", !sbi_probe(0x12345678), 1);
+  struct sbiret r = sbi_call(0x12345678, 0, 0, 0, 0, 0, 0, 0);
+  check("unknown-extension", r.error == SBI_ERR_NOT_SUPPORTED, r.error);
+  r = sbi_call(SBI_EXT_BASE, 99, 0, 0, 0, 0, 0, 0);
+  check("unknown-function", r.error == SBI_ERR_NOT_SUPPORTED, r.error);
+}
+
+static void timer_checks(uint64_t me) {
+  // A timer 5 ms ahead must interrupt us, once.
+  irqs_on();
+  uint64_t before = timer_irqs[me];
+  sbi_set_timer(rdtime() + 50000);
+  uint64_t end = rdtime() + 2000000;              // 200 ms at most
+  while (timer_irqs[me] == before && rdtime() < end)
+    wfi();
+  check("timer-fires", timer_irqs[me] == before + 1,
+        (long)(timer_irqs[me] - before));
+  // A timer set and then cancelled with set_timer(-1) must not fire.
+  before = timer_irqs[me];
+  sbi_set_timer(rdtime() + 20000);
+  sbi_set_timer(~0UL);
+  end = rdtime() + 100000;                        // wait 10 ms
+  while (rdtime() < end)
+    ;
+  check("timer-cancel", timer_irqs[me] == before, (long)(timer_irqs[me] - before));
+  irqs_off();
+}
+
+static void hsm_checks(uint64_t me) {
+  struct sbiret r = sbi_hart_start(7, 0x80200000, 0);
+  check("hsm-start-bad-hart", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_hart_start(1, 0x1000, 0);
+  check("hsm-start-bad-address", r.error == SBI_ERR_INVALID_ADDRESS, r.error);
+  check("hsm-status-stopped",
+        sbi_hart_get_status(1).value == SBI_HSM_STOPPED,
+        sbi_hart_get_status(1).value);
+  check("hsm-start", start_hart(1, 0x1234) == SBI_SUCCESS, 0);
+  check("hsm-start-again", start_hart(1, 0) == SBI_ERR_ALREADY_AVAILABLE, 0);
+  check("hsm-status-bad-hart",
+        sbi_hart_get_status(9).error == SBI_ERR_INVALID_PARAM, 0);
+  check("hsm-started", wait_for(&hart1_ready, 1000), 0);
+  check("hsm-status-started",
+        sbi_hart_get_status(1).value == SBI_HSM_STARTED,
+        sbi_hart_get_status(1).value);
+  r = sbi_hart_suspend(0x1234, 0, 0);
+  check("hsm-suspend-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  // Retentive suspend, woken by our own timer 5 ms later.
+  irqs_on();
+  sbi_set_timer(rdtime() + 50000);
+  r = sbi_hart_suspend(0, 0, 0);
+  irqs_off();
+  check("hsm-suspend-retentive", r.error == SBI_SUCCESS, r.error);
+  (void)me;
+}
+
+static void ipi_checks(void) {
+  // vCPU 1 sits in WFI; an IPI must wake it.
+  int before = hart1_ipis_seen;
+  struct sbiret r = sbi_send_ipi(1UL << 1, 0);
+  check("ipi-send", r.error == SBI_SUCCESS, r.error);
+  uint64_t end = rdtime() + 2000000;
+  while (hart1_ipis_seen == before && rdtime() < end)
+    ;
+  check("ipi-arrives", hart1_ipis_seen == before + 1, hart1_ipis_seen - before);
+  r = sbi_send_ipi(1UL << 5, 0);
+  check("ipi-bad-hart", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_send_ipi(1, 3);
+  check("ipi-bad-base", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_remote_sfence_vma(3, 0, 0, ~0UL);
+  check("rfence-sfence-vma", r.error == SBI_SUCCESS, r.error);
+  r = sbi_remote_fence_i(~0UL, ~0UL);
+  check("rfence-fence-i-all", r.error == SBI_SUCCESS, r.error);
+  r = sbi_remote_hfence_gvma(1, 0, 0, ~0UL);
+  check("rfence-hfence-unsupported", r.error == SBI_ERR_NOT_SUPPORTED, r.error);
+  // System suspend needs every other vCPU stopped; vCPU 1 still runs.
+  r = sbi_call(SBI_EXT_SUSP, 0, 0, 0x80200000, 0, 0, 0, 0);
+  check("susp-denied-while-others-run", r.error == SBI_ERR_DENIED, r.error);
+  // Let vCPU 1 finish, and wait for it to stop.
+  hart1_go = 1;
+  sbi_send_ipi(1UL << 1, 0);
+  end = rdtime() + 2000000;
+  while (sbi_hart_get_status(1).value != SBI_HSM_STOPPED && rdtime() < end)
+    ;
+  check("hsm-stopped", sbi_hart_get_status(1).value == SBI_HSM_STOPPED,
+        sbi_hart_get_status(1).value);
+}
+
+static void console_checks(void) {
+  static const char msg[] = "dbcn write works\n";
+  struct sbiret r = sbi_call(SBI_EXT_DBCN, 0, sizeof(msg) - 1, (uint64_t)msg,
+                             0, 0, 0, 0);
+  check("dbcn-write", r.error == SBI_SUCCESS && r.value == sizeof(msg) - 1,
+        r.value);
+  r = sbi_call(SBI_EXT_DBCN, 0, 16, 0x1000, 0, 0, 0, 0);
+  check("dbcn-write-bad-address", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_call(SBI_EXT_DBCN, 0, 16, 0x80000000, 1, 0, 0, 0);
+  check("dbcn-write-high-address", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_call(SBI_EXT_SRST, 0, 7, 0, 0, 0, 0, 0);
+  check("srst-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_call(SBI_EXT_SRST, 0, 0, 5, 0, 0, 0, 0);
+  check("srst-bad-reason", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_call(SBI_EXT_SUSP, 0, 5, 0x80200000, 0, 0, 0, 0);
+  check("susp-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
+}
+
+// Suspend the whole VM (SBI SUSP, suspend to RAM) with a timer 5 ms
+// ahead to wake it; it must come back at _secondary, never here.
+static void system_suspend(void) {
+  extern char _secondary[];
+  csr_set(sie, 1UL << IRQ_S_TIMER);
+  sbi_set_timer(rdtime() + 50000);
+  struct sbiret r = sbi_call(SBI_EXT_SUSP, 0, 0, (uint64_t)_secondary,
+                             SUSPEND_OPAQUE, 0, 0, 0);
+  check("susp-no-return", false, r.error);
+}
+
+void guest_main(uint64_t hartid, const void *dtb) {
+  printf("sbitest: on vcpu %lu\n", hartid);
+  base_checks();
+  timer_checks(hartid);
+  hsm_checks(hartid);
+  ipi_checks();
+  console_checks();
+  system_suspend();
+  finish("sbitest");
+}

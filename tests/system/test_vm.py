@@ -1,0 +1,141 @@
+"""tests/system/test_vm.py: virtual machines on the monitor.
+
+What these prove: the monitor runs several VMs at once on a NUMA machine,
+each one's memory on its home node; it is the guests' SBI (tests/guests/
+sbitest.c checks every call and its error codes); a guest that misbehaves
+(reads memory it does not have, spins with interrupts off) is stopped or
+preempted without hurting the monitor or the other VMs; more vCPUs than
+harts work; a bad VM configuration is reported, VM by VM.
+The guests are the small test kernels in tests/guests/.
+"""
+
+import re
+
+from lib import boot, counters, make_bundle, vm_config
+
+
+def expect_done(run, vm, who):
+    """VM `vm` ran guest `who` to the end with every check passing."""
+    run.expect(f"[{vm}] {who}: done, 0 failed")
+    for line in run.output.splitlines():
+        if line.startswith(f"[{vm}] check ") and not line.endswith(": ok"):
+            run.fail(f"VM {vm}: {line}")
+
+
+def test_two_vms_two_nodes():
+    """The default picture: two VMs, two vCPUs each, one per node. Each
+    VM's output is labelled, each VM's pages come from its home node."""
+    bundle = make_bundle("two-vms", vm_config(
+        {"name": "vm0", "vcpus": 2, "memory-mib": 32, "home-node": 0, "image": "hello.elf"},
+        {"name": "vm1", "vcpus": 2, "memory-mib": 32, "home-node": 1, "image": "hello.elf"}))
+    run = boot(cpus=4, nodes=2, bundle=bundle)
+    run.expect_clean_exit()
+    for vm, home, other in (("vm0", 0, 1), ("vm1", 1, 0)):
+        expect_done(run, vm, "hello")
+        run.expect(f"[{vm}] vcpu 1: up")
+        c = counters(run, vm)
+        if c[f"node{home}"] < 400 or c[f"node{other}"] != 0:
+            run.fail(f"{vm}: pages node{home}={c[f'node{home}']} "
+                     f"node{other}={c[f'node{other}']}; want all on node {home}")
+        if c["gpf-store"] < 400:
+            run.fail(f"{vm}: only {c['gpf-store']} guest-page faults for ~478 pages touched")
+    run.expect("Disco-V: all VMs have stopped")
+
+
+def test_sbi():
+    """Every SBI extension, error code and interrupt that sbitest checks."""
+    bundle = make_bundle("sbitest", vm_config(
+        {"name": "sbi", "vcpus": 2, "memory-mib": 16, "image": "sbitest.elf"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    expect_done(run, "sbi", "sbitest")
+    checks = re.findall(r"^\[sbi\] check (\S+): ok$", run.output, re.M)
+    if len(checks) < 35:
+        run.fail(f"only {len(checks)} SBI checks passed; sbitest has 37")
+    c = counters(run, "sbi")
+    for ext in ("base", "time", "ipi", "rfence", "hsm", "srst", "dbcn", "susp"):
+        if c[ext] == 0:
+            run.fail(f"the counters show no {ext} call")
+    if c["wfi"] == 0:
+        run.fail("vCPU 1 waited in WFI, but the counters show no WFI trap")
+
+
+def test_bad_memory_stops_only_that_vm():
+    """A guest that reads outside its memory is stopped, with a report of
+    the address, pc and vCPU; the other VM finishes; no monitor panic."""
+    bundle = make_bundle("badmem", vm_config(
+        {"name": "bad", "memory-mib": 16, "image": "badmem.elf", "home-node": 0},
+        {"name": "good", "vcpus": 2, "memory-mib": 16, "image": "hello.elf", "home-node": 1}))
+    run = boot(cpus=2, nodes=2, bundle=bundle)
+    run.expect_clean_exit()
+    run.match(r"^vm bad: stopped: vCPU 0 at pc 0x[0-9a-f]+: read at "
+              r"guest-physical 0x0000000200000000: not RAM and no device there \(exit 1\)$")
+    run.forbid("the monitor let it through")
+    expect_done(run, "good", "hello")
+
+
+def test_spinning_vm_does_not_block_others():
+    """A guest spinning with interrupts off shares the one hart with
+    another VM: the monitor's timer preempts it and the other finishes."""
+    bundle = make_bundle("spin", vm_config(
+        {"name": "spin", "memory-mib": 8, "image": "spin.elf"},
+        {"name": "good", "vcpus": 2, "memory-mib": 16, "image": "hello.elf"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle, until=r"\[good\] hello: done",
+               timeout=60)
+    if run.timed_out:
+        run.fail("the good VM never finished next to the spinning one")
+    run.expect("[spin] spin: spinning with interrupts off")
+    expect_done(run, "good", "hello")
+
+
+def test_four_vms_four_nodes():
+    """Four VMs on four nodes at once, each on its own home node."""
+    bundle = make_bundle("four", vm_config(*[
+        {"name": f"vm{i}", "vcpus": 2, "memory-mib": 16, "home-node": i,
+         "image": "hello.elf"} for i in range(4)]))
+    run = boot(cpus=4, nodes=4, mem=128, bundle=bundle, timeout=60)
+    run.expect_clean_exit()
+    for i in range(4):
+        expect_done(run, f"vm{i}", "hello")
+        c = counters(run, f"vm{i}")
+        if c[f"node{i}"] == 0 or sum(c[f"node{j}"] for j in range(4)) != c[f"node{i}"]:
+            run.fail(f"vm{i}: pages not all on node {i}: {c}")
+
+
+def test_eight_vcpus_on_four_harts():
+    """One VM with 8 vCPUs on a machine with 4 harts: all of them run."""
+    bundle = make_bundle("eight", vm_config(
+        {"name": "big", "vcpus": 8, "memory-mib": 32, "image": "hello.elf"}))
+    run = boot(cpus=4, nodes=1, bundle=bundle, timeout=60)
+    run.expect_clean_exit()
+    expect_done(run, "big", "hello")
+    for i in range(1, 8):
+        run.expect(f"[big] vcpu {i}: up")
+
+
+def test_bad_config_entries_skipped():
+    """Bad entries are reported with the reason; the good VM still runs."""
+    bundle = make_bundle("badcfg", vm_config(
+        {"name": "novcpu", "vcpus": 0, "memory-mib": 16, "image": "hello.elf"},
+        {"name": "huge", "memory-mib": 4096, "image": "hello.elf"},
+        {"name": "noimage", "memory-mib": 16, "image": "missing.elf"},
+        {"name": "nonode", "memory-mib": 16, "home-node": 3, "image": "hello.elf"},
+        {"name": "good", "memory-mib": 16, "image": "hello.elf"}))
+    run = boot(cpus=2, nodes=2, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("vm novcpu: not started: vcpus must be 1..8 (0)")
+    run.expect("vm huge: not started: more memory than the machine has free")
+    run.expect("vm noimage: not started: no image 'missing.elf' in the VM bundle")
+    run.expect("vm nonode: not started: no such home node (3)")
+    expect_done(run, "good", "hello")
+
+
+TESTS = [
+    ("vm-two-vms-two-nodes", test_two_vms_two_nodes),
+    ("vm-sbi", test_sbi),
+    ("vm-bad-memory-stops-only-that-vm", test_bad_memory_stops_only_that_vm),
+    ("vm-spinning-vm-does-not-block-others", test_spinning_vm_does_not_block_others),
+    ("vm-four-vms-four-nodes", test_four_vms_four_nodes),
+    ("vm-eight-vcpus-on-four-harts", test_eight_vcpus_on_four_harts),
+    ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
+]

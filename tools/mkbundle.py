@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""tools/mkbundle.py: pack a VM configuration and its guest images into
+one VM bundle, the file QEMU hands the monitor with -initrd.
+
+  python3 tools/mkbundle.py --config hyp/vms/default.dts \\
+      --search build/tests/guests:build/splashos -o build/bundle/default.bundle
+
+The configuration (device-tree source, see hyp/vmconfig.h) is compiled with
+dtc; every `image` it names is looked up in the --search folders and
+packed. An image that cannot be found is left out with a warning: the
+monitor then reports that VM as not started, and starts the others.
+
+Bundle layout (little-endian; hyp/bundle.h reads it):
+  0    magic "DISCOVB1"
+  8    u32 entry count, u32 0
+  16   entries: name (48 bytes, NUL-padded), u64 offset, u64 size
+  ...  the files, each 4 KiB-aligned; "config.dtb" first
+"""
+
+import argparse
+import os
+import struct
+import subprocess
+import sys
+
+MAGIC = b"DISCOVB1"
+NAME_SIZE = 48
+ALIGN = 4096
+
+
+def fdt_strings_props(blob, prop):
+    """All string values of property `prop` in a device-tree blob, for
+    nodes whose compatible is "disco-v,vm" (Devicetree spec, chapter 5)."""
+    magic, total, off_struct, off_strings = struct.unpack(">IIII", blob[:16])
+    if magic != 0xD00DFEED:
+        raise ValueError("not a device tree blob")
+    size_strings, size_struct = struct.unpack(">II", blob[32:40])
+    strings = blob[off_strings:off_strings + size_strings]
+    pos, end = off_struct, off_struct + size_struct
+    stack, found = [], []
+    while pos < end:
+        token = struct.unpack(">I", blob[pos:pos + 4])[0]
+        pos += 4
+        if token == 1:                               # FDT_BEGIN_NODE
+            name_end = blob.index(b"\0", pos)
+            stack.append({})
+            pos = (name_end + 4) & ~3
+        elif token == 2:                             # FDT_END_NODE
+            props = stack.pop()
+            if props.get("compatible", b"").split(b"\0")[0] == b"disco-v,vm" \
+               and prop in props:
+                found.append(props[prop].rstrip(b"\0").decode())
+        elif token == 3:                             # FDT_PROP
+            length, nameoff = struct.unpack(">II", blob[pos:pos + 8])
+            name = strings[nameoff:strings.index(b"\0", nameoff)].decode()
+            stack[-1][name] = blob[pos + 8:pos + 8 + length]
+            pos = (pos + 8 + length + 3) & ~3
+        elif token == 4:                             # FDT_NOP
+            continue
+        elif token == 9:                             # FDT_END
+            break
+        else:
+            raise ValueError(f"bad token {token} in the device tree")
+    return found
+
+
+def main():
+    p = argparse.ArgumentParser(description="Pack a Disco-V VM bundle.")
+    p.add_argument("--config", required=True, help="VM configuration (.dts)")
+    p.add_argument("--search", default="", help="folders to find images in, ':'-separated")
+    p.add_argument("-o", dest="out", required=True)
+    a = p.parse_args()
+
+    dtc = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", a.config],
+                         capture_output=True)
+    if dtc.returncode != 0:
+        sys.exit(f"mkbundle: dtc cannot compile {a.config}:\n"
+                 + dtc.stderr.decode(errors="replace"))
+    files = [("config.dtb", dtc.stdout)]
+    for image in dict.fromkeys(fdt_strings_props(dtc.stdout, "image")):
+        for folder in filter(None, a.search.split(":")):
+            path = os.path.join(folder, image)
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    files.append((image, f.read()))
+                break
+        else:
+            print(f"mkbundle: warning: image '{image}' not found in {a.search}; "
+                  "the monitor will not start the VMs that use it",
+                  file=sys.stderr)
+
+    header = bytearray(MAGIC + struct.pack("<II", len(files), 0))
+    offset = (16 + 64 * len(files) + ALIGN - 1) // ALIGN * ALIGN
+    body = bytearray()
+    for name, data in files:
+        if len(name.encode()) >= NAME_SIZE:
+            sys.exit(f"mkbundle: file name '{name}' is too long (max {NAME_SIZE - 1})")
+        header += name.encode().ljust(NAME_SIZE, b"\0")
+        header += struct.pack("<QQ", offset + len(body), len(data))
+        body += data
+        body += b"\0" * (-len(body) % ALIGN)
+    header += b"\0" * (offset - len(header))
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "wb") as f:
+        f.write(header + body)
+
+
+if __name__ == "__main__":
+    main()
