@@ -174,10 +174,13 @@ static struct vcpu *steal(int me) {
   return NULL;
 }
 
-// Are all VMs done? Caller holds sched_lock.
+// Are all VMs done (stopped, and finished by vm_finish)? Caller holds
+// sched_lock.
 static bool all_done(void) {
+  if (vms_rebooting > 0)
+    return false;
   for (int i = 0; i < MAX_VMS; i++)
-    if (vms[i].state == VM_RUNNING || vms[i].state == VM_STOPPING)
+    if (vms[i].state != VM_FREE && vms[i].state != VM_DONE)
       return false;
   return true;
 }
@@ -193,7 +196,7 @@ static struct vm *after_run(struct vcpu *v) {
       if (vm->vcpus[i].state == VCPU_RUNNING)
         return NULL;              // another one is still on a hart
     if (vm->state == VM_STOPPING) {
-      vm->state = VM_DONE;
+      vm->state = VM_FINISHING;   // vm_finish, then VM_DONE
       return vm;
     }
     return NULL;

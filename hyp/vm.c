@@ -14,6 +14,7 @@
 #include "kernel/string.h"
 
 struct vm vms[MAX_VMS];
+int vms_rebooting;
 
 // The configuration each VM was made from, to make it again on reboot.
 static struct vm_config configs[MAX_VMS];
@@ -222,10 +223,16 @@ void vm_finish(struct vm *vm) {
          vm->exit_code == VM_EXIT_REBOOT ? 0 : vm->exit_code);
   vm_print_counters(vm);
   pmap_destroy(&vm->pmap);
-  if (vm->exit_code == VM_EXIT_REBOOT) {
-    int slot = vm->id - 1;
-    vm->state = VM_FREE;
-    vm_create(&configs[slot]);
+  bool reboot = vm->exit_code == VM_EXIT_REBOOT;
+  acquire(&sched_lock);
+  vm->state = reboot ? VM_FREE : VM_DONE;
+  vms_rebooting += reboot;        // keeps the machine on meanwhile
+  release(&sched_lock);
+  if (reboot) {
+    vm_create(&configs[vm->id - 1]);   // the same VM, from scratch
+    acquire(&sched_lock);
+    vms_rebooting--;
+    release(&sched_lock);
   }
 }
 

@@ -32,7 +32,8 @@
 #define VM_FREE     0
 #define VM_RUNNING  1
 #define VM_STOPPING 2    // stopped, but some vCPU may still be on a hart
-#define VM_DONE     3    // stopped and every vCPU off its hart
+#define VM_FINISHING 3   // every vCPU off its hart; vm_finish is running
+#define VM_DONE     4    // finished: counters printed, memory freed
 
 // What the VM configuration says about one VM (hyp/vmconfig.c).
 struct vm_config {
@@ -64,6 +65,10 @@ struct vm {
 };
 
 extern struct vm vms[MAX_VMS];
+
+// VMs between their reboot's stop and their new start (under sched_lock):
+// while any is, the machine must not power off for lack of VMs.
+extern int vms_rebooting;
 
 // Create a VM from its configuration: memory, image, device tree, vCPU 0
 // ready to run. On an error, print why (naming the VM), free what was
