@@ -112,10 +112,16 @@ static void vcpu_put(struct vcpu *v) {
 // Move interrupts other harts asked for (v->irqs) into hvip, where the
 // hardware delivers them to the guest. The guest clears VSSIP itself by
 // writing its sip (an alias of hvip.VSSIP, spec 8.2.4).
+// The external interrupt (VSEIP) is a level that follows the PLIC
+// (v->eip, set by hyp/mmio.c), so it is copied, not just set.
 static void take_irqs(struct vcpu *v) {
   uint64_t irqs = __atomic_exchange_n(&v->irqs, 0, __ATOMIC_ACQUIRE);
   if (irqs != 0)
     csr_set_num(CSR_HVIP, irqs);
+  if (__atomic_load_n(&v->eip, __ATOMIC_ACQUIRE))
+    csr_set_num(CSR_HVIP, HVIP_VSEIP);
+  else
+    csr_clear_num(CSR_HVIP, HVIP_VSEIP);
 }
 
 void vcpu_run(struct vcpu *v) {
@@ -147,6 +153,8 @@ bool vcpu_has_interrupt(struct vcpu *v) {
   // Pending: what hvip holds now, what others asked for, and the timer
   // (VSTIP is pending while time >= vstimecmp, with Sstc).
   uint64_t pending = v->hvip | __atomic_load_n(&v->irqs, __ATOMIC_ACQUIRE);
+  if (__atomic_load_n(&v->eip, __ATOMIC_ACQUIRE))
+    pending |= HVIP_VSEIP;
   if (rdtime() >= v->vstimecmp)
     pending |= HVIP_VSTIP;
   // Enabled: vsie, in S-level bit positions; shift to VS positions.

@@ -55,6 +55,7 @@ struct vcpu {
   int leave;             // set by a handler: leave the hart after this trap
   uint64_t irqs;         // VS interrupts to inject (hvip bits), atomic
   uint32_t flush;        // RFENCE asked for a TLB / icache flush, atomic
+  uint32_t eip;          // external interrupt line from the PLIC, atomic
   int sbi_no_return;     // the SBI handler redirected the guest itself
   uint64_t wake_time;    // IDLE: wake at this time (rdtime), or ~0
   struct vcpu *rq_next;  // run queue link
@@ -66,6 +67,7 @@ struct vcpu {
   uint64_t sbi_by_ext[16];     // ... by extension (hyp/vsbi.c's table)
   uint64_t wfis;               // guest WFIs trapped
   uint64_t system_suspends;    // SBI SUSP calls that suspended the VM
+  uint64_t mmio_accesses;      // device accesses emulated
   uint64_t migrations;         // times it moved to another hart
   uint64_t idle_ticks;         // rdtime ticks spent IDLE
   uint64_t idle_since;

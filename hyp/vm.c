@@ -83,6 +83,8 @@ struct vm *vm_create(const struct vm_config *cfg) {
   vm->home_node = cfg->home_node;
   vm->nvcpus = cfg->vcpus;
   spinlock_init(&vm->lock, "vm");
+  spinlock_init(&vm->dev_lock, "vm devices");
+  vplic_init(&vm->plic, 2 * cfg->vcpus);   // M and S context per vCPU
 
   if (pmap_init(&vm->pmap, (uint16_t)vm->id, cfg->home_node, GUEST_RAM_BASE,
                 cfg->memory) < 0)
@@ -250,7 +252,7 @@ static const char *cause_name(int c) {
 
 void vm_print_counters(struct vm *vm) {
   uint64_t traps[NCAUSES] = {0}, sbi[VSBI_NEXT] = {0};
-  uint64_t irqs = 0, wfis = 0, migrations = 0, idle = 0;
+  uint64_t irqs = 0, wfis = 0, migrations = 0, idle = 0, mmio = 0;
   for (int i = 0; i < vm->nvcpus; i++) {
     struct vcpu *v = &vm->vcpus[i];
     for (int c = 0; c < NCAUSES; c++)
@@ -261,6 +263,7 @@ void vm_print_counters(struct vm *vm) {
     wfis += v->wfis;
     migrations += v->migrations;
     idle += v->idle_ticks;
+    mmio += v->mmio_accesses;
   }
   // One line each, "name=value" pairs, so tests and graders can parse
   // them (tests/system/lib.py: counters()).
@@ -272,8 +275,8 @@ void vm_print_counters(struct vm *vm) {
       n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
                     name ? name : "other", traps[c]);
   }
-  printf("%s host-irq=%lu wfi=%lu migrations=%lu idle-ms=%lu\n", buf, irqs,
-         wfis, migrations, idle * 1000 / machine.timebase);
+  printf("%s host-irq=%lu wfi=%lu mmio=%lu migrations=%lu idle-ms=%lu\n", buf,
+         irqs, wfis, mmio, migrations, idle * 1000 / machine.timebase);
 
   n = snprintf(buf, sizeof(buf), "counters %s: sbi", vm->name);
   for (int e = 0; e < VSBI_NEXT; e++)

@@ -5,9 +5,8 @@
 // one looks to its guest like a QEMU `virt` machine, so a kernel built for
 // QEMU's virt runs on it unchanged:
 //
-//    0x0c000000  PLIC (interrupt controller)
-//    0x10000000  UART (ns16550a)
-//    0x10001000  virtio-mmio slots
+//    0x0c000000  PLIC (interrupt controller)      hyp/vplic.c
+//    0x10000000  UART (ns16550a), PLIC source 10  hyp/vuart.c
 //    0x80000000  RAM, `memory` MiB of it; the kernel image at +2 MiB,
 //                the device tree the monitor writes near the top
 #ifndef HYP_VM_H
@@ -16,6 +15,8 @@
 #include "hyp/param.h"
 #include "hyp/pmap.h"
 #include "hyp/vcpu.h"
+#include "hyp/vplic.h"
+#include "hyp/vuart.h"
 #include "kernel/spinlock.h"
 
 #define MAX_VMS      8
@@ -56,8 +57,12 @@ struct vm {
   uint64_t fdt_gpa;         // where its device tree is
   uint64_t entry;           // where vCPU 0 starts
 
+  struct spinlock dev_lock; // the virtual devices below
+  struct vuart uart;
+  struct vplic plic;
+
   struct spinlock lock;     // the console line and the exit fields
-  char line[120];           // console output not yet printed
+  char line[200];           // console output not yet printed
   int linelen;
   int exit_code;            // from SRST / the reason it stopped
   char exit_reason[120];

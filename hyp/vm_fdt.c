@@ -49,6 +49,55 @@ static void write_cpus(struct fdt_writer *w, struct vm *vm) {
   fdt_write_node_end(w);
 }
 
+// The phandle of the PLIC node (the cpus' interrupt controllers take
+// 1..nvcpus).
+#define PLIC_PHANDLE 0x100
+
+// /soc: the devices the monitor emulates, as QEMU's virt lists them: the
+// PLIC, wired to every vCPU's M and S external interrupts (causes 11 and
+// 9, so context 2i is vCPU i's M mode and 2i+1 its S mode), and the UART.
+static void write_soc(struct fdt_writer *w, struct vm *vm) {
+  fdt_write_node_begin(w, "soc");
+  fdt_write_prop_u32(w, "#address-cells", 2);
+  fdt_write_prop_u32(w, "#size-cells", 2);
+  fdt_write_prop_string(w, "compatible", "simple-bus");
+  fdt_write_prop_empty(w, "ranges");
+
+  char name[32];
+  snprintf(name, sizeof(name), "plic@%lx", VPLIC_GPA_BASE);
+  fdt_write_node_begin(w, name);
+  const char *compat[] = {"sifive,plic-1.0.0", "riscv,plic0"};
+  fdt_write_prop_strings(w, "compatible", compat, 2);
+  uint32_t reg[4] = {0, (uint32_t)VPLIC_GPA_BASE, 0, (uint32_t)VPLIC_GPA_SIZE};
+  fdt_write_prop_cells(w, "reg", reg, 4);
+  fdt_write_prop_u32(w, "#address-cells", 0);
+  fdt_write_prop_u32(w, "#interrupt-cells", 1);
+  fdt_write_prop_empty(w, "interrupt-controller");
+  fdt_write_prop_u32(w, "riscv,ndev", VPLIC_NSOURCES - 1);
+  uint32_t ext[4 * MAX_VCPUS];
+  for (int i = 0; i < vm->nvcpus; i++) {
+    ext[4 * i + 0] = (uint32_t)(1 + i);
+    ext[4 * i + 1] = 11;                       // M external interrupt
+    ext[4 * i + 2] = (uint32_t)(1 + i);
+    ext[4 * i + 3] = 9;                        // S external interrupt
+  }
+  fdt_write_prop_cells(w, "interrupts-extended", ext, 4 * vm->nvcpus);
+  fdt_write_prop_u32(w, "phandle", PLIC_PHANDLE);
+  fdt_write_node_end(w);
+
+  snprintf(name, sizeof(name), "serial@%lx", VUART_GPA_BASE);
+  fdt_write_node_begin(w, name);
+  fdt_write_prop_string(w, "compatible", "ns16550a");
+  uint32_t ureg[4] = {0, (uint32_t)VUART_GPA_BASE, 0, (uint32_t)VUART_GPA_SIZE};
+  fdt_write_prop_cells(w, "reg", ureg, 4);
+  fdt_write_prop_u32(w, "clock-frequency", 3686400);
+  fdt_write_prop_u32(w, "interrupts", VUART_IRQ);
+  fdt_write_prop_u32(w, "interrupt-parent", PLIC_PHANDLE);
+  fdt_write_node_end(w);
+
+  fdt_write_node_end(w);
+}
+
 int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
   static uint8_t buf[GUEST_FDT_SIZE];      // only the boot hart builds VMs
   static struct fdt_writer w;
@@ -63,6 +112,9 @@ int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
 
   fdt_write_node_begin(&w, "chosen");
   fdt_write_prop_string(&w, "bootargs", cfg->bootargs);
+  char stdout_path[32];
+  snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%lx", VUART_GPA_BASE);
+  fdt_write_prop_string(&w, "stdout-path", stdout_path);
   fdt_write_node_end(&w);
 
   write_cpus(&w, vm);
@@ -78,6 +130,7 @@ int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
   fdt_write_prop_cells(&w, "reg", reg, 4);
   fdt_write_node_end(&w);
 
+  write_soc(&w, vm);
   fdt_write_node_end(&w);                  // the root
   int size = fdt_write_finish(&w);
   if (size < 0)

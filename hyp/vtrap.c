@@ -13,12 +13,14 @@
 //   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
 //                 something the guest may not do, reflected to it as an
 //                 illegal instruction
+#include "hyp/mmio.h"
 #include "hyp/sched.h"
 #include "hyp/trap.h"
 #include "hyp/vm.h"
 #include "hyp/vsbi.h"
 #include "hyp/vtrap.h"
 #include "kernel/riscv.h"
+#include "kernel/sbi.h"
 
 #define INSN_WFI 0x10500073
 
@@ -69,6 +71,8 @@ static void guest_page_fault(struct vcpu *v) {
       vm_fail(v, "out of machine memory for guest page %p", (void *)gpa);
     return;
   }
+  if (v->scause != EXC_INST_GUEST_PAGE_FAULT && mmio_access(v, gpa))
+    return;
   const char *what = v->scause == EXC_STORE_GUEST_PAGE_FAULT ? "write"
                      : v->scause == EXC_LOAD_GUEST_PAGE_FAULT ? "read"
                                                               : "fetch";

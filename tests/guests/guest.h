@@ -20,6 +20,9 @@ void guest_hart(uint64_t hartid, uint64_t opaque);
 // Start vCPU `hart` at guest_hart(hart, opaque). Returns the SBI error.
 long start_hart(uint64_t hart, uint64_t opaque);
 
+// The S-mode external interrupt handler (weak default in rt.c).
+void guest_external_irq(void);
+
 // Counts of interrupts taken, per hart, and the last trap cause.
 extern volatile uint64_t timer_irqs[8], soft_irqs[8];
 

@@ -7,6 +7,13 @@ int checks_failed;
 
 extern char _secondary[];
 
+// A guest that uses the PLIC defines this; the others never enable
+// external interrupts, so this default never runs.
+__attribute__((weak)) void guest_external_irq(void) {
+  printf("guest: external interrupt, but no handler\n");
+  finish("guest");
+}
+
 // The boot vCPU: console first, then the guest.
 void guest_boot(uint64_t hartid, const void *dtb) {
   console_init();
@@ -41,6 +48,10 @@ uint64_t guest_trap(uint64_t scause, uint64_t sepc, uint64_t stval) {
   if (scause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
     soft_irqs[h]++;
     csr_clear(sip, 1UL << IRQ_S_SOFT);    // acknowledge the IPI
+    return sepc;
+  }
+  if (scause == (SCAUSE_INTERRUPT | IRQ_S_EXT)) {
+    guest_external_irq();
     return sepc;
   }
   printf("guest: unexpected trap scause %lx sepc %lx stval %lx\n", scause,

@@ -64,14 +64,30 @@ static void timer_checks(uint64_t me) {
     wfi();
   check("timer-fires", timer_irqs[me] == before + 1,
         (long)(timer_irqs[me] - before));
-  // A timer set and then cancelled with set_timer(-1) must not fire.
+  irqs_off();
+  // set_timer clears a pending timer interrupt (SBI spec 6.1). With
+  // interrupts off, a timer set in the past becomes pending; a second
+  // set_timer(-1) must clear it, so turning interrupts on takes nothing.
+  // (Interrupts off, so that being descheduled between the calls cannot
+  // make this flaky.) First the control: without the cancel, it fires.
+  sbi_set_timer(rdtime());
   before = timer_irqs[me];
-  sbi_set_timer(rdtime() + 20000);
+  irqs_on();
+  end = rdtime() + 100000;
+  while (timer_irqs[me] == before && rdtime() < end)
+    ;
+  irqs_off();
+  check("timer-pending-fires", timer_irqs[me] == before + 1,
+        (long)(timer_irqs[me] - before));
+  sbi_set_timer(rdtime());
   sbi_set_timer(~0UL);
-  end = rdtime() + 100000;                        // wait 10 ms
+  before = timer_irqs[me];
+  irqs_on();
+  end = rdtime() + 100000;                        // 10 ms
   while (rdtime() < end)
     ;
-  check("timer-cancel", timer_irqs[me] == before, (long)(timer_irqs[me] - before));
+  check("timer-cancel", timer_irqs[me] == before,
+        (long)(timer_irqs[me] - before));
   irqs_off();
 }
 

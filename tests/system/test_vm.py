@@ -130,6 +130,31 @@ def test_bad_config_entries_skipped():
     expect_done(run, "good", "hello")
 
 
+def test_uart_and_plic():
+    """The guest drives the virtual ns16550 directly and takes its
+    interrupt through the virtual PLIC: claim, IIR, complete."""
+    bundle = make_bundle("uart", vm_config(
+        {"name": "u", "memory-mib": 8, "image": "uarttest.elf"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("[u] uart: hello through the ns16550")
+    expect_done(run, "u", "uarttest")
+    if counters(run, "u")["mmio"] < 10:
+        run.fail("the counters show too few emulated device accesses")
+
+
+def test_bad_device_access_stops_vm():
+    """A one-byte read of a 32-bit PLIC register stops that VM, with a
+    report; the monitor goes on and powers off cleanly."""
+    bundle = make_bundle("badmmio", vm_config(
+        {"name": "bad", "memory-mib": 8, "image": "badmmio.elf"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.match(r"^vm bad: stopped: vCPU 0 at pc 0x[0-9a-f]+: 1-byte read at "
+              r"0x000000000c000004: the device has no such register \(exit 1\)$")
+    run.forbid("the monitor let it through")
+
+
 TESTS = [
     ("vm-two-vms-two-nodes", test_two_vms_two_nodes),
     ("vm-sbi", test_sbi),
@@ -138,4 +163,6 @@ TESTS = [
     ("vm-four-vms-four-nodes", test_four_vms_four_nodes),
     ("vm-eight-vcpus-on-four-harts", test_eight_vcpus_on_four_harts),
     ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
+    ("vm-uart-and-plic", test_uart_and_plic),
+    ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]
