@@ -3,6 +3,8 @@
 # KERNEL_OBJS and, later in the file, QEMU_KNOBS).
 #
 #   make splash APP=radix [ARGS="threads=4 n=65536"]   run one app, bare
+#   make splash-vm APP=radix [VCPUS=4] [ARGS=...]      the same image, in a
+#                                                      VM on the monitor
 #
 # Each application in splashos/apps/ becomes its own image,
 # build/splashos/<app>.elf: the library OS (splashos/*.c, entry.S) plus
@@ -27,7 +29,7 @@ $(B)/splashos/%.elf: $(B)/splashos/apps/%.o $(SPLASH_LIB_OBJS) $(KERNEL_OBJS) sp
 	  $(SPLASH_LIB_OBJS) $< $(KERNEL_OBJS)
 	$(OBJDUMP) -S $@ > $(B)/splashos/$*.asm
 
-.PHONY: splash splash-all
+.PHONY: splash splash-vm splash-all
 splash-all: $(SPLASH_ELFS)
 
 TEST_DEPS += $(SPLASH_ELFS)
@@ -46,3 +48,23 @@ splash:
 	@python3 tools/qemu.py --run $(QEMU_KNOBS) \
 	  --kernel $(B)/splashos/$(APP).elf -- \
 	  $(if $(strip $(ARGS)),-append "$(ARGS)") $(QEMUEXTRA)
+
+# Run one application in a VM on the monitor: the same image, as a guest.
+# VCPUS (default: CPUS) is the VM's vCPU count, and the app gets one
+# thread per vCPU unless ARGS says otherwise.
+VCPUS ?= $(CPUS)
+splash-vm:
+	@if [ -z "$(filter $(APP),$(SPLASH_APPS))" ] || [ -z "$(APP)" ]; then \
+	  echo "make splash-vm: APP='$(APP)' is not a splashos application;"; \
+	  echo "choose one of: $(SPLASH_APPS)  (e.g. make splash-vm APP=radix)"; \
+	  exit 2; fi
+	@err=$$(python3 tools/qemu.py --check $(QEMU_KNOBS)); \
+	  if [ -n "$$err" ]; then echo "$$err"; exit 2; fi
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP) $(B)/splashos/$(APP).elf
+	@python3 tools/mkbundle.py --image $(APP).elf --name $(APP) \
+	  --vcpus $(VCPUS) --memory-mib 64 --search $(B)/splashos \
+	  --bootargs "$(if $(strip $(ARGS)),$(ARGS),threads=$(VCPUS))" \
+	  -o $(B)/bundle/splash-$(APP).bundle
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) -- \
+	  -initrd $(B)/bundle/splash-$(APP).bundle $(QEMUEXTRA)

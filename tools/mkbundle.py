@@ -5,6 +5,11 @@ one VM bundle, the file QEMU hands the monitor with -initrd.
   python3 tools/mkbundle.py --config hyp/vms/default.dts \\
       --search build/tests/guests:build/splashos -o build/bundle/default.bundle
 
+or, for a bundle of one VM without writing a configuration:
+
+  python3 tools/mkbundle.py --image radix.elf --vcpus 4 --memory-mib 64 \
+      --bootargs "threads=4" --search build/splashos -o build/bundle/radix.bundle
+
 The configuration (device-tree source, see hyp/vmconfig.h) is compiled with
 dtc; every `image` it names is looked up in the --search folders and
 packed. An image that cannot be found is left out with a warning: the
@@ -64,17 +69,43 @@ def fdt_strings_props(blob, prop):
     return found
 
 
+def one_vm_config(a):
+    """Device-tree source for a configuration of one VM (hyp/vmconfig.h)."""
+    if '"' in a.bootargs or '"' in a.image:
+        sys.exit("mkbundle: quotes are not allowed in --image or --bootargs")
+    return (f'/dts-v1/;\n/ {{\n  {a.name} {{\n'
+            f'    compatible = "disco-v,vm";\n'
+            f'    vcpus = <{a.vcpus}>;\n'
+            f'    memory-mib = <{a.memory_mib}>;\n'
+            f'    image = "{a.image}";\n'
+            f'    bootargs = "{a.bootargs}";\n  }};\n}};\n')
+
+
 def main():
     p = argparse.ArgumentParser(description="Pack a Disco-V VM bundle.")
-    p.add_argument("--config", required=True, help="VM configuration (.dts)")
+    p.add_argument("--config", help="VM configuration (.dts)")
+    p.add_argument("--image", help="instead of --config: one VM running this image")
+    p.add_argument("--name", default="vm0", help="that VM's name")
+    p.add_argument("--vcpus", type=int, default=1)
+    p.add_argument("--memory-mib", type=int, default=64)
+    p.add_argument("--bootargs", default="")
     p.add_argument("--search", default="", help="folders to find images in, ':'-separated")
     p.add_argument("-o", dest="out", required=True)
     a = p.parse_args()
 
-    dtc = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", a.config],
-                         capture_output=True)
+    if (a.config is None) == (a.image is None):
+        sys.exit("mkbundle: give either --config or --image")
+    if a.config is not None:
+        source = a.config
+        with open(source, "rb") as f:
+            dts = f.read()
+    else:
+        source = "(one VM from --image)"
+        dts = one_vm_config(a).encode()
+    dtc = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-"],
+                         input=dts, capture_output=True)
     if dtc.returncode != 0:
-        sys.exit(f"mkbundle: dtc cannot compile {a.config}:\n"
+        sys.exit(f"mkbundle: dtc cannot compile {source}:\n"
                  + dtc.stderr.decode(errors="replace"))
     files = [("config.dtb", dtc.stdout)]
     for image in dict.fromkeys(fdt_strings_props(dtc.stdout, "image")):

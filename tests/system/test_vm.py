@@ -9,9 +9,13 @@ harts work; a bad VM configuration is reported, VM by VM.
 The guests are the small test kernels in tests/guests/.
 """
 
+import glob
+import os
 import re
+import subprocess
+import sys
 
-from lib import boot, counters, make_bundle, vm_config
+from lib import ROOT, TestFailure, boot, counters, make_bundle, vm_config
 
 
 def expect_done(run, vm, who):
@@ -155,7 +159,32 @@ def test_bad_device_access_stops_vm():
     run.forbid("the monitor let it through")
 
 
-TESTS = [
+def shipped_config_test(path):
+    """A VM configuration shipped in hyp/vms/ (what `make qemu VMCONFIG=`
+    runs) packs, boots, and every VM in it powers off cleanly."""
+    def test():
+        name = os.path.basename(path)[:-4]
+        out = os.path.join(ROOT, "build", "tests", "bundles", f"shipped-{name}.bundle")
+        search = ":".join(os.path.join(ROOT, "build", d)
+                          for d in ("tests/guests", "splashos", "guest-os"))
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
+                            "--config", path, "--search", search, "-o", out],
+                           capture_output=True, text=True)
+        if p.returncode != 0 or "warning" in p.stderr:
+            raise TestFailure(f"mkbundle {path} failed", p.stdout + p.stderr)
+        run = boot(cpus=4, nodes=2, bundle=out, timeout=60)
+        run.expect_clean_exit()
+        started = re.findall(r"^vm (\S+): \d+ vCPUs", run.output, re.M)
+        if not started:
+            run.fail("no VM started")
+        for vm in started:
+            run.expect(f"vm {vm}: stopped: shutdown (exit 0)")
+    return test
+
+
+TESTS = [(f"vm-shipped-config-{os.path.basename(p)[:-4]}", shipped_config_test(p))
+         for p in sorted(glob.glob(os.path.join(ROOT, "hyp", "vms", "*.dts")))]
+TESTS += [
     ("vm-two-vms-two-nodes", test_two_vms_two_nodes),
     ("vm-sbi", test_sbi),
     ("vm-bad-memory-stops-only-that-vm", test_bad_memory_stops_only_that_vm),
