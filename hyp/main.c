@@ -12,6 +12,7 @@
 //                         (no -initrd), power off
 
 #include "hyp/bundle.h"
+#include "hyp/conskeys.h"
 #include "hyp/hart.h"
 #include "hyp/machine.h"
 #include "hyp/memmap.h"
@@ -97,6 +98,7 @@ void hyp_main(uint64_t hartid, void *dtb) {
     printf("Disco-V: no VM could be started\n");
     power_off(true);
   }
+  conskeys_init();
   harts_release();
   sched_run();
 }

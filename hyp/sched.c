@@ -12,6 +12,7 @@
 // A guest's WFI traps (hstatus.VTW) and its vCPU becomes IDLE: it costs no
 // hart time until it has an interrupt to take (Disco 4.2.1: an idle
 // virtual CPU is descheduled).
+#include "hyp/conskeys.h"
 #include "hyp/hart.h"
 #include "hyp/machine.h"
 #include "hyp/memmap.h"
@@ -230,7 +231,10 @@ static void power_off_when_done(void) {
 
 void sched_run(void) {
   int me = (int)hart_id();
+  bool console = (uint64_t)me == machine.boot_hart;
   for (;;) {
+    if (console)
+      conskeys_poll();            // keys typed on the console
     acquire(&sched_lock);
     uint64_t next_wake = wake_idle(me);
     struct vcpu *v = rq_pop(me);
@@ -255,6 +259,9 @@ void sched_run(void) {
       harts[me].idle = true;
       release(&sched_lock);
       uint64_t t0 = rdtime();
+      // The boot hart also wakes up now and then to read the console.
+      if (console && next_wake > t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS)
+        next_wake = t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS;
       sbi_set_timer(next_wake);
       wfi();
       csr_clear(sip, 1UL << IRQ_S_SOFT);

@@ -70,10 +70,13 @@ class Run:
 
 
 def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
-         cpu="rv64", extra=(), bundle=None, until=None):
+         cpu="rv64", extra=(), bundle=None, until=None, keys=()):
     """Boot `kernel` on the machine the knobs describe; return a Run.
 
     bundle: a VM bundle to hand the monitor (QEMU's -initrd).
+    keys: (regex, bytes) pairs: once the output matches the regex (a
+    multi-line one: ^ and $ match at line ends; lines end in \r\n here),
+    type the bytes on the console (QEMU's stdin), in order.
     until: a regex; once a line of output matches it, QEMU is stopped and
     the run counts as a clean exit (for machines that never power off by
     themselves, e.g. with a guest that spins forever).
@@ -85,9 +88,10 @@ def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
     cmd = qemu.qemu_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
                             extra=extra)
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out, timed_out, stopped = b"", False, False
+    keys = [(re.compile(k.encode(), re.M), v) for k, v in keys]
     pattern = re.compile(until.encode()) if until else None
     deadline = start + timeout
     os.set_blocking(proc.stdout.fileno(), False)
@@ -98,6 +102,9 @@ def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
         if pattern is not None and pattern.search(out):
             stopped = True
             break
+        if keys and keys[0][0].search(out):
+            proc.stdin.write(keys.pop(0)[1])
+            proc.stdin.flush()
         if proc.poll() is not None:
             out += proc.stdout.read() or b""
             break

@@ -182,6 +182,31 @@ def shipped_config_test(path):
     return test
 
 
+def test_console_keys():
+    """Keys typed on the console reach the VM with the focus; Ctrl-E
+    commands list the VMs, print counters and move the focus."""
+    bundle = make_bundle("keys", vm_config(
+        {"name": "e0", "memory-mib": 8, "image": "echo.elf"},
+        {"name": "e1", "memory-mib": 8, "image": "echo.elf"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle, timeout=60, keys=[
+        (r"\[e1\] echo: ready", b"hello\r"),
+        (r"\[e0\] echo: got 'hello'", b"\x05l"),
+        (r"console: VMs", b"\x05c"),
+        (r"counters e1: memory", b"\x05n"),
+        (r"^console: input goes to e1\r?$", b"world\rquit\r"),
+        (r"\[e1\] echo: got 'quit'", b"\x05n"),
+        (r"^console: input goes to e0\r?$", b"quit\r"),
+    ])
+    run.expect_clean_exit()
+    run.expect("console: input goes to e0; Ctrl-E h for help")
+    run.expect("[e0] echo: got 'hello'")
+    run.forbid("[e1] echo: got 'hello'")
+    run.match(r"^  \* e0 +running +vcpus=1 home-node=0 pages=\d+$")
+    run.expect("[e1] echo: got 'world'")
+    expect_done(run, "e0", "echo")
+    expect_done(run, "e1", "echo")
+
+
 TESTS = [(f"vm-shipped-config-{os.path.basename(p)[:-4]}", shipped_config_test(p))
          for p in sorted(glob.glob(os.path.join(ROOT, "hyp", "vms", "*.dts")))]
 TESTS += [
@@ -193,5 +218,6 @@ TESTS += [
     ("vm-eight-vcpus-on-four-harts", test_eight_vcpus_on_four_harts),
     ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
     ("vm-uart-and-plic", test_uart_and_plic),
+    ("vm-console-keys", test_console_keys),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]
