@@ -16,6 +16,7 @@ struct hart {
   struct vcpu *rq_tail;
   bool idle;                // waiting in sched_idle for something to do
   uint64_t idle_ticks;      // time spent with nothing to run
+  uint64_t slice_end;       // when the running vCPU's time slice ends
 };
 
 extern struct hart harts[MAX_HARTS];

@@ -278,7 +278,8 @@ void sched_run(void) {
     release(&sched_lock);
 
     // Run it until its slice ends or it leaves by itself.
-    sbi_set_timer(rdtime() + slice_ticks());
+    harts[me].slice_end = rdtime() + slice_ticks();
+    sbi_set_timer(harts[me].slice_end);
     vcpu_run(v);
     sbi_set_timer(~0UL);
 

@@ -17,6 +17,7 @@
 #include "hyp/vm.h"
 #include "hyp/vtrap.h"
 #include "kernel/riscv.h"
+#include "kernel/sbi.h"
 #include "kernel/string.h"
 
 // switch.S relies on these offsets.
@@ -124,6 +125,22 @@ static void take_irqs(struct vcpu *v) {
     csr_clear_num(CSR_HVIP, HVIP_VSEIP);
 }
 
+// The guest's timer on a host without Sstc (SBI spec 6.1 semantics, by
+// hand): VSTIP is pending while time >= the deadline set_timer gave, and
+// the host timer must go off at that deadline even while the guest runs,
+// so it is set to whichever comes first, the deadline or the end of the
+// time slice. With Sstc the hardware does all of this with vstimecmp.
+static void timer_without_sstc(struct vcpu *v) {
+  uint64_t now = rdtime(), slice_end = harts[hart_id()].slice_end;
+  if (now >= v->vstimecmp) {
+    csr_set_num(CSR_HVIP, HVIP_VSTIP);
+    sbi_set_timer(slice_end);
+  } else {
+    csr_clear_num(CSR_HVIP, HVIP_VSTIP);
+    sbi_set_timer(v->vstimecmp < slice_end ? v->vstimecmp : slice_end);
+  }
+}
+
 void vcpu_run(struct vcpu *v) {
   vcpu_load(v);
   v->leave = 0;
@@ -131,6 +148,8 @@ void vcpu_run(struct vcpu *v) {
     if (v->vm->state != VM_RUNNING)
       break;                      // vm_stop was called, maybe on another hart
     take_irqs(v);
+    if (!machine.has_sstc)
+      timer_without_sstc(v);
     if (__atomic_exchange_n(&v->flush, 0, __ATOMIC_ACQUIRE)) {
       hfence_vvma_all();          // an RFENCE from another vCPU
       asm volatile("fence.i");

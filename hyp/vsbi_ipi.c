@@ -10,10 +10,15 @@
 // With Sstc (henvcfg.STCE, set in sched_hart_init) the guest's timer is
 // the hardware's vstimecmp: VSTIP rises by itself when time reaches it,
 // and writing it clears a pending one, as set_timer must (spec 6.1). We
-// are on v's own hart with its CSRs loaded, so write the CSR.
+// are on v's own hart with its CSRs loaded, so write the CSR. Without
+// Sstc the deadline is kept in v->vstimecmp all the same, and vcpu_run
+// raises and lowers hvip.VSTIP by hand (timer_without_sstc).
 static void set_timer(struct vcpu *v, uint64_t when) {
-  csr_write_num(CSR_VSTIMECMP, when);
   v->vstimecmp = when;
+  if (machine.has_sstc)
+    csr_write_num(CSR_VSTIMECMP, when);
+  else
+    csr_clear_num(CSR_HVIP, 1UL << IRQ_VS_TIMER);
 }
 
 static struct sbiret time_call(struct vcpu *v, uint64_t eid, uint64_t fid) {

@@ -13,6 +13,7 @@
 //   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
 //                 something the guest may not do, reflected to it as an
 //                 illegal instruction
+#include "hyp/hart.h"
 #include "hyp/mmio.h"
 #include "hyp/sched.h"
 #include "hyp/trap.h"
@@ -48,10 +49,16 @@ int vtrap_read_insn(struct vcpu *v, uint64_t va, uint32_t *insn) {
 static void host_interrupt(struct vcpu *v, uint64_t irq) {
   v->interrupts++;
   if (irq == IRQ_S_TIMER) {
-    // The time slice is over (hyp/sched.c set the timer): give the hart
-    // to the next vCPU in line. The scheduler sets a new deadline.
-    sbi_set_timer(~0UL);
-    v->leave = 1;
+    // Either the time slice is over (hyp/sched.c set the timer): give the
+    // hart to the next vCPU in line, and the scheduler sets a new
+    // deadline; or, on a host without Sstc, the guest's own timer is due
+    // (vcpu_run set the timer for it) and vcpu_run injects it.
+    if (rdtime() >= harts[hart_id()].slice_end) {
+      sbi_set_timer(~0UL);
+      v->leave = 1;
+    } else {
+      sbi_set_timer(harts[hart_id()].slice_end);
+    }
   } else if (irq == IRQ_S_SOFT) {
     // Another hart kicked us: a VM stopped, or this vCPU has a new
     // interrupt to take (vcpu_run folds it into hvip on the way back in).

@@ -64,6 +64,17 @@ def test_sbi():
         run.fail("vCPU 1 waited in WFI, but the counters show no WFI trap")
 
 
+def test_sbi_without_sstc():
+    """The same SBI checks on harts without Sstc: the guest's timer is
+    then kept by the monitor (hvip.VSTIP and its own timer)."""
+    bundle = make_bundle("sbitest-nosstc", vm_config(
+        {"name": "sbi", "vcpus": 2, "memory-mib": 16, "image": "sbitest.elf"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle, cpu="rv64,sstc=false")
+    run.expect_clean_exit()
+    run.expect("Sstc no")
+    expect_done(run, "sbi", "sbitest")
+
+
 def test_bad_memory_stops_only_that_vm():
     """A guest that reads outside its memory is stopped, with a report of
     the address, pc and vCPU; the other VM finishes; no monitor panic."""
@@ -212,6 +223,7 @@ TESTS = [(f"vm-shipped-config-{os.path.basename(p)[:-4]}", shipped_config_test(p
 TESTS += [
     ("vm-two-vms-two-nodes", test_two_vms_two_nodes),
     ("vm-sbi", test_sbi),
+    ("vm-sbi-without-sstc", test_sbi_without_sstc),
     ("vm-bad-memory-stops-only-that-vm", test_bad_memory_stops_only_that_vm),
     ("vm-spinning-vm-does-not-block-others", test_spinning_vm_does_not_block_others),
     ("vm-four-vms-four-nodes", test_four_vms_four_nodes),
