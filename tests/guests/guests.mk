@@ -8,4 +8,9 @@ GUEST_RT := $(B)/tests/guests/start.o $(B)/tests/guests/rt.o
 $(B)/tests/guests/%.elf: $(B)/tests/guests/%.o $(GUEST_RT) $(KERNEL_OBJS) tests/guests/guest.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -T tests/guests/guest.ld -o $@ $< $(GUEST_RT) $(KERNEL_OBJS)
 
-TEST_DEPS += $(GUEST_ELFS)
+# A flat copy of hello, to test the monitor's loader for Linux-style
+# "Image" files (start.S begins with such a header).
+$(B)/tests/guests/%.bin: $(B)/tests/guests/%.elf
+	$(TOOLPREFIX)objcopy -O binary $< $@
+
+TEST_DEPS += $(GUEST_ELFS) $(B)/tests/guests/hello.bin

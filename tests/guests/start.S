@@ -10,6 +10,25 @@
 .section .text.entry
 .globl _start
 _start:
+    # The first 64 bytes are a Linux RISC-V "Image" header (Linux
+    # Documentation/riscv/boot-image-header.rst), so that the same guest
+    # can also be loaded as a flat image (objcopy -O binary): code0 jumps
+    # over the header, and the monitor's loader recognises magic2.
+    .option push
+    .option norvc                   # a 4-byte jump: the fields are at
+    j       _real_start             # fixed offsets (code0)
+    .option pop
+    .word   0                       # code1
+    .dword  0x200000                # text_offset: RAM base + 2 MiB
+    .dword  _end - _start           # image_size, .bss included
+    .dword  0                       # flags: little-endian
+    .word   2                       # version 0.2
+    .word   0                       # res1
+    .dword  0                       # res2
+    .ascii  "RISCV\0\0\0"            # magic (deprecated)
+    .ascii  "RSC\x05"                # magic2
+    .word   0                       # res3
+_real_start:
     mv      tp, a0
     la      t0, _bss_start
     la      t1, _bss_end

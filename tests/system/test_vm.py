@@ -128,6 +128,17 @@ def test_eight_vcpus_on_four_harts():
         run.expect(f"[big] vcpu {i}: up")
 
 
+def test_flat_image():
+    """A flat image with the Linux RISC-V Image header (hello.bin, made
+    with objcopy -O binary) loads at RAM + 2 MiB and runs like the ELF."""
+    bundle = make_bundle("flat", vm_config(
+        {"name": "flat", "vcpus": 2, "memory-mib": 16, "image": "hello.bin"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("vm flat: 2 vCPUs, 16 MiB on node 0, image hello.bin, entry 0x0000000080200000")
+    expect_done(run, "flat", "hello")
+
+
 def test_bad_config_entries_skipped():
     """Bad entries are reported with the reason; the good VM still runs."""
     bundle = make_bundle("badcfg", vm_config(
@@ -231,5 +242,6 @@ TESTS += [
     ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
     ("vm-uart-and-plic", test_uart_and_plic),
     ("vm-console-keys", test_console_keys),
+    ("vm-flat-image", test_flat_image),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]
