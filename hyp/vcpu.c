@@ -164,6 +164,14 @@ void vcpu_run(struct vcpu *v) {
   vcpu_put(v);
 }
 
+void vcpu_resume_at(struct vcpu *v, uint64_t addr, uint64_t opaque) {
+  v->sepc = addr;
+  v->x[10] = (uint64_t)v->id;
+  v->x[11] = opaque;
+  csr_write_num(CSR_VSATP, 0);            // v's CSRs are on this hart
+  csr_clear_num(CSR_VSSTATUS, SSTATUS_SIE);
+}
+
 void vcpu_raise_irq(struct vcpu *v, int irq) {
   __atomic_fetch_or(&v->irqs, 1UL << irq, __ATOMIC_RELEASE);
 }

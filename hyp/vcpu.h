@@ -78,6 +78,11 @@ struct vcpu {
 // VS-mode, vsatp = 0 (MMU off), interrupts off.
 void vcpu_reset(struct vcpu *v, uint64_t start, uint64_t opaque);
 
+// From an SBI handler on v's hart: when v next runs, it starts over at
+// `addr` with a0 = its id, a1 = opaque, MMU and interrupts off: how a hart
+// comes back from a non-retentive suspend (SBI spec 9.4 and 13.1).
+void vcpu_resume_at(struct vcpu *v, uint64_t addr, uint64_t opaque);
+
 // Run v on this hart until it has to leave (it stops, waits for an
 // interrupt, its time slice ends, or its VM stops). Returns with v's state
 // saved; the caller (the scheduler) decides what comes next.

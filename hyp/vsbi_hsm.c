@@ -83,11 +83,7 @@ static struct sbiret hart_suspend(struct vcpu *v) {
     r.error = SBI_ERR_INVALID_ADDRESS;
     return r;
   }
-  v->sepc = resume;
-  v->x[10] = (uint64_t)v->id;
-  v->x[11] = opaque;
-  csr_write_num(CSR_VSATP, 0);
-  csr_clear_num(CSR_VSSTATUS, SSTATUS_SIE);
+  vcpu_resume_at(v, resume, opaque);
   v->sbi_no_return = 1;
   sched_idle_vcpu(v, VCPU_SUSPENDED);
   return r;

@@ -42,26 +42,33 @@ const struct vsbi_ext vsbi_legacy_timer = {
     SBI_EXT_LEGACY_SET_TIMER, SBI_EXT_LEGACY_SET_TIMER, "legacy-timer",
     legacy_timer_call};
 
+// Do `what` to every vCPU the caller's hart mask (a0, a1) names. Returns
+// SBI_ERR_INVALID_PARAM, without doing anything, if it names one the VM
+// does not have.
+static long for_each_target(struct vcpu *v,
+                            void (*what)(struct vcpu *caller, struct vcpu *t)) {
+  uint64_t targets;
+  long err = vsbi_hart_mask(v, v->x[10], v->x[11], &targets);
+  if (err != SBI_SUCCESS)
+    return err;
+  for (int i = 0; i < v->vm->nvcpus; i++)
+    if (targets & (1UL << i))
+      what(v, &v->vm->vcpus[i]);
+  return SBI_SUCCESS;
+}
+
 // ---- IPI: send_ipi(hart_mask, hart_mask_base) ----
 // A supervisor software interrupt for each vCPU named: hvip.VSSIP, which
 // the guest sees as its sip.SSIP.
+static void send_ipi(struct vcpu *caller, struct vcpu *t) {
+  vcpu_raise_irq(t, IRQ_VS_SOFT);
+  sched_kick_vcpu(t);
+}
+
 static struct sbiret ipi_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
-  struct sbiret r = {SBI_SUCCESS, 0};
-  uint64_t targets;
-  if (fid != 0) {
-    r.error = SBI_ERR_NOT_SUPPORTED;
-    return r;
-  }
-  r.error = vsbi_hart_mask(v, v->x[10], v->x[11], &targets);
-  if (r.error != SBI_SUCCESS)
-    return r;
-  for (int i = 0; i < v->vm->nvcpus; i++) {
-    if (!(targets & (1UL << i)))
-      continue;
-    struct vcpu *t = &v->vm->vcpus[i];
-    vcpu_raise_irq(t, IRQ_VS_SOFT);
-    sched_kick_vcpu(t);
-  }
+  struct sbiret r = {SBI_ERR_NOT_SUPPORTED, 0};
+  if (fid == 0)
+    r.error = for_each_target(v, send_ipi);
   return r;
 }
 const struct vsbi_ext vsbi_ipi = {SBI_EXT_IPI, SBI_EXT_IPI, "ipi", ipi_call};
@@ -74,24 +81,16 @@ const struct vsbi_ext vsbi_ipi = {SBI_EXT_IPI, SBI_EXT_IPI, "ipi", ipi_call};
 // kicked so that happens at once. Flushing everything is always allowed
 // (the spec lets an implementation flush more than asked). The hfence
 // functions (3..6) are for guests that are hypervisors: not supported.
+static void ask_flush(struct vcpu *caller, struct vcpu *t) {
+  __atomic_store_n(&t->flush, 1, __ATOMIC_RELEASE);
+  if (t != caller)
+    sched_kick_vcpu(t);
+}
+
 static struct sbiret rfence_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
-  struct sbiret r = {SBI_SUCCESS, 0};
-  uint64_t targets;
-  if (fid > 2) {
-    r.error = SBI_ERR_NOT_SUPPORTED;
-    return r;
-  }
-  r.error = vsbi_hart_mask(v, v->x[10], v->x[11], &targets);
-  if (r.error != SBI_SUCCESS)
-    return r;
-  for (int i = 0; i < v->vm->nvcpus; i++) {
-    if (!(targets & (1UL << i)))
-      continue;
-    struct vcpu *t = &v->vm->vcpus[i];
-    __atomic_store_n(&t->flush, 1, __ATOMIC_RELEASE);
-    if (t != v)
-      sched_kick_vcpu(t);
-  }
+  struct sbiret r = {SBI_ERR_NOT_SUPPORTED, 0};
+  if (fid <= 2)
+    r.error = for_each_target(v, ask_flush);
   return r;
 }
 const struct vsbi_ext vsbi_rfence = {SBI_EXT_RFENCE, SBI_EXT_RFENCE, "rfence",

@@ -76,11 +76,7 @@ static struct sbiret susp_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
     r.error = SBI_ERR_INVALID_ADDRESS;
     return r;
   }
-  v->sepc = resume;
-  v->x[10] = (uint64_t)v->id;
-  v->x[11] = opaque;
-  csr_write_num(CSR_VSATP, 0);
-  csr_clear_num(CSR_VSSTATUS, SSTATUS_SIE);
+  vcpu_resume_at(v, resume, opaque);
   v->sbi_no_return = 1;
   v->system_suspends++;
   sched_idle_vcpu(v, VCPU_SUSPENDED);
