@@ -184,6 +184,13 @@ test:
 	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS)
 	python3 tests/run.py
 
+# Benchmarks (not tests: they print numbers, they never fail).
+.PHONY: bench
+bench:
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
+	python3 tools/bench.py
+
 .PHONY: clean
 clean:
 	rm -rf $(B) .gdbinit tests/out
