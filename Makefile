@@ -5,6 +5,9 @@
 #   make qemu-gdb      the same as make qemu, but wait for gdb
 #   make gdb           (in another terminal) attach gdb to it
 #   make deps          install missing tools (apt-get as root)
+#   make grade [LAB=N] grade the labs (grade/), Score: X/Y per lab
+#   make handout LAB=N write lab N's handout tree (tools/handout.py)
+#   make bench         what virtualization costs (tools/bench.py)
 #   make clean         remove build/
 #
 # Machine knobs (see tools/qemu.py and README.md):
@@ -84,6 +87,7 @@ TEST_DEPS :=
 -include splashos/splashos.mk
 -include guest-os/guest-os.mk
 include tests/guests/guests.mk
+include grade/grade.mk
 
 # The VM bundle: the VM configuration and the images it names, packed by
 # tools/mkbundle.py into one file that QEMU loads with -initrd.
@@ -193,4 +197,4 @@ bench:
 
 .PHONY: clean
 clean:
-	rm -rf $(B) .gdbinit tests/out
+	rm -rf $(B) .gdbinit tests/out grade/out

@@ -4,6 +4,7 @@
 // carved out of whole machine pages, a page at a time, and kept on a free
 // list: a tiny slab allocator.
 #include "hyp/backmap.h"
+#include "kernel/panic.h"
 #include "kernel/spinlock.h"
 
 static struct backmap *free_records;
@@ -24,10 +25,8 @@ static int refill(void) {
   return 0;
 }
 
-// BEGIN LAB 1: keep the back-mappings of machine page e.
-// memmap_backmap_add must record (vm, gpa) on e->backmaps (any order), and
-// memmap_backmap_remove must unlink and free the record it finds.
 int memmap_backmap_add(struct memmap_entry *e, uint16_t vm, uint64_t gpa) {
+  // BEGIN LAB 1: take a record off free_records, push it on e->backmaps
   acquire(&backmap_lock);
   if (free_records == NULL && refill() < 0) {
     release(&backmap_lock);
@@ -41,9 +40,12 @@ int memmap_backmap_add(struct memmap_entry *e, uint16_t vm, uint64_t gpa) {
   e->backmaps = b;
   release(&backmap_lock);
   return 0;
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: memmap_backmap_add not implemented");
 }
 
 int memmap_backmap_remove(struct memmap_entry *e, uint16_t vm, uint64_t gpa) {
+  // BEGIN LAB 1: unlink the record of (vm, gpa), put it on free_records
   acquire(&backmap_lock);
   for (struct backmap **pp = &e->backmaps; *pp != NULL; pp = &(*pp)->next) {
     struct backmap *b = *pp;
@@ -57,8 +59,9 @@ int memmap_backmap_remove(struct memmap_entry *e, uint16_t vm, uint64_t gpa) {
   }
   release(&backmap_lock);
   return -1;
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: memmap_backmap_remove not implemented");
 }
-// END LAB 1
 
 int memmap_backmap_count(struct memmap_entry *e) {
   int n = 0;

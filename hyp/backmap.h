@@ -4,7 +4,7 @@
 // Moving, replicating or reclaiming a machine page needs the opposite
 // question: "who maps this machine page?", so that every such mapping can
 // be changed and its TLB entries shot down. Disco keeps exactly this list
-// in its memmap entries (Disco 4.2.2: "the memmap ... contains a list of
+// in its memmap entries (Disco 4.2.3: "the memmap ... contains a list of
 // the virtual machines using the page and the virtual addresses used to
 // access them"). Ours hangs off struct memmap_entry's backmaps field.
 #ifndef HYP_BACKMAP_H

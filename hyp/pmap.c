@@ -108,16 +108,11 @@ uint64_t pmap_lookup(struct pmap *pm, uint64_t gpa) {
   return pa == 0 ? 0 : pa + (gpa % PAGE_SIZE);
 }
 
-// BEGIN LAB 1: walk the G-stage table and fill it from the pmap.
-// pmap_walk must return the address of the level-0 PTE for gpa, creating
-// the missing table pages (zeroed, counted in pm->table_pages) when alloc
-// is true; pmap_enter and pmap_fault must keep pm->map, the G-stage table,
-// the back-mappings and the counters in step, as their comments say.
-
 // Return a pointer to the level-0 (4 KiB) PTE for gpa. If a table on the
 // way is missing, allocate it when `alloc` is true, else return NULL; also
 // NULL when memory is short. Caller holds pm->lock.
 static uint64_t *pmap_walk(struct pmap *pm, uint64_t gpa, bool alloc) {
+  // BEGIN LAB 1: find gpa's level-0 PTE, adding tables and counting them
   uint64_t *table = (uint64_t *)pm->root;
   for (int level = 2; level > 0; level--) {
     uint64_t *pte = &table[vpn(gpa, level)];
@@ -134,6 +129,8 @@ static uint64_t *pmap_walk(struct pmap *pm, uint64_t gpa, bool alloc) {
     table = (uint64_t *)pte_pa(*pte);
   }
   return &table[vpn(gpa, 0)];
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: pmap_walk not implemented");
 }
 
 // Install gpa -> pa with permissions perm in the pmap and the G-stage
@@ -141,6 +138,7 @@ static uint64_t *pmap_walk(struct pmap *pm, uint64_t gpa, bool alloc) {
 // afterwards. Returns 0, or -1 when out of memory.
 static int pmap_enter_locked(struct pmap *pm, uint64_t gpa, uint64_t pa,
                              uint64_t perm) {
+  // BEGIN LAB 1: point gpa's PTE at pa; update map, backmaps, counters
   struct memmap_entry *e = memmap_lookup(pa);
   if (e == NULL)
     panic("pmap_enter: %p is not machine memory", (void *)pa);
@@ -151,6 +149,8 @@ static int pmap_enter_locked(struct pmap *pm, uint64_t gpa, uint64_t pa,
   pm->mapped[e->node]++;
   *pte = pa_pte(pa) | (perm & PMAP_RWX) | PTE_U | PTE_A | PTE_D | PTE_V;
   return 0;
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: pmap_enter_locked not implemented");
 }
 
 int pmap_enter(struct pmap *pm, uint64_t gpa, uint64_t pa, uint64_t perm) {
@@ -167,6 +167,7 @@ int pmap_enter(struct pmap *pm, uint64_t gpa, uint64_t pa, uint64_t perm) {
 }
 
 int pmap_fault(struct pmap *pm, uint64_t gpa) {
+  // BEGIN LAB 1: back gpa with a zeroed page and map it (see hyp/pmap.h)
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   uint64_t index = (gpa - pm->ram_base) / PAGE_SIZE;
 
@@ -197,8 +198,9 @@ int pmap_fault(struct pmap *pm, uint64_t gpa) {
     memmap_free(pa);              // lost the race (or failed): give it back
   hfence_gvma(gpa);
   return r;
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: pmap_fault not implemented");
 }
-// END LAB 1
 
 void pmap_destroy(struct pmap *pm) {
   acquire(&pm->lock);
