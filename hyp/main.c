@@ -6,7 +6,7 @@
 //                      3. check for the H-extension
 //                      4. build the memmap (machine memory, per node)
 //                      5. start the other harts, which report in
-//                      6. print what we found
+//                      6. print what we found; start the disk driver
 //                      7. create the VMs the bundle describes, and run
 //                         the scheduler on every hart; with no bundle
 //                         (no -initrd), power off
@@ -18,6 +18,7 @@
 #include "hyp/memmap.h"
 #include "hyp/sched.h"
 #include "hyp/trap.h"
+#include "hyp/virtio_blk.h"
 #include "hyp/vmconfig.h"
 #include "kernel/console.h"
 #include "kernel/printf.h"
@@ -85,6 +86,9 @@ void hyp_main(uint64_t hartid, void *dtb) {
 
   if (!ok || up != machine.nharts)
     power_off(true);
+
+  // The machine's disk, if it has one: the VMs' disks are parts of it.
+  virtio_blk_init();
 
   // The VMs. Without a bundle there is nothing to run: that is how the
   // boot tests run the monitor, and how `make qemu` shows the machine.

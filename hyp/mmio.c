@@ -22,6 +22,7 @@
 #include "hyp/vplic.h"
 #include "hyp/vtrap.h"
 #include "hyp/vuart.h"
+#include "hyp/vvirtio_blk.h"
 
 // Step 2: the access the faulting instruction makes. 0 or -1.
 static int decode_access(struct vcpu *v, struct mmio_access *a) {
@@ -43,10 +44,20 @@ void mmio_update_irqs(struct vm *vm) {
   }
 }
 
+// Step 1: does the VM have a device at gpa? (The virtio disk only if
+// its configuration gave it one.)
+static bool has_device(struct vm *vm, uint64_t gpa) {
+  return gpa - VUART_GPA_BASE < VUART_GPA_SIZE ||
+         gpa - VPLIC_GPA_BASE < VPLIC_GPA_SIZE ||
+         (vm->blk.present && gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE);
+}
+
 // Step 3 for each device. Returns 0, or -1 if the device refused.
 static int device_read(struct vm *vm, uint64_t gpa, int width, uint64_t *val) {
   if (gpa - VUART_GPA_BASE < VUART_GPA_SIZE)
     return vuart_read(vm, &vm->uart, gpa - VUART_GPA_BASE, width, val);
+  if (gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE)
+    return vvirtio_blk_read(vm, gpa - VVIRTIO_GPA_BASE, width, val);
   uint32_t v32;
   if (vplic_read(&vm->plic, gpa - VPLIC_GPA_BASE, width, &v32) < 0)
     return -1;
@@ -57,14 +68,15 @@ static int device_read(struct vm *vm, uint64_t gpa, int width, uint64_t *val) {
 static int device_write(struct vm *vm, uint64_t gpa, int width, uint64_t val) {
   if (gpa - VUART_GPA_BASE < VUART_GPA_SIZE)
     return vuart_write(vm, &vm->uart, gpa - VUART_GPA_BASE, width, val);
+  if (gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE)
+    return vvirtio_blk_write(vm, gpa - VVIRTIO_GPA_BASE, width, val);
   return vplic_write(&vm->plic, gpa - VPLIC_GPA_BASE, width, (uint32_t)val);
 }
 
 bool mmio_access(struct vcpu *v, uint64_t gpa) {
   struct vm *vm = v->vm;
   // Step 1.
-  if (gpa - VUART_GPA_BASE >= VUART_GPA_SIZE &&
-      gpa - VPLIC_GPA_BASE >= VPLIC_GPA_SIZE)
+  if (!has_device(vm, gpa))
     return false;
   struct mmio_access a;
   if (decode_access(v, &a) < 0) {
@@ -83,6 +95,7 @@ bool mmio_access(struct vcpu *v, uint64_t gpa) {
   }
   if (r == 0) {
     vplic_set_level(&vm->plic, VUART_IRQ, vuart_irq_level(&vm->uart));
+    vplic_set_level(&vm->plic, VVIRTIO_BLK_IRQ, vvirtio_blk_irq_level(&vm->blk));
     mmio_update_irqs(vm);
   }
   release(&vm->dev_lock);

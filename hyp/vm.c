@@ -85,6 +85,11 @@ struct vm *vm_create(const struct vm_config *cfg) {
   spinlock_init(&vm->lock, "vm");
   spinlock_init(&vm->dev_lock, "vm devices");
   vplic_init(&vm->plic, 2 * cfg->vcpus);   // M and S context per vCPU
+  char why[120];
+  if (vvirtio_blk_init(vm, cfg, why, sizeof(why)) < 0) {   // its disk, if any
+    printf("vm %s: not started: %s\n", cfg->name, why);
+    return NULL;
+  }
 
   if (pmap_init(&vm->pmap, (uint16_t)vm->id, cfg->home_node, GUEST_RAM_BASE,
                 cfg->memory) < 0)
@@ -283,6 +288,10 @@ void vm_print_counters(struct vm *vm) {
     n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu", vsbi_ext_name(e),
                   sbi[e]);
   printf("%s\n", buf);
+
+  if (vm->blk.nsectors > 0)
+    printf("counters %s: disk reads=%lu writes=%lu errors=%lu\n", vm->name,
+           vm->blk.reads, vm->blk.writes, vm->blk.errors);
 
   struct pmap *pm = &vm->pmap;
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",

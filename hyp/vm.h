@@ -7,6 +7,8 @@
 //
 //    0x0c000000  PLIC (interrupt controller)      hyp/vplic.c
 //    0x10000000  UART (ns16550a), PLIC source 10  hyp/vuart.c
+//    0x10001000  virtio-blk disk, PLIC source 1   hyp/vvirtio_blk.c
+//                (only if its configuration gives it one: disk-mib)
 //    0x80000000  RAM, `memory` MiB of it; the kernel image at +2 MiB,
 //                the device tree the monitor writes near the top
 #ifndef HYP_VM_H
@@ -17,6 +19,7 @@
 #include "hyp/vcpu.h"
 #include "hyp/vplic.h"
 #include "hyp/vuart.h"
+#include "hyp/vvirtio_blk.h"
 #include "kernel/spinlock.h"
 
 #define MAX_VMS      8
@@ -44,6 +47,7 @@ struct vm_config {
   int home_node;            // NUMA node its memory and vCPUs live on
   char image[48];           // guest image, by name in the VM bundle
   char bootargs[128];       // the guest's /chosen/bootargs
+  uint64_t disk;            // bytes of virtio-blk disk (disk-mib); 0: none
 };
 
 struct vm {
@@ -60,6 +64,7 @@ struct vm {
   struct spinlock dev_lock; // the virtual devices below
   struct vuart uart;
   struct vplic plic;
+  struct vvirtio_blk blk;   // present only if the VM has a disk
 
   struct spinlock lock;     // the console line and the exit fields
   char line[200];           // console output not yet printed

@@ -55,7 +55,8 @@ static void write_cpus(struct fdt_writer *w, struct vm *vm) {
 
 // /soc: the devices the monitor emulates, as QEMU's virt lists them: the
 // PLIC, wired to every vCPU's M and S external interrupts (causes 11 and
-// 9, so context 2i is vCPU i's M mode and 2i+1 its S mode), and the UART.
+// 9, so context 2i is vCPU i's M mode and 2i+1 its S mode), the UART,
+// and the virtio disk if the VM has one.
 static void write_soc(struct fdt_writer *w, struct vm *vm) {
   fdt_write_node_begin(w, "soc");
   fdt_write_prop_u32(w, "#address-cells", 2);
@@ -94,6 +95,21 @@ static void write_soc(struct fdt_writer *w, struct vm *vm) {
   fdt_write_prop_u32(w, "interrupts", VUART_IRQ);
   fdt_write_prop_u32(w, "interrupt-parent", PLIC_PHANDLE);
   fdt_write_node_end(w);
+
+  // The virtio disk, if the VM has one, named and described as QEMU
+  // describes its virtio-mmio slots (virtio 1.2, 4.2.1 "MMIO Device
+  // Discovery").
+  if (vm->blk.present) {
+    snprintf(name, sizeof(name), "virtio_mmio@%lx", VVIRTIO_GPA_BASE);
+    fdt_write_node_begin(w, name);
+    fdt_write_prop_string(w, "compatible", "virtio,mmio");
+    uint32_t vreg[4] = {0, (uint32_t)VVIRTIO_GPA_BASE, 0,
+                        (uint32_t)VVIRTIO_GPA_SIZE};
+    fdt_write_prop_cells(w, "reg", vreg, 4);
+    fdt_write_prop_u32(w, "interrupts", VVIRTIO_BLK_IRQ);
+    fdt_write_prop_u32(w, "interrupt-parent", PLIC_PHANDLE);
+    fdt_write_node_end(w);
+  }
 
   fdt_write_node_end(w);
 }

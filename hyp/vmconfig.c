@@ -41,6 +41,8 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
                        : index % machine.nnodes;
   if (get_string(fdt, node, "image", cfg->image, sizeof(cfg->image)) != 0)
     return "no image (a file name in the VM bundle)";
+  if (fdt_getprop_u32(fdt, node, "disk-mib", &v) == 0)
+    cfg->disk = (uint64_t)v * MiB;
   if (get_string(fdt, node, "bootargs", cfg->bootargs,
                  sizeof(cfg->bootargs)) < 0)
     return "bootargs is not a string of at most 127 characters";

@@ -11,6 +11,9 @@
 //       home-node = <0>;           (default: VMs spread over the nodes)
 //       image = "hello.elf";       (required: a file in the bundle)
 //       bootargs = "...";          (default: empty)
+//       disk-mib = <16>;           (default: no disk; else a virtio-blk
+//                                   disk, a region of the machine's disk,
+//                                   see hyp/vvirtio_blk.h)
 //   };
 #ifndef HYP_VMCONFIG_H
 #define HYP_VMCONFIG_H

@@ -19,6 +19,11 @@ way. The knobs (also Makefile variables, see README.md):
              harts ("Property 'riscv.sifive.plic.unnamed-gpio-out[2]' not
              found"); its AIA APLIC (-machine virt,aia=aplic) has no such
              bug, and the monitor reads either from the device tree.
+  DISK       a raw disk image for the machine's virtio-blk disk (default:
+             none), which the monitor drives and cuts into the VMs' disks.
+             Its virtio-mmio slots are made version 2 (virtio 1.x) with
+             -global virtio-mmio.force-legacy=false: QEMU 7.2's default is
+             still the legacy interface, which the monitor does not drive.
 
 The machine is described to QEMU with one memory backend per node
 (-object memory-backend-ram) and -numa node,memdev=...: the older
@@ -118,7 +123,7 @@ def node_harts(cpus, nodes):
 
 def qemu_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
                  gdb_port=None, dumpdtb=None, cpu="rv64", extra=(),
-                 irqchip="auto"):
+                 irqchip="auto", disk=None):
     """The QEMU argument list for this machine (raises KnobError)."""
     check_knobs(cpus, nodes, mem)
     cpus, nodes, mem_mib = int(cpus), int(nodes), parse_mem(mem)
@@ -141,6 +146,10 @@ def qemu_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
         cmd += ["-kernel", kernel]
     if gdb_port is not None:
         cmd += ["-S", "-gdb", f"tcp::{gdb_port}"]
+    if disk:
+        cmd += ["-global", "virtio-mmio.force-legacy=false",
+                "-drive", f"file={disk},if=none,format=raw,id=hd0",
+                "-device", "virtio-blk-device,drive=hd0"]
     cmd += list(extra)
     return cmd
 
@@ -156,6 +165,10 @@ def main():
     p.add_argument("--dumpdtb")
     p.add_argument("--cpu-model", default="rv64")
     p.add_argument("--irqchip", default="auto")
+    # `make qemu DISK=disk.img`: make hands its command-line variables to
+    # the commands it runs, so DISK reaches us through the environment.
+    p.add_argument("--disk", default=os.environ.get("DISK") or None,
+                   help="a raw disk image for the virtio-blk disk")
     p.add_argument("--check", action="store_true",
                    help="only check the knobs; print the error, if any")
     p.add_argument("--run", action="store_true", help="run QEMU")
@@ -164,7 +177,7 @@ def main():
     try:
         cmd = qemu_command(a.cpus, a.nodes, a.mem, a.dist, a.kernel,
                            a.gdb_port, a.dumpdtb, a.cpu_model, a.extra,
-                           a.irqchip)
+                           a.irqchip, a.disk)
     except KnobError as e:
         print(f"error: {e}", file=sys.stderr if not a.check else sys.stdout)
         sys.exit(2)

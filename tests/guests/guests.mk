@@ -1,9 +1,11 @@
 # tests/guests/guests.mk: the test guests (included by the top Makefile).
 # Each guest is one C file linked with the runtime (start.S, rt.c) and the
 # shared runtime in kernel/.
-GUESTS := hello sbitest badmem badmmio spin uarttest echo
+GUESTS := hello sbitest badmem badmmio spin uarttest blktest echo
 GUEST_ELFS := $(patsubst %,$(B)/tests/guests/%.elf,$(GUESTS))
 GUEST_RT := $(B)/tests/guests/start.o $(B)/tests/guests/rt.o
+# Keep the objects (make would delete them as intermediate files).
+.SECONDARY: $(GUEST_RT) $(patsubst %,$(B)/tests/guests/%.o,$(GUESTS))
 
 $(B)/tests/guests/%.elf: $(B)/tests/guests/%.o $(GUEST_RT) $(KERNEL_OBJS) tests/guests/guest.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -T tests/guests/guest.ld -o $@ $< $(GUEST_RT) $(KERNEL_OBJS)

@@ -109,13 +109,23 @@ static void hsm_checks(uint64_t me) {
         sbi_hart_get_status(1).value);
   r = sbi_hart_suspend(0x1234, 0, 0);
   check("hsm-suspend-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
-  // Retentive suspend, woken by our own timer 5 ms later.
-  irqs_on();
+  // Retentive suspend, woken by our own timer 5 ms later. The timer is
+  // armed with interrupts off, so that it cannot fire (and be cleared by
+  // the handler) before the suspend starts; a pending, enabled interrupt
+  // ends a suspend even with sstatus.SIE off, as it ends a WFI.
+  irqs_off();
+  csr_set(sie, 1UL << IRQ_S_TIMER);
+  uint64_t before = timer_irqs[me];
   sbi_set_timer(rdtime() + 50000);
   r = sbi_hart_suspend(0, 0, 0);
-  irqs_off();
   check("hsm-suspend-retentive", r.error == SBI_SUCCESS, r.error);
-  (void)me;
+  irqs_on();                        // now take the timer that woke us
+  uint64_t end = rdtime() + 1000000;
+  while (timer_irqs[me] == before && rdtime() < end)
+    ;
+  irqs_off();
+  check("hsm-suspend-woken-by-timer", timer_irqs[me] == before + 1,
+        (long)(timer_irqs[me] - before));
 }
 
 static void ipi_checks(void) {

@@ -70,10 +70,11 @@ class Run:
 
 
 def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
-         cpu="rv64", extra=(), bundle=None, until=None, keys=()):
+         cpu="rv64", extra=(), bundle=None, until=None, keys=(), disk=None):
     """Boot `kernel` on the machine the knobs describe; return a Run.
 
     bundle: a VM bundle to hand the monitor (QEMU's -initrd).
+    disk: a raw disk image for the machine's virtio-blk disk.
     keys: (regex, bytes) pairs: once the output matches the regex (a
     multi-line one: ^ and $ match at line ends; lines end in \r\n here),
     type the bytes on the console (QEMU's stdin), in order.
@@ -86,7 +87,7 @@ def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
     if bundle is not None:
         extra = ["-initrd", bundle] + extra
     cmd = qemu.qemu_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
-                            extra=extra)
+                            extra=extra, disk=disk)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
