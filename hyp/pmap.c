@@ -49,9 +49,9 @@ static uint64_t vpn(uint64_t gpa, int level) {
 static uint64_t pte_pa(uint64_t pte) { return (pte >> 10) << PAGE_SHIFT; }
 static uint64_t pa_pte(uint64_t pa) { return (pa >> PAGE_SHIFT) << 10; }
 
-// A zeroed page for the monitor's own use on pm's node, or 0.
-static uint64_t zeroed_page(struct pmap *pm) {
-  uint64_t pa = memmap_alloc(pm->node, pm->owner);
+// A zeroed page on `node` for VM pm->owner, or 0.
+static uint64_t zeroed_page(struct pmap *pm, int node) {
+  uint64_t pa = memmap_alloc(node, pm->owner);
   if (pa != 0)
     memset((void *)pa, 0, PAGE_SIZE);
   return pa;
@@ -91,6 +91,15 @@ int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
   return 0;
 }
 
+void pmap_span(struct pmap *pm, int n) { pm->span = n; }
+
+int pmap_page_node(struct pmap *pm, uint64_t gpa) {
+  if (pm->span <= 1)
+    return pm->node;
+  uint64_t chunk = pm->ram_size / (uint64_t)pm->span;
+  return (int)((gpa - pm->ram_base) / chunk);
+}
+
 uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid) {
   return HGATP_MODE_SV39X4 | ((uint64_t)vmid << 44) | (pm->root >> PAGE_SHIFT);
 }
@@ -119,7 +128,7 @@ static uint64_t *pmap_walk(struct pmap *pm, uint64_t gpa, bool alloc) {
     if (!(*pte & PTE_V)) {
       if (!alloc)
         return NULL;
-      uint64_t page = zeroed_page(pm);
+      uint64_t page = zeroed_page(pm, pm->node);
       if (page == 0)
         return NULL;
       pm->table_pages++;
@@ -171,13 +180,13 @@ int pmap_fault(struct pmap *pm, uint64_t gpa) {
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   uint64_t index = (gpa - pm->ram_base) / PAGE_SIZE;
 
-  // First touch, most likely: get a fresh zeroed page on the VM's node
+  // First touch, most likely: get a fresh zeroed page on the page's node
   // before taking the lock (zeroing 4 KiB under a lock would stall every
   // other vCPU of the VM that faults meanwhile).
   acquire(&pm->lock);
   bool filled = pm->map[index] != 0;
   release(&pm->lock);
-  uint64_t pa = filled ? 0 : zeroed_page(pm);
+  uint64_t pa = filled ? 0 : zeroed_page(pm, pmap_page_node(pm, gpa));
   if (!filled && pa == 0)
     return -1;
 

@@ -38,7 +38,9 @@ struct pmap {
                             //   ram_base + i * PAGE_SIZE, or 0 if none yet
   uint64_t map_pages;       // machine pages that hold map[]
   uint16_t owner;           // the VM's id (memmap owner and backmaps)
-  int node;                 // the node guest pages and tables come from
+  int node;                 // the node its tables (and pages) come from
+  int span;                 // >1: guest RAM is cut in `span` equal chunks,
+                            //   chunk k backed by node k (pmap_span)
   struct spinlock lock;     // protects all of the above and the table
 
   // Counters (printed with the VM's counters).
@@ -53,6 +55,14 @@ struct pmap {
 int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
               uint64_t ram_size);
 
+// Spread the VM's RAM over the first n nodes: chunk k of its RAM (in n
+// equal chunks) gets its pages from node k, so the guest sees n NUMA nodes
+// (hyp/vm_fdt.c describes them). Call right after pmap_init.
+void pmap_span(struct pmap *pm, int n);
+
+// The node a guest page at gpa is backed from when it is first touched.
+int pmap_page_node(struct pmap *pm, uint64_t gpa);
+
 // The value for hgatp that makes this pmap's G-stage table current, with
 // VMID vmid (privileged spec 8.2.10): MODE = Sv39x4 (8), VMID, root PPN.
 uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid);
@@ -66,7 +76,7 @@ bool pmap_is_ram(struct pmap *pm, uint64_t gpa);
 uint64_t pmap_lookup(struct pmap *pm, uint64_t gpa);
 
 // A guest-page fault at gpa (which must be RAM): give the page a machine
-// page if it has none (zeroed, on pm->node), and map it in the G-stage
+// page if it has none (zeroed, on pmap_page_node(pm, gpa)), and map it in the G-stage
 // table with all permissions. Returns 0, or -1 when out of memory.
 int pmap_fault(struct pmap *pm, uint64_t gpa);
 

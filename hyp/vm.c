@@ -55,6 +55,10 @@ struct vm *vm_create(const struct vm_config *cfg) {
   if (cfg->memory < 4 * MiB || cfg->memory % (2 * MiB) != 0)
     return refuse(cfg, "memory must be a multiple of 2 MiB, at least 4 MiB; MiB given",
                   cfg->memory / MiB);
+  uint64_t span_unit = (uint64_t)machine.nnodes * 2 * MiB;
+  if (cfg->span && cfg->memory % span_unit != 0)
+    return refuse(cfg, "span-nodes: memory must split into 2 MiB chunks per node; MiB given",
+                  cfg->memory / MiB);
   // Leave room for the page tables and the pmap (under 1% of it).
   uint64_t need = cfg->memory / PAGE_SIZE * 101 / 100 + 16;
   if (need > free_pages())
@@ -65,6 +69,14 @@ struct vm *vm_create(const struct vm_config *cfg) {
   if (image == NULL) {
     printf("vm %s: not started: no image '%s' in the VM bundle\n", cfg->name,
            cfg->image);
+    return NULL;
+  }
+  uint64_t initrd_size = 0;
+  const void *initrd = NULL;
+  if (cfg->initrd[0] != 0 &&
+      (initrd = bundle_find(cfg->initrd, &initrd_size)) == NULL) {
+    printf("vm %s: not started: no initrd '%s' in the VM bundle\n", cfg->name,
+           cfg->initrd);
     return NULL;
   }
 
@@ -94,6 +106,8 @@ struct vm *vm_create(const struct vm_config *cfg) {
   if (pmap_init(&vm->pmap, (uint16_t)vm->id, cfg->home_node, GUEST_RAM_BASE,
                 cfg->memory) < 0)
     return refuse(cfg, "out of memory for its pmap; MiB asked", cfg->memory / MiB);
+  if (cfg->span)
+    pmap_span(&vm->pmap, machine.nnodes);
   const char *err = loader_load(vm, image, image_size, &vm->entry);
   if (err != NULL) {
     printf("vm %s: not started: image '%s': %s\n", cfg->name, cfg->image, err);
@@ -101,6 +115,19 @@ struct vm *vm_create(const struct vm_config *cfg) {
     return NULL;
   }
   vm->fdt_gpa = GUEST_RAM_BASE + cfg->memory - GUEST_FDT_SIZE;
+  // The initrd goes in the middle of RAM, where Linux-era bootloaders put
+  // it, clear of the kernel at +2 MiB and of the device tree at the top.
+  if (initrd != NULL) {
+    vm->initrd_gpa = GUEST_RAM_BASE + cfg->memory / 2;
+    vm->initrd_size = initrd_size;
+    if (initrd_size > vm->fdt_gpa - vm->initrd_gpa ||
+        vm_copy_to_guest(vm, vm->initrd_gpa, initrd, initrd_size) < 0) {
+      printf("vm %s: not started: initrd '%s' (%lu bytes) does not fit in "
+             "the upper half of its RAM\n", cfg->name, cfg->initrd, initrd_size);
+      pmap_destroy(&vm->pmap);
+      return NULL;
+    }
+  }
   if (vm_fdt_build(vm, cfg) < 0) {
     printf("vm %s: not started: cannot build its device tree\n", cfg->name);
     pmap_destroy(&vm->pmap);
@@ -115,15 +142,23 @@ struct vm *vm_create(const struct vm_config *cfg) {
     v->id = i;
     v->state = VCPU_STOPPED;
     v->next_state = VCPU_RUNNING;
-    v->hart = pick_hart(cfg->home_node, slot, i);
+    // A spanning VM's vCPUs are spread over the nodes like its memory:
+    // vCPU i sits on the node whose share of the vCPUs it falls in.
+    int node = cfg->span ? i * machine.nnodes / vm->nvcpus : cfg->home_node;
+    v->hart = pick_hart(node, slot, i);
     v->hart_seen = -1;
   }
   vcpu_reset(&vm->vcpus[0], vm->entry, vm->fdt_gpa);
   vm->start_time = rdtime();
   vm->state = VM_RUNNING;
-  printf("vm %s: %d vCPUs, %lu MiB on node %d, image %s, entry %p\n",
-         vm->name, vm->nvcpus, cfg->memory / MiB, vm->home_node, cfg->image,
-         (void *)vm->entry);
+  if (cfg->span)
+    printf("vm %s: %d vCPUs, %lu MiB spread over %d nodes, image %s, entry %p\n",
+           vm->name, vm->nvcpus, cfg->memory / MiB, machine.nnodes, cfg->image,
+           (void *)vm->entry);
+  else
+    printf("vm %s: %d vCPUs, %lu MiB on node %d, image %s, entry %p\n",
+           vm->name, vm->nvcpus, cfg->memory / MiB, vm->home_node, cfg->image,
+           (void *)vm->entry);
   sched_start_vcpu(&vm->vcpus[0]);
   return vm;
 }

@@ -45,7 +45,9 @@ struct vm_config {
   int vcpus;
   uint64_t memory;          // bytes of guest RAM
   int home_node;            // NUMA node its memory and vCPUs live on
+  bool span;                // spread over every node instead (span-nodes)
   char image[48];           // guest image, by name in the VM bundle
+  char initrd[48];          // an initrd for the guest, in the bundle ("": none)
   char bootargs[128];       // the guest's /chosen/bootargs
   uint64_t disk;            // bytes of virtio-blk disk (disk-mib); 0: none
 };
@@ -59,6 +61,7 @@ struct vm {
   struct vcpu vcpus[MAX_VCPUS];
   struct pmap pmap;
   uint64_t fdt_gpa;         // where its device tree is
+  uint64_t initrd_gpa, initrd_size;   // its initrd, if any
   uint64_t entry;           // where vCPU 0 starts
 
   struct spinlock dev_lock; // the virtual devices below

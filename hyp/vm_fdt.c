@@ -22,6 +22,11 @@ static const char *isa_string(void) {
 
 // /cpus: one cpu@N per vCPU, each with the interrupt-controller child
 // that the PLIC and the CLINT would point at (phandle 1 + N).
+// The NUMA node of vCPU i of a spanning VM (as vm_create placed it).
+static int vcpu_node(struct vm *vm, int i) {
+  return i * machine.nnodes / vm->nvcpus;
+}
+
 static void write_cpus(struct fdt_writer *w, struct vm *vm) {
   fdt_write_node_begin(w, "cpus");
   fdt_write_prop_u32(w, "#address-cells", 1);
@@ -37,6 +42,8 @@ static void write_cpus(struct fdt_writer *w, struct vm *vm) {
     fdt_write_prop_string(w, "compatible", "riscv");
     fdt_write_prop_string(w, "riscv,isa", isa_string());
     fdt_write_prop_string(w, "mmu-type", "riscv,sv39");
+    if (vm->pmap.span > 1)
+      fdt_write_prop_u32(w, "numa-node-id", (uint32_t)vcpu_node(vm, i));
     fdt_write_node_begin(w, "interrupt-controller");
     fdt_write_prop_u32(w, "#interrupt-cells", 1);
     fdt_write_prop_u32(w, "#address-cells", 0);
@@ -114,6 +121,43 @@ static void write_soc(struct fdt_writer *w, struct vm *vm) {
   fdt_write_node_end(w);
 }
 
+// /memory: one node for the VM's RAM, or for a spanning VM one per NUMA
+// node, each with its numa-node-id, and the /distance-map of the machine
+// (Linux Documentation/devicetree/bindings/numa.txt), so that a NUMA-aware
+// guest can place its own data, as a guest on the bare machine would.
+static void write_memory(struct fdt_writer *w, struct vm *vm) {
+  struct pmap *pm = &vm->pmap;
+  int n = pm->span > 1 ? pm->span : 1;
+  uint64_t chunk = pm->ram_size / (uint64_t)n;
+  for (int k = 0; k < n; k++) {
+    uint64_t base = pm->ram_base + (uint64_t)k * chunk;
+    char name[32];
+    snprintf(name, sizeof(name), "memory@%lx", base);
+    fdt_write_node_begin(w, name);
+    fdt_write_prop_string(w, "device_type", "memory");
+    uint32_t reg[4] = {(uint32_t)(base >> 32), (uint32_t)base,
+                       (uint32_t)(chunk >> 32), (uint32_t)chunk};
+    fdt_write_prop_cells(w, "reg", reg, 4);
+    if (n > 1)
+      fdt_write_prop_u32(w, "numa-node-id", (uint32_t)k);
+    fdt_write_node_end(w);
+  }
+  if (n == 1)
+    return;
+  uint32_t dist[3 * MAX_NODES * MAX_NODES];
+  int m = 0;
+  for (int a = 0; a < n; a++)
+    for (int b = 0; b < n; b++) {
+      dist[m++] = (uint32_t)a;
+      dist[m++] = (uint32_t)b;
+      dist[m++] = machine.dist[a][b];
+    }
+  fdt_write_node_begin(w, "distance-map");
+  fdt_write_prop_string(w, "compatible", "numa-distance-map-v1");
+  fdt_write_prop_cells(w, "distance-matrix", dist, m);
+  fdt_write_node_end(w);
+}
+
 int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
   static uint8_t buf[GUEST_FDT_SIZE];      // only the boot hart builds VMs
   static struct fdt_writer w;
@@ -131,20 +175,17 @@ int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
   char stdout_path[32];
   snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%lx", VUART_GPA_BASE);
   fdt_write_prop_string(&w, "stdout-path", stdout_path);
+  if (vm->initrd_size > 0) {
+    // Where its initrd is, as Linux reads it (chosen.yaml in the
+    // devicetree bindings): the first byte and the byte after the last.
+    fdt_write_prop_u64(&w, "linux,initrd-start", vm->initrd_gpa);
+    fdt_write_prop_u64(&w, "linux,initrd-end", vm->initrd_gpa + vm->initrd_size);
+  }
   fdt_write_node_end(&w);
 
   write_cpus(&w, vm);
 
-  char name[32];
-  snprintf(name, sizeof(name), "memory@%lx", vm->pmap.ram_base);
-  fdt_write_node_begin(&w, name);
-  fdt_write_prop_string(&w, "device_type", "memory");
-  uint32_t reg[4] = {(uint32_t)(vm->pmap.ram_base >> 32),
-                     (uint32_t)vm->pmap.ram_base,
-                     (uint32_t)(vm->pmap.ram_size >> 32),
-                     (uint32_t)vm->pmap.ram_size};
-  fdt_write_prop_cells(&w, "reg", reg, 4);
-  fdt_write_node_end(&w);
+  write_memory(&w, vm);
 
   write_soc(&w, vm);
   fdt_write_node_end(&w);                  // the root

@@ -39,8 +39,13 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
   cfg->home_node = fdt_getprop_u32(fdt, node, "home-node", &v) == 0
                        ? (int)v
                        : index % machine.nnodes;
+  const void *empty;
+  int len;
+  cfg->span = fdt_getprop(fdt, node, "span-nodes", &empty, &len) == 0;
   if (get_string(fdt, node, "image", cfg->image, sizeof(cfg->image)) != 0)
     return "no image (a file name in the VM bundle)";
+  if (get_string(fdt, node, "initrd", cfg->initrd, sizeof(cfg->initrd)) < 0)
+    return "initrd is not a file name of at most 47 characters";
   if (fdt_getprop_u32(fdt, node, "disk-mib", &v) == 0)
     cfg->disk = (uint64_t)v * MiB;
   if (get_string(fdt, node, "bootargs", cfg->bootargs,

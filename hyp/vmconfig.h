@@ -9,7 +9,12 @@
 //       vcpus = <2>;               (default 1)
 //       memory-mib = <64>;         (required)
 //       home-node = <0>;           (default: VMs spread over the nodes)
+//       span-nodes;                (instead of home-node: spread its memory
+//                                   and vCPUs over every node, and tell
+//                                   the guest about its NUMA nodes)
 //       image = "hello.elf";       (required: a file in the bundle)
+//       initrd = "root.img";       (optional: loaded into its RAM, named
+//                                   in /chosen as on Linux)
 //       bootargs = "...";          (default: empty)
 //       disk-mib = <16>;           (default: no disk; else a virtio-blk
 //                                   disk, a region of the machine's disk,

@@ -11,8 +11,8 @@ or, for a bundle of one VM without writing a configuration:
       --bootargs "threads=4" --search build/splashos -o build/bundle/radix.bundle
 
 The configuration (device-tree source, see hyp/vmconfig.h) is compiled with
-dtc; every `image` it names is looked up in the --search folders and
-packed. An image that cannot be found is left out with a warning: the
+dtc; every `image` and `initrd` it names is looked up in the --search
+folders and packed. An image that cannot be found is left out with a warning: the
 monitor then reports that VM as not started, and starts the others.
 
 Bundle layout (little-endian; hyp/bundle.h reads it):
@@ -108,7 +108,8 @@ def main():
         sys.exit(f"mkbundle: dtc cannot compile {source}:\n"
                  + dtc.stderr.decode(errors="replace"))
     files = [("config.dtb", dtc.stdout)]
-    for image in dict.fromkeys(fdt_strings_props(dtc.stdout, "image")):
+    names = fdt_strings_props(dtc.stdout, "image") + fdt_strings_props(dtc.stdout, "initrd")
+    for image in dict.fromkeys(names):
         for folder in filter(None, a.search.split(":")):
             path = os.path.join(folder, image)
             if os.path.isfile(path):

@@ -40,14 +40,53 @@ void guest_main(uint64_t hartid, const void *dtb) {
   int cpus = fdt_path(&fdt, "/cpus");
   for (int c = fdt_first_child(&fdt, cpus); c >= 0; c = fdt_next_sibling(&fdt, c))
     ncpus++;
-  uint64_t base = 0, size = 0;
-  fdt_reg(&fdt, fdt_path(&fdt, "/memory"), 0, &base, &size);
-  printf("hello: %d vcpus, memory %p + %lu MiB\n", ncpus, (void *)base,
-         size / (1024 * 1024));
+  printf("hello: %d vcpus\n", ncpus);
 
+  // An initrd, if the monitor gave us one: print its first line (before
+  // touching memory, which would overwrite it).
+  int chosen = fdt_path(&fdt, "/chosen");
+  const uint8_t *p;
+  int len;
+  if (fdt_getprop(&fdt, chosen, "linux,initrd-start", (const void **)&p, &len) == 0 &&
+      len == 8) {
+    const char *rd = (const char *)(((uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+        (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 |
+        (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7]));
+    char line[64];
+    int i = 0;
+    while (i < 63 && rd[i] != '\n' && rd[i] != 0) {
+      line[i] = rd[i];
+      i++;
+    }
+    line[i] = 0;
+    printf("hello: initrd says '%s'\n", line);
+  }
+
+  // Every memory node, with its NUMA node if the VM spans nodes; touch
+  // each (but not the device tree, in the top 64 KiB of RAM).
   extern char _end[];
-  uint64_t pages;
-  bool ok = touch_memory((uint64_t)_end, base + size - 64 * 1024, &pages);
+  uint64_t pages = 0, top = 0;
+  bool ok = true;
+  int depth = 0;
+  for (int n = fdt_root(&fdt); n >= 0; n = fdt_next_node(&fdt, n, &depth))
+    if (fdt_prop_has_string(&fdt, n, "device_type", "memory")) {
+      uint64_t base, size;
+      fdt_reg(&fdt, n, 0, &base, &size);
+      if (base + size > top)
+        top = base + size;
+    }
+  for (int n = fdt_root(&fdt); n >= 0; n = fdt_next_node(&fdt, n, &depth)) {
+    if (!fdt_prop_has_string(&fdt, n, "device_type", "memory"))
+      continue;
+    uint64_t base = 0, size = 0, touched;
+    fdt_reg(&fdt, n, 0, &base, &size);
+    printf("hello: memory %p + %lu MiB, numa node %d\n", (void *)base,
+           size / (1024 * 1024), fdt_numa_node(&fdt, n));
+    uint64_t from = base < (uint64_t)_end ? (uint64_t)_end : base;
+    uint64_t to = base + size == top ? top - 64 * 1024 : base + size;
+    ok &= touch_memory(from, to, &touched);
+    pages += touched;
+  }
   printf("hello: touched %lu pages\n", pages);
   check("memory", ok, (long)pages);
 

@@ -153,7 +153,9 @@ def vm_config(*vms):
         for key, val in vm.items():
             if key == "name":
                 continue
-            if isinstance(val, int):
+            if val is True:                      # an empty property
+                lines.append(f"    {key};")
+            elif isinstance(val, int):
                 lines.append(f"    {key} = <{val}>;")
             else:
                 lines.append(f'    {key} = "{val}";')

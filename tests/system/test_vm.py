@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 
-from lib import ROOT, TestFailure, boot, counters, make_bundle, vm_config
+from lib import GUESTS, ROOT, TestFailure, boot, counters, make_bundle, vm_config
 
 
 def expect_done(run, vm, who):
@@ -126,6 +126,26 @@ def test_eight_vcpus_on_four_harts():
     expect_done(run, "big", "hello")
     for i in range(1, 8):
         run.expect(f"[big] vcpu {i}: up")
+
+
+def test_vm_spanning_nodes_with_initrd():
+    """A VM with span-nodes gets its memory from every node, half each on
+    a 2-node machine, and sees two NUMA nodes in its device tree; its
+    initrd is in its RAM where /chosen says."""
+    bundle = make_bundle("span", vm_config(
+        {"name": "wide", "vcpus": 4, "memory-mib": 32, "span-nodes": True,
+         "image": "hello.elf", "initrd": "hello.initrd"}),
+        search=(GUESTS, os.path.join(ROOT, "tests", "guests")))
+    run = boot(cpus=4, nodes=2, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("vm wide: 4 vCPUs, 32 MiB spread over 2 nodes")
+    run.expect("[wide] hello: memory 0x0000000080000000 + 16 MiB, numa node 0")
+    run.expect("[wide] hello: memory 0x0000000081000000 + 16 MiB, numa node 1")
+    run.expect("[wide] hello: initrd says 'disco-v initrd for the hello guest'")
+    expect_done(run, "wide", "hello")
+    c = counters(run, "wide")
+    if c["node0"] < 200 or c["node1"] < 200:
+        run.fail(f"pages node0={c['node0']} node1={c['node1']}: want about half on each")
 
 
 def test_flat_image():
@@ -243,5 +263,6 @@ TESTS += [
     ("vm-uart-and-plic", test_uart_and_plic),
     ("vm-console-keys", test_console_keys),
     ("vm-flat-image", test_flat_image),
+    ("vm-spanning-nodes-with-initrd", test_vm_spanning_nodes_with_initrd),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]
