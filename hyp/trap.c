@@ -40,13 +40,13 @@ static const char *cause_name(uint64_t cause) {
 void hyp_trap(struct trapframe *tf) {
   uint64_t scause = csr_read(scause);
   uint64_t stval = csr_read(stval);
-  // (Exception code 0, "instruction address misaligned", is recorded as
-  // ~0 by a probe, so that 0 can mean "no trap".)
   uint64_t h = hart_id();
 
   if (probing[h] && !(scause & SCAUSE_INTERRUPT)) {
     // The probed instruction trapped: note why and step over it (probed
-    // instructions are 32-bit ones: csrr, hlvx.hu, hlv.d...).
+    // instructions are 32-bit ones: csrr, hlvx.hu, hlv.d...). Cause 0,
+    // "instruction address misaligned", is recorded as ~0, so that 0 can
+    // keep meaning "no trap".
     probe_cause[h] = scause == 0 ? ~0UL : scause;
     tf->x[0] += 4;
     return;
