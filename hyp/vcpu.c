@@ -176,6 +176,13 @@ void vcpu_raise_irq(struct vcpu *v, int irq) {
   __atomic_fetch_or(&v->irqs, 1UL << irq, __ATOMIC_RELEASE);
 }
 
+void vcpu_sync_irq_state(struct vcpu *v) {
+  v->vsie = csr_read_num(CSR_VSIE);
+  v->hvip = csr_read_num(CSR_HVIP);
+  if (machine.has_sstc)
+    v->vstimecmp = csr_read_num(CSR_VSTIMECMP);
+}
+
 bool vcpu_has_interrupt(struct vcpu *v) {
   // Pending: what hvip holds now, what others asked for, and the timer
   // (VSTIP is pending while time >= vstimecmp, with Sstc).

@@ -97,7 +97,13 @@ void vcpu_raise_irq(struct vcpu *v, int irq);
 void vcpu_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval);
 
 // Does v have a VS interrupt pending that it has enabled? (WFI may end.)
+// Reads v's saved copies of vsie, hvip and vstimecmp: on v's own hart,
+// while v is loaded, call vcpu_sync_irq_state first.
 bool vcpu_has_interrupt(struct vcpu *v);
+
+// On v's hart, with v loaded: copy the CSRs vcpu_has_interrupt reads
+// (vsie, hvip, vstimecmp) from the hart into v.
+void vcpu_sync_irq_state(struct vcpu *v);
 
 // The world switch (hyp/switch.S): enter the guest with v's registers and
 // come back here at its next trap, with v's registers saved.

@@ -98,6 +98,7 @@ static void virtual_instruction(struct vcpu *v) {
   if (insn == INSN_WFI) {
     v->sepc += 4;
     v->wfis++;
+    vcpu_sync_irq_state(v);       // the guest's live interrupt state
     if (!vcpu_has_interrupt(v))
       sched_idle_vcpu(v, VCPU_IDLE);
     return;

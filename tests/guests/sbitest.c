@@ -4,6 +4,7 @@
 // codes the spec gives for bad arguments, and the interrupts that the
 // TIME and IPI extensions promise. Run with 2 vCPUs. Each check prints
 // "check <name>: ok"; tests/system/test_vm.py wants all of them.
+#include "kernel/fdt.h"
 #include "tests/guests/guest.h"
 
 static volatile int hart1_ready, hart1_go, hart1_ipis_seen;
@@ -54,6 +55,23 @@ static void base_checks(void) {
   check("unknown-function", r.error == SBI_ERR_NOT_SUPPORTED, r.error);
 }
 
+// Does this vCPU have Sstc (its riscv,isa says "_sstc")?
+static bool has_sstc;
+
+static void find_sstc(const void *dtb) {
+  struct fdt fdt;
+  const char *isa;
+  int len;
+  if (fdt_init(&fdt, dtb, 64 * 1024) < 0 ||
+      fdt_getprop(&fdt, fdt_path(&fdt, "/cpus/cpu@0"), "riscv,isa",
+                  (const void **)&isa, &len) < 0)
+    return;
+  for (int i = 0; i + 5 <= len; i++)
+    if (isa[i] == '_' && isa[i + 1] == 's' && isa[i + 2] == 's' &&
+        isa[i + 3] == 't' && isa[i + 4] == 'c')
+      has_sstc = true;
+}
+
 static void timer_checks(uint64_t me) {
   // A timer 5 ms ahead must interrupt us, once.
   irqs_on();
@@ -64,6 +82,29 @@ static void timer_checks(uint64_t me) {
     wfi();
   check("timer-fires", timer_irqs[me] == before + 1,
         (long)(timer_irqs[me] - before));
+  // An idle guest costs no hart time (Disco 4.2.1): a WFI with the next
+  // timer 50 ms away must sleep until it, not return at once over and
+  // over. With Sstc the guest can set its timer itself, without the SBI
+  // (stimecmp, which is its vstimecmp): then the monitor must look at the
+  // live CSR, not at what it saved when the vCPU last left its hart. So
+  // first make the saved copy stale: a timer in the past through the SBI
+  // (with interrupts off), then the real one straight into stimecmp.
+  if (has_sstc) {
+    irqs_off();
+    sbi_set_timer(rdtime());
+    csr_write_num(CSR_STIMECMP, rdtime() + 500000);
+    before = timer_irqs[me];
+    irqs_on();
+    int wakeups = 0;
+    end = rdtime() + 4000000;
+    while (timer_irqs[me] == before && rdtime() < end) {
+      wfi();
+      wakeups++;
+    }
+    sbi_set_timer(~0UL);
+    check("wfi-sleeps-until-timer", timer_irqs[me] == before + 1 && wakeups <= 3,
+          wakeups);
+  }
   irqs_off();
   // set_timer clears a pending timer interrupt (SBI spec 6.1). With
   // interrupts off, a timer set in the past becomes pending; a second
@@ -191,6 +232,7 @@ static void system_suspend(void) {
 
 void guest_main(uint64_t hartid, const void *dtb) {
   printf("sbitest: on vcpu %lu\n", hartid);
+  find_sstc(dtb);
   base_checks();
   timer_checks(hartid);
   hsm_checks(hartid);

@@ -1,0 +1,167 @@
+// guest-os/exec.c: load an ELF program into a fresh address space (see
+// guest-os/exec.h and guest-os/elf.h).
+//
+// The address space it builds (guest-os/memlayout.h):
+//
+//   brk = heap_base  +---------------------------+  stack top
+//                    | argument strings          |
+//                    | argv[0..argc], NULL       |
+//                    | ... the stack grows down  |  <- sp at main
+//                    +---------------------------+
+//                    | guard page (unmapped)     |  an overflow faults
+//   image end        +---------------------------+
+//                    | the LOAD segments, with   |
+//                    | their ELF permissions     |
+//   USER_BASE        +---------------------------+
+#include "guest-os/elf.h"
+#include "guest-os/exec.h"
+#include "guest-os/memlayout.h"
+#include "guest-os/proc.h"
+#include "guest-os/programs.h"
+#include "kernel/string.h"
+
+// Copy n bytes at offset off of the program's file into dst. 0, or -1
+// when they are not all inside the file. (When programs live in a file
+// system, this becomes a read from the file.)
+static int read_file(const struct program *prog, uint64_t off, void *dst,
+                     uint64_t n) {
+  uint64_t size = (uint64_t)(prog->end - prog->start);
+  if (off > size || n > size - off)
+    return -1;
+  memcpy(dst, prog->start + off, n);
+  return 0;
+}
+
+// Is this a RISC-V 64-bit executable we can load?
+static bool header_ok(const struct elf_header *eh) {
+  return eh->magic == ELF_MAGIC && eh->class == ELF_CLASS_64 &&
+         eh->data == ELF_DATA_LSB && eh->type == ELF_TYPE_EXEC &&
+         eh->machine == ELF_MACHINE_RISCV &&
+         eh->phentsize == sizeof(struct elf_segment);
+}
+
+// Map and fill one LOAD segment. It must start on a page boundary, above
+// the previous segment's pages (*end), and stay in the user half, so that
+// no two segments share a page. Moves *end to its last page's end.
+static int load_segment(struct aspace *as, const struct program *prog,
+                        const struct elf_segment *seg, uint64_t *end) {
+  uint64_t room = USER_TOP - USER_BASE;
+  if (seg->memsz < seg->filesz || seg->vaddr % PAGE_SIZE != 0 ||
+      seg->vaddr < *end || seg->vaddr - USER_BASE > room ||
+      seg->memsz > USER_TOP - seg->vaddr)
+    return -1;
+  uint64_t perm = 0;
+  perm |= (seg->flags & SEG_R) ? PTE_R : 0;
+  perm |= (seg->flags & SEG_W) ? PTE_W : 0;
+  perm |= (seg->flags & SEG_X) ? PTE_X : 0;
+  uint64_t size = ALIGN_UP(seg->memsz, PAGE_SIZE);
+  if (perm == 0 || as_map_new(as, seg->vaddr, size, perm) < 0)
+    return -1;
+  // The pages are zeroed: only the file's part needs copying.
+  uint64_t fsize = (uint64_t)(prog->end - prog->start);
+  if (seg->offset > fsize || seg->filesz > fsize - seg->offset ||
+      as_write(as, seg->vaddr, prog->start + seg->offset, seg->filesz) < 0)
+    return -1;
+  *end = seg->vaddr + size;
+  return 0;
+}
+
+// Load every LOAD segment; set *entry and *image_end. 0 or -1.
+static int load_program(struct aspace *as, const struct program *prog,
+                        uint64_t *entry, uint64_t *image_end) {
+  struct elf_header eh;
+  if (read_file(prog, 0, &eh, sizeof(eh)) < 0 || !header_ok(&eh))
+    return -1;
+  uint64_t end = USER_BASE;
+  for (int i = 0; i < eh.phnum; i++) {
+    struct elf_segment seg;
+    if (read_file(prog, eh.phoff + i * sizeof(seg), &seg, sizeof(seg)) < 0)
+      return -1;
+    // An empty LOAD segment (a linker script's unused data part) has
+    // nothing to place; skip it rather than judge its address.
+    if (seg.type == SEG_LOAD && seg.memsz > 0 &&
+        load_segment(as, prog, &seg, &end) < 0)
+      return -1;
+  }
+  *entry = eh.entry;
+  *image_end = end;
+  return 0;
+}
+
+// Put the argument strings and then the argv array on the new stack,
+// below *sp, and move *sp down past them. Returns argc, or -1. The
+// RISC-V psABI wants sp 16-byte aligned at a call, so at main.
+static int push_args(struct aspace *as, char *const argv[], uint64_t *sp,
+                     uint64_t *argv_uva) {
+  uint64_t ptrs[MAX_ARGS + 1];
+  int argc = 0;
+  for (; argv[argc] != NULL; argc++) {
+    if (argc == MAX_ARGS)
+      return -1;
+    uint64_t len = strlen(argv[argc]) + 1;
+    if (len > MAX_ARGLEN)
+      return -1;
+    *sp -= len;
+    if (copy_to_user(as, *sp, argv[argc], len) < 0)
+      return -1;
+    ptrs[argc] = *sp;
+  }
+  ptrs[argc] = 0;
+  *sp = ALIGN_DOWN(*sp - (argc + 1) * sizeof(uint64_t), 16);
+  if (copy_to_user(as, *sp, ptrs, (argc + 1) * sizeof(uint64_t)) < 0)
+    return -1;
+  *argv_uva = *sp;
+  return argc;
+}
+
+// The last part of a path, as the process's name.
+static void set_name(struct proc *p, const char *path) {
+  const char *last = path;
+  for (const char *s = path; *s; s++)
+    if (*s == '/')
+      last = s + 1;
+  size_t n = strnlen(last, sizeof(p->name) - 1);
+  memcpy(p->name, last, n);
+  p->name[n] = 0;
+}
+
+int exec_program(struct proc *p, const char *name, char *const argv[]) {
+  const struct program *prog = program_find(name);
+  struct aspace as;
+  if (prog == NULL || as_create(&as) < 0)
+    return -1;
+
+  uint64_t entry, image_end, argv_uva;
+  if (load_program(&as, prog, &entry, &image_end) < 0)
+    goto fail;
+  // A guard page, then the stack; the heap starts where the stack ends.
+  uint64_t stack_base = image_end + PAGE_SIZE;
+  uint64_t stack_top = stack_base + USER_STACK_PAGES * PAGE_SIZE;
+  if (stack_top > USER_TOP ||
+      as_map_new(&as, stack_base, stack_top - stack_base, PTE_R | PTE_W) < 0)
+    goto fail;
+  as.heap_base = as.brk = stack_top;
+  uint64_t sp = stack_top;
+  int argc = push_args(&as, argv, &sp, &argv_uva);
+  if (argc < 0)
+    goto fail;
+
+  // No way back from here: swap the address spaces. If p is running on
+  // this hart, its old table is in satp; load the new one first.
+  struct aspace old = p->as;
+  p->as = as;
+  if (p == this_proc())
+    sv39_switch(p->as.root);
+  as_destroy(&old);
+  set_name(p, name);
+  memset(p->tf.x, 0, sizeof(p->tf.x));
+  p->tf.epc = entry;
+  p->tf.x[REG_SP] = sp;
+  p->tf.x[REG_A0] = (uint64_t)argc;   // main(argc, argv)
+  p->tf.x[REG_A1] = argv_uva;
+  return argc;
+
+fail:
+  as_destroy(&as);
+  return -1;
+}

@@ -1,0 +1,17 @@
+// guest-os/exec.h: start a program in a process.
+#ifndef GUEST_OS_EXEC_H
+#define GUEST_OS_EXEC_H
+
+struct proc;
+
+// Replace p's program with the built-in program `name` (guest-os/
+// programs.h), called with the NULL-terminated argument list argv
+// (kernel strings, at most MAX_ARGS). Builds the whole new address space
+// first, so that on failure (-1: no such program, a bad ELF file, too
+// many or too long arguments, out of memory) p is unchanged. On success
+// p's old address space is freed, its registers are set to start the
+// program as main(argc, argv), and the result is argc, which the exec
+// system call returns into a0.
+int exec_program(struct proc *p, const char *name, char *const argv[]);
+
+#endif

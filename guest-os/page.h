@@ -1,0 +1,32 @@
+// guest-os/page.h: the physical page allocator.
+//
+// Every page the kernel hands out (page tables, kernel stacks, user
+// memory) is one 4 KiB page of physical RAM, named by its physical
+// address, which is also its kernel virtual address (memory is
+// identity-mapped, guest-os/memlayout.h).
+#ifndef GUEST_OS_PAGE_H
+#define GUEST_OS_PAGE_H
+
+#include "kernel/types.h"
+
+// Take over the free RAM that guest-os/machine.c found. Boot hart, once,
+// before any page_alloc().
+void page_init(void);
+
+// A zeroed page, or 0 when memory has run out (the caller fails the
+// system call; running out is never a panic).
+uint64_t page_alloc(void);
+
+// Give back a page from page_alloc(). Panics on an address that is not a
+// free-RAM page boundary: that is a kernel bug, caught early.
+void page_free(uint64_t pa);
+
+// Pages that page_alloc() could still hand out.
+uint64_t page_free_count(void);
+
+// Page-sized zeroing and copying, a 64-bit word at a time (kernel/string.c
+// goes byte by byte, eight times slower on whole pages).
+void page_zero(void *page);
+void page_copy(void *dst, const void *src);
+
+#endif

@@ -1,0 +1,86 @@
+// guest-os/plic.c: the PLIC (see guest-os/plic.h).
+//
+// The register map (PLIC spec 1.0.0, "Memory Map"), 32-bit registers:
+//
+//   base + 4*s                        priority of source s (0 = never)
+//   base + 0x1000 + 4*(s/32)          pending bits, 32 sources a word
+//   base + 0x2000 + 0x80*c + 4*(s/32) enable bits of context c
+//   base + 0x200000 + 0x1000*c        priority threshold of context c
+//   base + 0x200004 + 0x1000*c        claim (read) / complete (write) of c
+//
+// A source interrupts context c if it is pending, enabled for c, and its
+// priority is above c's threshold. We give our sources priority 1 and
+// every context threshold 0: all enabled interrupts get through.
+// Which context is which hart's S mode comes from the device tree
+// (guest-os/machine.c): on QEMU virt and in a Disco-V VM it is 2*h+1 on
+// a one-node machine, but each node of a NUMA machine has its own PLIC,
+// numbering its own harts from 0.
+#include "guest-os/hart.h"
+#include "guest-os/machine.h"
+#include "guest-os/plic.h"
+#include "kernel/panic.h"
+
+#define PRIORITY(s)    (4 * (s))
+#define ENABLE(c, s)   (0x2000 + 0x80 * (c) + 4 * ((s) / 32))
+#define THRESHOLD(c)   (0x200000 + 0x1000 * (c))
+#define CLAIM(c)       (0x200004 + 0x1000 * (c))
+
+#define MAX_HANDLERS 8
+
+// Who handles what: a short list, searched on each interrupt.
+static struct {
+  int plic;
+  uint32_t src;
+  void (*handler)(void);
+} handlers[MAX_HANDLERS];
+static int nhandlers;
+
+// The 32-bit register at offset off of PLIC p.
+static volatile uint32_t *reg(int p, uint64_t off) {
+  return (volatile uint32_t *)(machine.plics[p].base + off);
+}
+
+void plic_attach(int p, uint32_t src, void (*handler)(void)) {
+  if (nhandlers == MAX_HANDLERS)
+    panic("plic_attach: more than %d device interrupts", MAX_HANDLERS);
+  handlers[nhandlers].plic = p;
+  handlers[nhandlers].src = src;
+  handlers[nhandlers].handler = handler;
+  nhandlers++;
+
+  *reg(p, PRIORITY(src)) = 1;
+  for (int h = 0; h < MAX_HARTS; h++) {
+    int c = machine.plics[p].sctx[h];
+    if (c < 0)
+      continue;
+    *reg(p, ENABLE(c, src)) |= 1U << (src % 32);
+    *reg(p, THRESHOLD(c)) = 0;
+  }
+}
+
+// Run the handler of source src of PLIC p, if it has one.
+static void dispatch(int p, uint32_t src) {
+  for (int i = 0; i < nhandlers; i++) {
+    if (handlers[i].plic == p && handlers[i].src == src) {
+      handlers[i].handler();
+      return;
+    }
+  }
+}
+
+void plic_interrupt(void) {
+  uint64_t h = hart_id();
+  for (int p = 0; p < machine.nplics; p++) {
+    int c = machine.plics[p].sctx[h];
+    if (c < 0)
+      continue;
+    // A claim returns the highest-priority pending source and clears its
+    // pending bit, or 0 when none is left (spec "Interrupt Claim
+    // Process"). Another hart may have claimed it first: then we get 0.
+    uint32_t src;
+    while ((src = *reg(p, CLAIM(c))) != 0) {
+      dispatch(p, src);
+      *reg(p, CLAIM(c)) = src;     // complete: the source may fire again
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// guest-os/syscall.c: the system call table (see guest-os/syscall.h and
+// the numbers in guest-os/sysnum.h).
+#include "guest-os/proc.h"
+#include "guest-os/syscall.h"
+#include "guest-os/sysnum.h"
+#include "kernel/printf.h"
+
+// One row per system call number; adding a call is adding a row.
+static int64_t (*const table[NSYSCALLS])(struct proc *) = {
+    [SYS_fork] = sys_fork,         [SYS_exit] = sys_exit,
+    [SYS_wait] = sys_wait,         [SYS_kill] = sys_kill,
+    [SYS_getpid] = sys_getpid,     [SYS_sbrk] = sys_sbrk,
+    [SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,
+    [SYS_read] = sys_read,         [SYS_write] = sys_write,
+    [SYS_exec] = sys_exec,         [SYS_poweroff] = sys_poweroff,
+};
+
+uint64_t syscall_arg(struct proc *p, int n) { return p->tf.x[REG_A0 + n]; }
+
+void syscall_dispatch(struct proc *p) {
+  uint64_t num = p->tf.x[REG_A7];
+  int64_t ret = -1;
+  if (num < NSYSCALLS && table[num] != NULL)
+    ret = table[num](p);
+  else
+    printf("guest-os: pid %d (%s): unknown system call %lu\n", p->pid,
+           p->name, num);
+  p->tf.x[REG_A0] = (uint64_t)ret;
+}

@@ -1,0 +1,50 @@
+// guest-os/user/ulib.h: what user programs can call.
+//
+// The system calls (guest-os/user/usys.S, numbers in guest-os/sysnum.h)
+// and a few C library functions (guest-os/user/ulib.c). A program
+// defines main(argc, argv); returning from it is exit(return value).
+#ifndef GUEST_OS_USER_ULIB_H
+#define GUEST_OS_USER_ULIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// System calls. -1 means an error.
+int fork(void);
+void exit(int status) __attribute__((noreturn));
+int wait(int *status);         // a child's pid; its exit status in *status
+int kill(int pid);
+int getpid(void);
+void *sbrk(long delta);        // the old break, or (void *)-1
+int sleep(long ticks);
+long uptime(void);             // ticks since boot (HZ = 100 a second)
+long read(int fd, void *buf, long n);
+long write(int fd, const void *buf, long n);
+int exec(const char *name, char **argv);
+int poweroff(int status);
+
+// Ticks per second.
+#define HZ 100
+
+// Strings and memory.
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+long atol(const char *s);
+
+// Formatted output: %d %u %x %p %s %c %%, with l, and a width ("%5d",
+// "%08x", "%-8s"). printf writes to fd 1.
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vfprintf(int fd, const char *fmt, va_list ap);
+
+// Read a line from fd into buf (at most n - 1 bytes and a NUL). The
+// length read, 0 at end of file, -1 on error.
+long readline(int fd, char *buf, long n);
+
+#endif
