@@ -78,6 +78,29 @@ static struct vcpu *rq_pop(int hart) {
   return v;
 }
 
+// Take every vCPU of vm off every run queue (the VM has stopped; a reboot
+// will reuse its vCPU structures, which must not stay linked anywhere).
+// Caller holds sched_lock.
+static void rq_remove_vm(struct vm *vm) {
+  for (int i = 0; i < machine.nharts; i++) {
+    struct hart *h = &harts[machine.harts[i].id];
+    struct vcpu *keep = NULL, *tail = NULL;
+    for (struct vcpu *v = h->rq_head, *next; v != NULL; v = next) {
+      next = v->rq_next;
+      v->rq_next = NULL;
+      if (v->vm == vm)
+        continue;
+      if (tail != NULL)
+        tail->rq_next = v;
+      else
+        keep = v;
+      tail = v;
+    }
+    h->rq_head = keep;
+    h->rq_tail = tail;
+  }
+}
+
 // Send a software interrupt to another hart (SBI IPI), so that it leaves
 // its guest or its WFI and looks at the run queues again.
 static void kick_hart(int hart) {
@@ -198,6 +221,9 @@ static struct vm *after_run(struct vcpu *v) {
         return NULL;              // another one is still on a hart
     if (vm->state == VM_STOPPING) {
       vm->state = VM_FINISHING;   // vm_finish, then VM_DONE
+      rq_remove_vm(vm);
+      for (int i = 0; i < vm->nvcpus; i++)
+        vm->vcpus[i].state = VCPU_STOPPED;
       return vm;
     }
     return NULL;

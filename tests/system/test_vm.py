@@ -148,6 +148,27 @@ def test_vm_spanning_nodes_with_initrd():
         run.fail(f"pages node0={c['node0']} node1={c['node1']}: want about half on each")
 
 
+def test_reboot():
+    """SBI SRST reboot restarts that VM alone, from scratch (its memory
+    is fresh: the guest's counter starts over), while another VM runs to
+    its end; the monitor keeps going."""
+    bundle = make_bundle("reboot", vm_config(
+        {"name": "rb", "memory-mib": 8, "image": "reboot.elf"},
+        {"name": "good", "vcpus": 2, "memory-mib": 16, "image": "hello.elf"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle, timeout=60,
+               until=r"(?s)(\[rb\] reboot: booted.*){4}.*\[good\] hello: done"
+                     r"|\[good\] hello: done.*(\[rb\] reboot: booted.*){4}")
+    if run.timed_out:
+        run.fail("the rebooting VM did not boot 4 times next to the other")
+    run.forbid("panic")
+    boots = re.findall(r"^\[rb\] reboot: booted, boots seen in this memory: (\d+)$",
+                       run.output, re.M)
+    if len(boots) < 4 or set(boots) != {"1"}:
+        run.fail(f"boots printed {boots}: each should start from fresh memory")
+    run.expect("vm rb: stopped: reboot (exit 0)")
+    expect_done(run, "good", "hello")
+
+
 def test_flat_image():
     """A flat image with the Linux RISC-V Image header (hello.bin, made
     with objcopy -O binary) loads at RAM + 2 MiB and runs like the ELF."""
@@ -263,6 +284,7 @@ TESTS += [
     ("vm-uart-and-plic", test_uart_and_plic),
     ("vm-console-keys", test_console_keys),
     ("vm-flat-image", test_flat_image),
+    ("vm-reboot", test_reboot),
     ("vm-spanning-nodes-with-initrd", test_vm_spanning_nodes_with_initrd),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]
