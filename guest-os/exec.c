@@ -13,23 +13,94 @@
 //                    | the LOAD segments, with   |
 //                    | their ELF permissions     |
 //   USER_BASE        +---------------------------+
+//
+// Where the program's bytes come from: a file, found by its path (a name
+// without a '/' is looked up in /bin); or, on a machine with no file
+// system, the copy built into the kernel image (guest-os/programs.h).
+#include "guest-os/dir.h"
 #include "guest-os/elf.h"
 #include "guest-os/exec.h"
+#include "guest-os/fs.h"
+#include "guest-os/inode.h"
+#include "guest-os/log.h"
 #include "guest-os/memlayout.h"
+#include "guest-os/page.h"
 #include "guest-os/proc.h"
 #include "guest-os/programs.h"
+#include "kernel/printf.h"
 #include "kernel/string.h"
 
-// Copy n bytes at offset off of the program's file into dst. 0, or -1
-// when they are not all inside the file. (When programs live in a file
-// system, this becomes a read from the file.)
-static int read_file(const struct program *prog, uint64_t off, void *dst,
-                     uint64_t n) {
-  uint64_t size = (uint64_t)(prog->end - prog->start);
-  if (off > size || n > size - off)
-    return -1;
-  memcpy(dst, prog->start + off, n);
-  return 0;
+// The program file being loaded: exactly one of the two is set.
+struct image {
+  struct inode *ip;                 // a file (referenced, not locked)
+  const struct program *builtin;    // a built-in program
+};
+
+// The last part of a path: "/bin/echo" -> "echo".
+static const char *last_name(const char *path) {
+  const char *last = path;
+  for (const char *s = path; *s; s++)
+    if (*s == '/')
+      last = s + 1;
+  return last;
+}
+
+// Find the program `path`. 0, or -1 if there is no such file, or it is a
+// directory.
+static int image_open(struct image *im, const char *path) {
+  im->ip = NULL;
+  im->builtin = NULL;
+  if (!fs_mounted()) {
+    im->builtin = program_find(last_name(path));
+    return im->builtin != NULL ? 0 : -1;
+  }
+  char full[MAX_PATH];
+  if (strchr(path, '/') == NULL)
+    snprintf(full, sizeof(full), "/bin/%s", path);
+  else
+    snprintf(full, sizeof(full), "%s", path);
+  txn_begin();
+  struct inode *ip = path_lookup(full);
+  if (ip != NULL) {
+    ilock(ip);
+    if (ip->d.type != FS_T_FILE) {
+      iunlockput(ip);
+      ip = NULL;
+    } else {
+      iunlock(ip);
+    }
+  }
+  txn_end();
+  im->ip = ip;
+  return ip != NULL ? 0 : -1;
+}
+
+// Done with the program file.
+static void image_close(struct image *im) {
+  if (im->ip == NULL)
+    return;
+  txn_begin();              // the file may have been unlinked meanwhile
+  iput(im->ip);
+  txn_end();
+  im->ip = NULL;
+}
+
+// Copy n bytes at offset off of the program's file into dst (kernel
+// memory). 0, or -1 when they are not all inside the file. The file is
+// locked only for the read, so that many processes may load the same
+// program at once.
+static int image_read(struct image *im, uint64_t off, void *dst, uint64_t n) {
+  if (im->builtin != NULL) {
+    uint64_t size = (uint64_t)(im->builtin->end - im->builtin->start);
+    if (off > size || n > size - off)
+      return -1;
+    memcpy(dst, im->builtin->start + off, n);
+    return 0;
+  }
+  ilock(im->ip);
+  int64_t got = readi(im->ip, false, (uint64_t)dst, off, n);
+  iunlock(im->ip);
+  return got == (int64_t)n ? 0 : -1;
 }
 
 // Is this a RISC-V 64-bit executable we can load?
@@ -42,9 +113,11 @@ static bool header_ok(const struct elf_header *eh) {
 
 // Map and fill one LOAD segment. It must start on a page boundary, above
 // the previous segment's pages (*end), and stay in the user half, so that
-// no two segments share a page. Moves *end to its last page's end.
-static int load_segment(struct aspace *as, const struct program *prog,
-                        const struct elf_segment *seg, uint64_t *end) {
+// no two segments share a page. Moves *end to its last page's end. The
+// file's bytes come through `bounce`, a page of kernel memory.
+static int load_segment(struct aspace *as, struct image *im,
+                        const struct elf_segment *seg, uint64_t *end,
+                        uint8_t *bounce) {
   uint64_t room = USER_TOP - USER_BASE;
   if (seg->memsz < seg->filesz || seg->vaddr % PAGE_SIZE != 0 ||
       seg->vaddr < *end || seg->vaddr - USER_BASE > room ||
@@ -57,30 +130,33 @@ static int load_segment(struct aspace *as, const struct program *prog,
   uint64_t size = ALIGN_UP(seg->memsz, PAGE_SIZE);
   if (perm == 0 || as_map_new(as, seg->vaddr, size, perm) < 0)
     return -1;
-  // The pages are zeroed: only the file's part needs copying.
-  uint64_t fsize = (uint64_t)(prog->end - prog->start);
-  if (seg->offset > fsize || seg->filesz > fsize - seg->offset ||
-      as_write(as, seg->vaddr, prog->start + seg->offset, seg->filesz) < 0)
-    return -1;
+  // The pages are zeroed: only the file's part needs copying, a page at
+  // a time (as_write ignores the W bit: code pages get written too).
+  for (uint64_t done = 0; done < seg->filesz; done += PAGE_SIZE) {
+    uint64_t n = seg->filesz - done < PAGE_SIZE ? seg->filesz - done : PAGE_SIZE;
+    if (image_read(im, seg->offset + done, bounce, n) < 0 ||
+        as_write(as, seg->vaddr + done, bounce, n) < 0)
+      return -1;
+  }
   *end = seg->vaddr + size;
   return 0;
 }
 
 // Load every LOAD segment; set *entry and *image_end. 0 or -1.
-static int load_program(struct aspace *as, const struct program *prog,
-                        uint64_t *entry, uint64_t *image_end) {
+static int load_program(struct aspace *as, struct image *im,
+                        uint64_t *entry, uint64_t *image_end, uint8_t *bounce) {
   struct elf_header eh;
-  if (read_file(prog, 0, &eh, sizeof(eh)) < 0 || !header_ok(&eh))
+  if (image_read(im, 0, &eh, sizeof(eh)) < 0 || !header_ok(&eh))
     return -1;
   uint64_t end = USER_BASE;
   for (int i = 0; i < eh.phnum; i++) {
     struct elf_segment seg;
-    if (read_file(prog, eh.phoff + i * sizeof(seg), &seg, sizeof(seg)) < 0)
+    if (image_read(im, eh.phoff + i * sizeof(seg), &seg, sizeof(seg)) < 0)
       return -1;
     // An empty LOAD segment (a linker script's unused data part) has
     // nothing to place; skip it rather than judge its address.
     if (seg.type == SEG_LOAD && seg.memsz > 0 &&
-        load_segment(as, prog, &seg, &end) < 0)
+        load_segment(as, im, &seg, &end, bounce) < 0)
       return -1;
   }
   *entry = eh.entry;
@@ -116,23 +192,30 @@ static int push_args(struct aspace *as, char *const argv[], uint64_t *sp,
 
 // The last part of a path, as the process's name.
 static void set_name(struct proc *p, const char *path) {
-  const char *last = path;
-  for (const char *s = path; *s; s++)
-    if (*s == '/')
-      last = s + 1;
+  const char *last = last_name(path);
   size_t n = strnlen(last, sizeof(p->name) - 1);
   memcpy(p->name, last, n);
   p->name[n] = 0;
 }
 
-int exec_program(struct proc *p, const char *name, char *const argv[]) {
-  const struct program *prog = program_find(name);
+int exec_program(struct proc *p, const char *path, char *const argv[]) {
+  struct image im;
   struct aspace as;
-  if (prog == NULL || as_create(&as) < 0)
+  if (image_open(&im, path) < 0)
     return -1;
+  uint8_t *bounce = (uint8_t *)page_alloc();
+  if (bounce == NULL || as_create(&as) < 0) {
+    if (bounce != NULL)
+      page_free((uint64_t)bounce);
+    image_close(&im);
+    return -1;
+  }
 
   uint64_t entry, image_end, argv_uva;
-  if (load_program(&as, prog, &entry, &image_end) < 0)
+  int loaded = load_program(&as, &im, &entry, &image_end, bounce);
+  page_free((uint64_t)bounce);
+  image_close(&im);
+  if (loaded < 0)
     goto fail;
   // A guard page, then the stack; the heap starts where the stack ends.
   uint64_t stack_base = image_end + PAGE_SIZE;
@@ -153,7 +236,7 @@ int exec_program(struct proc *p, const char *name, char *const argv[]) {
   if (p == this_proc())
     sv39_switch(p->as.root);
   as_destroy(&old);
-  set_name(p, name);
+  set_name(p, path);
   memset(p->tf.x, 0, sizeof(p->tf.x));
   p->tf.epc = entry;
   p->tf.x[REG_SP] = sp;

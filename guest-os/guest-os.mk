@@ -5,14 +5,17 @@
 #
 #   make qemu-guest-os [ARGS='autorun=usertests']   boot it on the bare
 #                        machine of the usual knobs (CPUS, NODES, MEM, ...)
+#                        with its disk, build/guest-os/disk.img
 #
 # One kernel image, build/guest-os/kernel.elf, for the bare machine and
 # for a Disco-V VM alike: guest-os/*.c and *.S plus kernel/, linked at
 # 0x80200000 by guest-os/kernel.ld. The user programs are built from
 # guest-os/user/*.c (each with the user library, ulib.c and usys.S),
 # linked at 0x20_0000_0000 by guest-os/user/user.ld, stripped, and
-# included in the kernel image by guest-os/program_images.S, which is where
-# exec finds them until there is a file system.
+# included in the kernel image by guest-os/program_images.S (where exec
+# finds them on a machine without a disk), and put in /bin of the disk
+# image build/guest-os/fs.img by tools/mkfs.py, with the files under
+# guest-os/disk/ at its root.
 #
 # ARGS become the device tree's /chosen/bootargs (QEMU's -append). They
 # are passed in single quotes, so double quotes inside reach init:
@@ -76,15 +79,34 @@ $(GOS_KERNEL): $(GOS_OBJS) $(KERNEL_OBJS) guest-os/kernel.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -T guest-os/kernel.ld -o $@ $(GOS_OBJS) $(KERNEL_OBJS)
 	$(OBJDUMP) -S $@ > $(GOS)/kernel.asm
 
-TEST_DEPS += $(GOS_KERNEL)
+# The disk image: a file system of GOS_FS_MIB MiB (guest-os/fs_format.h)
+# with every program in /bin and guest-os/disk/* at the root. The tests
+# boot copies of it. Rebuilt when a program, a file or the format changes.
+GOS_FS := $(GOS)/fs.img
+GOS_FS_MIB := 8
+GOS_DISK_FILES := $(shell find guest-os/disk -type f 2>/dev/null)
 
-# Boot guest-os on the bare machine. The knobs are checked first, so an
-# impossible machine is refused with the reason before anything builds.
+$(GOS_FS): $(GOS_USTRIP) $(GOS_DISK_FILES) tools/mkfs.py guest-os/fs_format.h \
+		guest-os/guest-os.mk
+	python3 tools/mkfs.py -o $@ --size-mib $(GOS_FS_MIB) \
+	  $(foreach p,$(GOS_PROGS),/bin/$(p)=$(GOS)/user/$(p).strip) \
+	  $(foreach f,$(GOS_DISK_FILES),$(patsubst guest-os/disk/%,/%,$(f))=$(f))
+
+# `make qemu-guest-os`'s disk: a copy of fs.img that keeps what you write
+# on it from one run to the next, until fs.img itself is rebuilt.
+$(GOS)/disk.img: $(GOS_FS)
+	cp $< $@
+
+TEST_DEPS += $(GOS_KERNEL) $(GOS_FS)
+
+# Boot guest-os on the bare machine, with its disk. The knobs are checked
+# first, so an impossible machine is refused with the reason before
+# anything builds.
 .PHONY: qemu-guest-os
 qemu-guest-os:
 	@err=$$(python3 tools/qemu.py --check $(QEMU_KNOBS)); \
 	  if [ -n "$$err" ]; then echo "$$err"; exit 2; fi
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(GOS_KERNEL)
-	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(GOS_KERNEL) -- \
-	  -append '$(ARGS)' $(QEMUEXTRA)
+	@$(MAKE) --no-print-directory $(GOS_KERNEL) $(GOS)/disk.img
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(GOS_KERNEL) \
+	  --disk $(GOS)/disk.img -- -append '$(ARGS)' $(QEMUEXTRA)

@@ -39,7 +39,12 @@ void hart_set_idle(bool idle) {
 
 void harts_kick_idle(void) {
   uint64_t idle = __atomic_load_n(&idle_harts, __ATOMIC_SEQ_CST);
-  idle &= ~(1UL << hart_id());
+  // An idle hart that makes a process runnable (from an interrupt in its
+  // idle wait: a disk or console wakeup) looks for work itself as soon as
+  // the handler returns: no other hart need wake up for it. In a VM each
+  // needless kick costs an SBI call and a wakeup of a descheduled vCPU.
+  if (idle & (1UL << hart_id()))
+    return;
   if (idle == 0)
     return;
   // One hart is enough for one process: the lowest idle one. The IPI

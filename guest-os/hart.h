@@ -27,9 +27,9 @@ void harts_start_others(void);
 // waiting (false). Only the hart itself calls it.
 void hart_set_idle(bool idle);
 
-// Some process just became runnable: if some other hart is waiting idle,
-// send it an interrupt (SBI IPI) so it looks for work now instead of at
-// its next timer tick.
+// Some process just became runnable: if some other hart is waiting idle
+// (and this one is not), send it an interrupt (SBI IPI) so it looks for
+// work now instead of at its next timer tick.
 void harts_kick_idle(void);
 
 // Print how many times each hart switched to a process, on one line:

@@ -10,6 +10,8 @@
 //   /memreserve/, /reserved-memory  RAM that is firmware's  (5.3, 3.5)
 //   compatible "ns16550a"         the UART: reg, interrupts,
 //                                 interrupt-parent             (spec 2.4)
+//   compatible "virtio,mmio"      a virtio slot: reg, interrupts,
+//                                 interrupt-parent (virtio 1.2, 4.2.1)
 //   compatible "riscv,plic0"      a PLIC: reg and interrupts-extended,
 //                                 which says which context is which hart's
 //                                 (Linux's bindings/interrupt-controller/
@@ -219,6 +221,21 @@ static int read_plics(const struct fdt *fdt) {
   return 0;
 }
 
+// Which PLIC (an index into machine.plics) node n's interrupt goes to:
+// the one its interrupt-parent names, if that is a PLIC; else -1 (no
+// interrupt property, or another controller such as AIA's APLIC). The
+// source number is its "interrupts" property, into *irq.
+static int plic_of(const struct fdt *fdt, int n, uint32_t *irq) {
+  uint32_t parent;
+  if (fdt_getprop_u32(fdt, n, "interrupts", irq) < 0 ||
+      fdt_getprop_u32(fdt, n, "interrupt-parent", &parent) < 0)
+    return -1;
+  for (int i = 0; i < machine.nplics; i++)
+    if (machine.plics[i].phandle == parent)
+      return i;
+  return -1;
+}
+
 // The UART, and which PLIC (if any) its interrupt line goes to.
 static int read_uart(const struct fdt *fdt) {
   int n = fdt_find_compatible(fdt, -1, "ns16550a");
@@ -229,19 +246,33 @@ static int read_uart(const struct fdt *fdt) {
     return bad("no ns16550a UART", n);
   // reg-shift is optional (absent: registers are 1 byte apart, as on
   // QEMU virt); so is an interrupt, and without one we poll.
-  uint32_t shift = 0, parent;
+  uint32_t shift = 0;
   fdt_getprop_u32(fdt, n, "reg-shift", &shift);
   machine.uart_shift = (int)shift;
-  machine.uart_plic = -1;
-  if (fdt_getprop_u32(fdt, n, "interrupts", &machine.uart_irq) < 0 ||
-      fdt_getprop_u32(fdt, n, "interrupt-parent", &parent) < 0)
-    return 0;
   // The UART's interrupt goes to one PLIC only (on a NUMA machine, node
   // 0's): the harts of other nodes never see it, which is fine, since
   // any hart may take it.
-  for (int i = 0; i < machine.nplics; i++)
-    if (machine.plics[i].phandle == parent)
-      machine.uart_plic = i;
+  machine.uart_plic = plic_of(fdt, n, &machine.uart_irq);
+  return 0;
+}
+
+// The virtio-mmio slots, in the tree's order. Which one holds the disk is
+// the driver's question (guest-os/virtio_blk.c); on a 2-node QEMU virt
+// the slots' interrupts go to node 1's PLIC, which plic_of finds.
+static int read_virtio(const struct fdt *fdt) {
+  for (int n = fdt_find_compatible(fdt, -1, "virtio,mmio"); n >= 0;
+       n = fdt_find_compatible(fdt, n, "virtio,mmio")) {
+    if (machine.nvirtio == MAX_VIRTIO) {
+      printf("guest-os: more than %d virtio slots; ignoring the rest\n",
+             MAX_VIRTIO);
+      return 0;
+    }
+    struct virtio_slot *v = &machine.virtio[machine.nvirtio];
+    if (fdt_reg(fdt, n, 0, &v->base, &v->size) != 0)
+      return bad("virtio,mmio node without reg", n);
+    v->plic = plic_of(fdt, n, &v->irq);
+    machine.nvirtio++;
+  }
   return 0;
 }
 
@@ -268,7 +299,7 @@ int machine_read(const void *dtb) {
     return bad(fdt_strerror(err), (long)dtb);
   if (read_harts(&fdt) < 0 || read_memory(&fdt) < 0 ||
       read_reserved(&fdt, dtb) < 0 || read_plics(&fdt) < 0 ||
-      read_uart(&fdt) < 0)
+      read_uart(&fdt) < 0 || read_virtio(&fdt) < 0)
     return -1;
   read_bootargs(&fdt);
   return 0;
@@ -279,4 +310,23 @@ bool machine_reserved(uint64_t pa) {
     if (machine.reserved[i].base <= pa && pa < machine.reserved[i].end)
       return true;
   return false;
+}
+
+long machine_bootarg_num(const char *key, long dflt) {
+  size_t n = strlen(key);
+  const char *args = machine.bootargs;
+  // A word starts the string or follows a space; its value runs to the
+  // next space. Only plain decimal numbers count.
+  for (const char *s = args; *s; s++) {
+    if ((s != args && s[-1] != ' ') || strncmp(s, key, n) != 0 || s[n] != '=')
+      continue;
+    const char *d = s + n + 1;
+    long v = 0;
+    if (*d < '0' || *d > '9')
+      return dflt;
+    for (; *d >= '0' && *d <= '9'; d++)
+      v = v * 10 + (*d - '0');
+    return (*d == 0 || *d == ' ') ? v : dflt;
+  }
+  return dflt;
 }

@@ -14,6 +14,7 @@
 #include "kernel/types.h"
 
 #define MAX_PLICS 4          // one per NUMA node on QEMU virt
+#define MAX_VIRTIO 8         // virtio-mmio slots (QEMU virt has 8)
 
 // A range of physical addresses [base, end).
 struct range {
@@ -26,6 +27,15 @@ struct plic_info {
   uint32_t phandle;             // how devices name it (interrupt-parent)
   uint64_t base, size;
   int sctx[MAX_HARTS];          // S-mode context of hart h, or -1
+};
+
+// One virtio-mmio slot ("virtio,mmio" node): a page of registers that
+// may or may not have a device behind it (the driver probes it), and
+// its interrupt line.
+struct virtio_slot {
+  uint64_t base, size;
+  uint32_t irq;                 // its PLIC source number
+  int plic;                     // index into plics[], or -1: no PLIC
 };
 
 struct machine {
@@ -47,6 +57,9 @@ struct machine {
   int nplics;
   struct plic_info plics[MAX_PLICS];
 
+  int nvirtio;
+  struct virtio_slot virtio[MAX_VIRTIO];
+
   char bootargs[256];           // /chosen/bootargs, "" if none
 };
 
@@ -59,5 +72,9 @@ int machine_read(const void *dtb);
 // Is physical address pa inside reserved memory (firmware's, the image,
 // the device tree)?
 bool machine_reserved(uint64_t pa);
+
+// The number in boot argument key=N (e.g. "fscrash=2"), or dflt when the
+// boot arguments have no such word or its value is not a number.
+long machine_bootarg_num(const char *key, long dflt);
 
 #endif

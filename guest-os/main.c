@@ -8,13 +8,15 @@
 //   1. read the device tree
 //   2. free pages; the kernel page table
 //   3. paging on; trap vector
-//   4. console (UART, PLIC); clock
-//   5. the first process, init
+//   4. console (UART, PLIC); clock; disk
+//   5. the first process, which mounts
+//      the file system and runs init
 //   6. start the other harts        --->   paging on; trap vector
 //   7. scheduler                           scheduler
 //
 // The same steps run on the bare machine and in a Disco-V VM: nothing
 // here asks which.
+#include "guest-os/disk.h"
 #include "guest-os/hart.h"
 #include "guest-os/machine.h"
 #include "guest-os/page.h"
@@ -33,22 +35,24 @@
 static volatile bool kernel_ready;
 
 // What every hart does to join in: the kernel's page table, the trap
-// vector, the clock; then schedule forever.
+// vector, its device interrupts, the clock; then schedule forever.
 static void hart_join(void) __attribute__((noreturn));
 static void hart_join(void) {
   sv39_switch(kernel_root);
   trap_hart_init();
+  plic_hart_init();
   timer_hart_start();
   printf("guest-os: hart %lu joined\n", hart_id());
   sched_run();
 }
 
-// Console, interrupts and clock: the devices, set up once.
+// Console, interrupts, clock and disk: the devices, set up once.
 static void devices_init(void) {
   uart_init();
   if (machine.uart_plic >= 0)
     plic_attach(machine.uart_plic, machine.uart_irq, uart_interrupt);
   timer_init();
+  disk_init();
 }
 
 void boot_main(uint64_t hartid, const void *dtb) {

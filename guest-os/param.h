@@ -15,5 +15,11 @@
 #define HZ            100    // timer ticks per second: a 10 ms time slice
 #define BOOT_STACK    8192   // each hart's scheduler stack, in bytes
 #define USER_STACK_PAGES 4   // a process's stack: 16 KiB
+#define NOFILE        16     // open file descriptors per process
+#define NFILE         128    // open files in the whole system
+#define NINODE        64     // inodes in use at once (in memory)
+#define NBUF          128    // disk blocks in the buffer cache (a page each)
+#define TXN_MAX_BLOCKS 32    // blocks one transaction may change
+#define MAX_PATH      128    // bytes in a path name, with its NUL
 
 #endif

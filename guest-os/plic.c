@@ -11,6 +11,14 @@
 // A source interrupts context c if it is pending, enabled for c, and its
 // priority is above c's threshold. We give our sources priority 1 and
 // every context threshold 0: all enabled interrupts get through.
+//
+// Each source is enabled for one hart only, its "target": the boot hart
+// if that PLIC reaches it, else the first hart it reaches. Enabled on
+// every hart, one interrupt would wake every idle hart, all but one of
+// which would claim nothing; in a Disco-V VM each of those wakeups is a
+// descheduled vCPU brought back, a trapped claim, and often the woken
+// process moving to another vCPU (usertests on 2 vCPUs ran about 1.5
+// times longer that way).
 // Which context is which hart's S mode comes from the device tree
 // (guest-os/machine.c): on QEMU virt and in a Disco-V VM it is 2*h+1 on
 // a one-node machine, but each node of a NUMA machine has its own PLIC,
@@ -31,6 +39,7 @@
 static struct {
   int plic;
   uint32_t src;
+  uint64_t hart;               // the one hart it is enabled for
   void (*handler)(void);
 } handlers[MAX_HANDLERS];
 static int nhandlers;
@@ -43,17 +52,28 @@ static volatile uint32_t *reg(int p, uint64_t off) {
 void plic_attach(int p, uint32_t src, void (*handler)(void)) {
   if (nhandlers == MAX_HANDLERS)
     panic("plic_attach: more than %d device interrupts", MAX_HANDLERS);
+  // The target: this (boot) hart if the PLIC reaches it, else the first
+  // hart of the device tree that it reaches.
+  uint64_t target = hart_id();
+  for (int i = 0; i < machine.nharts && machine.plics[p].sctx[target] < 0; i++)
+    target = machine.hart_ids[i];
   handlers[nhandlers].plic = p;
   handlers[nhandlers].src = src;
+  handlers[nhandlers].hart = target;
   handlers[nhandlers].handler = handler;
   nhandlers++;
 
   *reg(p, PRIORITY(src)) = 1;
-  for (int h = 0; h < MAX_HARTS; h++) {
+}
+
+void plic_hart_init(void) {
+  uint64_t h = hart_id();
+  for (int i = 0; i < nhandlers; i++) {
+    int p = handlers[i].plic;
     int c = machine.plics[p].sctx[h];
-    if (c < 0)
-      continue;
-    *reg(p, ENABLE(c, src)) |= 1U << (src % 32);
+    if (c < 0 || handlers[i].hart != h)
+      continue;                  // not this hart's to take
+    *reg(p, ENABLE(c, handlers[i].src)) |= 1U << (handlers[i].src % 32);
     *reg(p, THRESHOLD(c)) = 0;
   }
 }

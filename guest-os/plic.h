@@ -11,10 +11,18 @@
 
 #include "kernel/types.h"
 
-// Route source `src` of PLIC number `plic` (an index into
-// machine.plics) to every hart's S-mode context, and call handler() for
-// each interrupt it raises. Boot hart, before the other harts start.
+// Call handler() for each interrupt that source `src` of PLIC number
+// `plic` (an index into machine.plics) raises, give the source a
+// priority, and pick the one hart that will take it (see plic.c). Boot
+// hart, before the other harts start. The target takes nothing until it
+// has enabled the source for itself (plic_hart_init).
 void plic_attach(int plic, uint32_t src, void (*handler)(void));
+
+// Enable, for this hart's S-mode context, every attached source it is the
+// target of. Each hart, when it joins: the firmware resets a hart's PLIC
+// contexts when it starts that hart (OpenSBI does, in its warm boot), so
+// enabling them for it any earlier would be undone.
+void plic_hart_init(void);
 
 // An S-mode external interrupt on this hart: claim, handle and complete
 // every source pending for this hart's contexts.

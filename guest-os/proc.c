@@ -1,7 +1,11 @@
 // guest-os/proc.c: the process table, fork, exit, wait, kill (see
 // guest-os/proc.h).
 #include "guest-os/exec.h"
+#include "guest-os/file.h"
+#include "guest-os/fs.h"
 #include "guest-os/hart.h"
+#include "guest-os/inode.h"
+#include "guest-os/log.h"
 #include "guest-os/page.h"
 #include "guest-os/proc.h"
 #include "guest-os/trap.h"
@@ -49,6 +53,8 @@ static struct proc *proc_alloc(void) {
   // The rest is ours alone: nobody looks at an EMBRYO but its creator.
   memset(&p->as, 0, sizeof(p->as));
   memset(&p->tf, 0, sizeof(p->tf));
+  memset(p->files, 0, sizeof(p->files));
+  p->cwd = NULL;
   // One page of kernel stack: enough for the deepest path (exec), and
   // the canary below catches the day it is not.
   p->kstack = page_alloc();
@@ -78,11 +84,37 @@ static void proc_discard(struct proc *p) {
   release(&proc_lock);
 }
 
+// The first process's boot arguments, for first_process.
+static const char *init_bootargs;
+
+// Where the first process starts, in the kernel, holding proc_lock (as
+// first_run does): it sets up what every later process inherits from it.
+static void first_process(void) {
+  release(&proc_lock);
+  struct proc *p = this_proc();
+  fs_mount();
+  struct file *console = file_console();
+  if (console == NULL)
+    panic("first_process: no open file for the console");
+  p->files[0] = console;
+  p->files[1] = file_dup(console);
+  p->files[2] = file_dup(console);
+  p->cwd = fs_mounted() ? iget(FS_ROOT_INUM) : NULL;
+  char *argv[] = {"init", (char *)init_bootargs, NULL};
+  if (exec_program(p, "init", argv) < 0)
+    panic("cannot start the first process: no program init");
+  user_return(p);
+}
+
 void proc_start_init(const char *bootargs) {
   struct proc *p = proc_alloc();
-  char *argv[] = {"init", (char *)bootargs, NULL};
-  if (p == NULL || exec_program(p, "init", argv) < 0)
-    panic("cannot start the first process, init");
+  // An empty address space for now: the scheduler loads its table into
+  // satp before first_process runs, and exec replaces it.
+  if (p == NULL || as_create(&p->as) < 0)
+    panic("cannot start the first process: out of memory");
+  init_bootargs = bootargs;
+  p->context.ra = (uint64_t)first_process;
+  memcpy(p->name, "init", 5);
   init_proc = p;
   acquire(&proc_lock);
   sched_make_runnable(p);
@@ -98,6 +130,12 @@ int proc_fork(void) {
     proc_discard(child);
     return -1;
   }
+  // The same open files (shared, offsets and all) and directory.
+  for (int fd = 0; fd < NOFILE; fd++)
+    if (parent->files[fd] != NULL)
+      child->files[fd] = file_dup(parent->files[fd]);
+  if (parent->cwd != NULL)
+    child->cwd = idup(parent->cwd);
   // The child leaves the same system call as its parent, but with 0.
   child->tf = parent->tf;
   child->tf.x[REG_A0] = 0;
@@ -130,6 +168,21 @@ void proc_exit(int status) {
   struct proc *p = this_proc();
   if (p == init_proc)
     panic("init exited with status %d", status);
+
+  // Close everything; this may sleep (a last close may free a file on
+  // the disk), so it comes while we are still an ordinary process.
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (p->files[fd] != NULL) {
+      file_close(p->files[fd]);
+      p->files[fd] = NULL;
+    }
+  }
+  if (p->cwd != NULL) {
+    txn_begin();
+    iput(p->cwd);
+    txn_end();
+    p->cwd = NULL;
+  }
 
   // Give the memory back now, not at wait: a zombie holds only its slot
   // and its kernel stack (which it is standing on, so its parent frees

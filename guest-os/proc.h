@@ -2,8 +2,9 @@
 //
 // A process is an address space (guest-os/aspace.h), a kernel stack, the
 // user registers saved at its last trap (its trap frame), the kernel
-// registers saved at its last switch (its context), and its place in the
-// family: parent, exit status, pid. The table is fixed: NPROC slots.
+// registers saved at its last switch (its context), its open files and
+// current directory, and its place in the family: parent, exit status,
+// pid. The table is fixed: NPROC slots.
 //
 // A process's life, and who moves it along:
 //
@@ -25,6 +26,9 @@
 #include "guest-os/trapframe.h"
 #include "kernel/spinlock.h"
 
+struct file;
+struct inode;
+
 enum proc_state { UNUSED, EMBRYO, RUNNABLE, RUNNING, SLEEPING, ZOMBIE };
 
 struct proc {
@@ -42,6 +46,8 @@ struct proc {
   struct context context;    // kernel registers, while switched away
   struct trapframe tf;       // user registers, while in the kernel
   char name[PROC_NAME_LEN];  // its program's name, for messages
+  struct file *files[NOFILE];  // open files by descriptor; NULL: closed
+  struct inode *cwd;         // current directory; NULL: no file system
 };
 
 // The lowest word of every kernel stack holds this; sched_give_up checks
@@ -61,8 +67,11 @@ static inline bool proc_killed(struct proc *p) {
   return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
 }
 
-// Create the first process, running program "init" with argv
-// {"init", bootargs}. Boot hart, once. Panics if it cannot.
+// Create the first process. When it first runs it mounts the file system
+// (which sleeps for the disk, so it needs a process), takes the console
+// as descriptors 0, 1 and 2 and the root as its current directory, and
+// runs program "init" with argv {"init", bootargs}. Boot hart, once.
+// Panics if it cannot.
 void proc_start_init(const char *bootargs);
 
 // The system calls' work. Each returns what the call returns.

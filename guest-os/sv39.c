@@ -88,12 +88,15 @@ void sv39_kernel_init(void) {
     kmap(base, end, PTE_R | PTE_W);
   }
 
-  // The devices: the UART's registers (8 of them, spread by reg-shift)
-  // and every PLIC.
+  // The devices: the UART's registers (8 of them, spread by reg-shift),
+  // every PLIC, and every virtio slot (the disk driver probes them all).
   kmap(machine.uart_base, machine.uart_base + (8UL << machine.uart_shift),
        PTE_R | PTE_W);
   for (int i = 0; i < machine.nplics; i++)
     kmap(machine.plics[i].base, machine.plics[i].base + machine.plics[i].size,
+         PTE_R | PTE_W);
+  for (int i = 0; i < machine.nvirtio; i++)
+    kmap(machine.virtio[i].base, machine.virtio[i].base + machine.virtio[i].size,
          PTE_R | PTE_W);
 
   // The kernel half only: everything above lands in the process half.

@@ -13,6 +13,11 @@ static int64_t (*const table[NSYSCALLS])(struct proc *) = {
     [SYS_sleep] = sys_sleep,       [SYS_uptime] = sys_uptime,
     [SYS_read] = sys_read,         [SYS_write] = sys_write,
     [SYS_exec] = sys_exec,         [SYS_poweroff] = sys_poweroff,
+    [SYS_open] = sys_open,         [SYS_close] = sys_close,
+    [SYS_dup] = sys_dup,           [SYS_fstat] = sys_fstat,
+    [SYS_mkdir] = sys_mkdir,       [SYS_unlink] = sys_unlink,
+    [SYS_link] = sys_link,         [SYS_chdir] = sys_chdir,
+    [SYS_pipe] = sys_pipe,
 };
 
 uint64_t syscall_arg(struct proc *p, int n) { return p->tf.x[REG_A0 + n]; }

@@ -27,5 +27,14 @@ int64_t sys_exec(struct proc *p);
 int64_t sys_poweroff(struct proc *p);
 int64_t sys_read(struct proc *p);
 int64_t sys_write(struct proc *p);
+int64_t sys_open(struct proc *p);
+int64_t sys_close(struct proc *p);
+int64_t sys_dup(struct proc *p);
+int64_t sys_fstat(struct proc *p);
+int64_t sys_mkdir(struct proc *p);
+int64_t sys_unlink(struct proc *p);
+int64_t sys_link(struct proc *p);
+int64_t sys_chdir(struct proc *p);
+int64_t sys_pipe(struct proc *p);
 
 #endif

@@ -16,9 +16,18 @@
 #define SYS_uptime    8    // long uptime(void): ticks since boot
 #define SYS_read      9    // long read(int fd, void *buf, long n)
 #define SYS_write     10   // long write(int fd, const void *buf, long n)
-#define SYS_exec      11   // int exec(const char *name, char **argv)
+#define SYS_exec      11   // int exec(const char *path, char **argv)
 #define SYS_poweroff  12   // int poweroff(int status): init only
+#define SYS_open      13   // int open(const char *path, int flags)
+#define SYS_close     14   // int close(int fd)
+#define SYS_dup       15   // int dup(int fd)
+#define SYS_fstat     16   // int fstat(int fd, struct stat *st)
+#define SYS_mkdir     17   // int mkdir(const char *path)
+#define SYS_unlink    18   // int unlink(const char *path)
+#define SYS_link      19   // int link(const char *old, const char *new)
+#define SYS_chdir     20   // int chdir(const char *path)
+#define SYS_pipe      21   // int pipe(int fds[2]): fds[0] reads, [1] writes
 
-#define NSYSCALLS     13
+#define NSYSCALLS     22
 
 #endif

@@ -1,5 +1,6 @@
 // guest-os/sysproc.c: the system calls about processes (see
 // guest-os/sysnum.h for their C prototypes in user space).
+#include "guest-os/disk.h"
 #include "guest-os/exec.h"
 #include "guest-os/hart.h"
 #include "guest-os/page.h"
@@ -79,6 +80,7 @@ int64_t sys_poweroff(struct proc *p) {
     return -1;
   int status = (int)syscall_arg(p, 0);
   harts_print_switches();
+  disk_print_stats();
   printf("guest-os: power off\n");
   sbi_system_reset(SBI_RESET_SHUTDOWN, status == 0 ? SBI_RESET_REASON_NONE
                                                    : SBI_RESET_REASON_FAILURE);

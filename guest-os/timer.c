@@ -8,6 +8,7 @@
 //     which also clears the pending interrupt.
 // In a Disco-V VM, the first is the guest's own vstimecmp (the monitor
 // sets henvcfg.STCE) and the second an SBI call the monitor answers.
+#include "guest-os/disk.h"
 #include "guest-os/machine.h"
 #include "guest-os/param.h"
 #include "guest-os/proc.h"
@@ -46,6 +47,7 @@ void timer_interrupt(void) {
   // no interrupt we can take, so look at it on every tick instead.
   if (machine.uart_plic < 0)
     uart_interrupt();
+  disk_tick();
   proc_wakeup(&tick_channel);
 }
 

@@ -1,5 +1,5 @@
-// guest-os/tty.h: the console as processes see it: file descriptors 0, 1
-// and 2 (until there is a file system, they are nothing else).
+// guest-os/tty.h: the console as processes see it: one kind of open file
+// (guest-os/file.h), which descriptors 0, 1 and 2 start as.
 //
 // Input is cooked a line at a time, as on a Unix terminal: typed bytes
 // are echoed and collected into a line, which the user can edit

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "guest-os/fcntl.h"
+#include "guest-os/stat.h"
 
 // System calls. -1 means an error.
 int fork(void);
@@ -21,8 +23,17 @@ int sleep(long ticks);
 long uptime(void);             // ticks since boot (HZ = 100 a second)
 long read(int fd, void *buf, long n);
 long write(int fd, const void *buf, long n);
-int exec(const char *name, char **argv);
+int exec(const char *path, char **argv);   // a bare name: /bin/name
 int poweroff(int status);
+int open(const char *path, int flags);     // O_* of guest-os/fcntl.h
+int close(int fd);
+int dup(int fd);                           // the lowest free descriptor
+int fstat(int fd, struct stat *st);
+int mkdir(const char *path);
+int unlink(const char *path);              // a file, or an empty directory
+int link(const char *old, const char *new);
+int chdir(const char *path);
+int pipe(int fds[2]);                      // fds[0] reads, fds[1] writes
 
 // Ticks per second.
 #define HZ 100

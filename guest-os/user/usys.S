@@ -28,3 +28,12 @@ STUB read,     SYS_read
 STUB write,    SYS_write
 STUB exec,     SYS_exec
 STUB poweroff, SYS_poweroff
+STUB open,     SYS_open
+STUB close,    SYS_close
+STUB dup,      SYS_dup
+STUB fstat,    SYS_fstat
+STUB mkdir,    SYS_mkdir
+STUB unlink,   SYS_unlink
+STUB link,     SYS_link
+STUB chdir,    SYS_chdir
+STUB pipe,     SYS_pipe

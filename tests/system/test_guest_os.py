@@ -2,15 +2,34 @@
 
 What these prove: the one guest-os kernel image, build/guest-os/kernel.elf,
 boots on the bare machine (1 hart; 4 harts on 2 NUMA nodes; 3 nodes, where
-QEMU gives an APLIC instead of a PLIC and the console is polled) and in a
-Disco-V VM (1 and 2 vCPUs), starts every hart the device tree lists, and
-passes its own user-level test suite (with the timer set through Sstc's
-stimecmp, and through SBI on harts without Sstc), usertests (guest-os/user/
-usertests.c): fork/exit/wait statuses, sbrk, bad pointers and file
-descriptors answered with -1, kill, sleep, exec, programs killed for
-touching kernel or unmapped memory while the kernel survives, a full
-process table and exhausted memory recovered from. That the same binary
-passes both ways is Disco's claim for a commodity OS.
+QEMU gives an APLIC instead of a PLIC and the console and disk are polled)
+and in a Disco-V VM (1 and 2 vCPUs), starts every hart the device tree
+lists, and passes its own user-level test suite (with the timer set
+through Sstc's stimecmp, and through SBI on harts without Sstc), usertests
+(guest-os/user/usertests.c): fork/exit/wait statuses, sbrk, bad pointers
+and file descriptors answered with -1, kill, sleep, exec, programs killed
+for touching kernel or unmapped memory while the kernel survives, a full
+process table and exhausted memory recovered from, pipes. That the same
+binary passes both ways is Disco's claim for a commodity OS.
+
+With a disk (a copy of build/guest-os/fs.img, made by tools/mkfs.py) the
+kernel finds the virtio-blk device in its device tree (on a 2-node bare
+machine its interrupt goes to node 1's PLIC, which QEMU 7.2 never lets
+through to S mode, so the driver falls back to polling; with 3 nodes
+there is no PLIC and it polls from the start; in a VM the disk is the
+monitor's virtual one, a region of the machine's disk), mounts the file
+system, runs its programs from /bin, and usertests adds its file-system
+tests: files, directories, links, a file through the indirect block, a
+full disk, several processes at once. After each such run the host checks
+the image (tools/mkfs.py's checker: bitmap, link counts, every block owned
+once) and that it has as many free blocks and inodes as before: nothing
+leaked. Without a disk, the same tests pass but those, which are skipped.
+
+Crash recovery takes two boots over one image: the first powers off
+(fscrash=5) right after a write's transaction is committed to the log and
+before it is installed, with a file unlinked while open; the host sees the
+committed, uninstalled log and the orphaned inode; the second boot replays
+the log, frees the orphan, and finds the write whole.
 
 The console tests type at the demo program (hello) and check the echo:
 that exercises the UART's receive interrupt through the PLIC (or the
@@ -19,29 +38,71 @@ process waking up in read().
 
 Every run has a timeout; a hang is a failure. QEMU exits with status 0
 after any SBI shutdown, so the tests read "guest-os: autorun exit N".
+
+The disk runs with QEMU's cache.no-flush: the guest's flushes still go to
+the device, but the host skips its fsync. What the tests crash is the
+guest (QEMU then exits cleanly, writing out everything), never the host,
+so the host's fsyncs would only cost time (about 1 ms each).
 """
 
 import os
 import re
+import shutil
 import subprocess
 
 from lib import ROOT, TestFailure, boot, counters, make_bundle, vm_config
 
+import mkfs  # noqa: E402  (tools/mkfs.py; lib puts tools/ on the path)
+
 GOS = os.path.join(ROOT, "build", "guest-os")
 KERNEL = os.path.join(GOS, "kernel.elf")
+FS_IMAGE = os.path.join(GOS, "fs.img")
+DISKS = os.path.join(ROOT, "build", "tests", "disks")
+NO_FSYNC = ["-set", "drive.hd0.cache.no-flush=on"]
+
+# usertests' count with and without a file system (it skips the rest).
+ALL_TESTS, NO_DISK_TESTS = 24, 13
 
 
-def expect_usertests(run, prefix=""):
-    """usertests ran to the end with every test passing, and init
-    reported its exit status 0. `prefix` is the monitor's "[vm] " label."""
+def fresh_disk(name):
+    """A fresh copy of the disk image build/guest-os/fs.img; its path."""
+    os.makedirs(DISKS, exist_ok=True)
+    path = os.path.join(DISKS, f"gos-{name}.img")
+    shutil.copyfile(FS_IMAGE, path)
+    return path
+
+
+def fsck(run, image):
+    """The image is consistent (tools/mkfs.py's checker) and has exactly
+    the free blocks and inodes of a fresh one: the run left nothing
+    behind, and leaked nothing."""
+    bad, got = mkfs.Image(image).check()
+    if bad:
+        run.fail(f"the disk image is inconsistent after the run: {bad[:5]}")
+    _, want = mkfs.Image(FS_IMAGE).check()
+    for key in ("blocks_free", "inodes_free", "files", "dirs"):
+        if got[key] != want[key]:
+            run.fail(f"after the run the disk has {key} = {got[key]}, a "
+                     f"fresh one {want[key]}: something leaked or was left")
+
+
+def expect_usertests(run, prefix="", disk=True):
+    """usertests ran to the end with every test passing (with a disk, the
+    file-system tests too), and init reported its exit status 0. `prefix`
+    is the monitor's "[vm] " label."""
     p = re.escape(prefix)
     for line in run.output.splitlines():
         if line.startswith(f"{prefix}usertests: ") and "FAILED" in line:
             run.fail(line)
     m = run.match(rf"^{p}usertests: (\d+) passed, (\d+) failed$")
-    if m.group(2) != "0" or int(m.group(1)) < 12:
+    want = ALL_TESTS if disk else NO_DISK_TESTS
+    if m.group(2) != "0" or int(m.group(1)) < want:
         run.fail(f"usertests: {m.group(1)} passed, {m.group(2)} failed; "
-                 f"want 12 or more passed, 0 failed")
+                 f"want {want} or more passed, 0 failed")
+    if disk:
+        run.forbid("skipped: no file system")
+    else:
+        run.expect(f"{prefix}guest-os: no file system (no disk)")
     run.expect(f"{prefix}guest-os: autorun exit 0")
 
 
@@ -58,54 +119,174 @@ def expect_harts(run, harts, prefix=""):
                  f"at least {min(harts, 2)} of them running processes")
 
 
-def bare(cpus, nodes, bootargs, timeout=60, keys=(), cpu="rv64"):
-    """Boot guest-os on the bare machine with these boot arguments."""
+def bare(cpus, nodes, bootargs, timeout=60, keys=(), cpu="rv64", disk=None):
+    """Boot guest-os on the bare machine with these boot arguments, and
+    the disk image `disk` if given."""
+    extra = NO_FSYNC if disk else []
     return boot(cpus=cpus, nodes=nodes, kernel=KERNEL, timeout=timeout,
-                extra=["-append", bootargs], keys=keys, cpu=cpu)
+                extra=extra + ["-append", bootargs], keys=keys, cpu=cpu,
+                disk=disk)
 
 
 def in_vm(name, machine_cpus, machine_nodes, vcpus, bootargs, timeout=90,
-          keys=(), cpu="rv64"):
-    """Boot the monitor with one guest-os VM (64 MiB) named `name`."""
-    bundle = make_bundle(name, vm_config(
-        {"name": name, "vcpus": vcpus, "memory-mib": 64,
-         "image": "kernel.elf", "bootargs": bootargs}), search=(GOS,))
+          keys=(), cpu="rv64", disk=None):
+    """Boot the monitor with one guest-os VM (64 MiB) named `name`. With
+    a disk image, the machine gets it as its disk and the VM all of it
+    (the first VM's region starts at the disk's sector 0)."""
+    vm = {"name": name, "vcpus": vcpus, "memory-mib": 64,
+          "image": "kernel.elf", "bootargs": bootargs}
+    if disk:
+        vm["disk-mib"] = os.path.getsize(disk) // (1024 * 1024)
+    bundle = make_bundle(name, vm_config(vm), search=(GOS,))
     return boot(cpus=machine_cpus, nodes=machine_nodes, bundle=bundle,
-                timeout=timeout, keys=keys, cpu=cpu)
+                timeout=timeout, keys=keys, cpu=cpu, disk=disk,
+                extra=NO_FSYNC if disk else [])
 
 
-def usertests_bare(cpus, nodes, sstc=True):
+def usertests_bare(cpus, nodes, sstc=True, disk=True, irq=None):
     """usertests on the bare machine. Without Sstc (a hart that lacks it,
-    so the device tree does not list it) the timer goes through SBI."""
+    so the device tree does not list it) the timer goes through SBI.
+    irq: how the disk's completions must arrive, as the kernel's disk
+    line says it ("interrupt 8 of PLIC 1", "polled")."""
     def test():
-        run = bare(cpus, nodes, "autorun=usertests",
+        image = fresh_disk(f"n{nodes}-c{cpus}") if disk else None
+        # The timeouts are generous: a run takes 3-15 s alone, but the
+        # disk's path is latency-bound, and with two multi-hart machines
+        # sharing the host's cores it can take three times as long.
+        run = bare(cpus, nodes, "autorun=usertests", disk=image, timeout=150,
                    cpu="rv64" if sstc else "rv64,sstc=false")
         run.expect_clean_exit()
         run.expect(f"guest-os: {cpus} harts, ")
         run.expect(f"timer {'sstc' if sstc else 'sbi'}, ")
-        expect_usertests(run)
+        if disk:
+            m = run.match(r"^guest-os: disk: virtio-blk at 0x[0-9a-f]+, 2048 "
+                          r"blocks of 4 KiB, queue of \d+, write cache, (.*)$")
+            if irq and irq not in m.group(1):
+                run.fail(f"the disk's completions come by {m.group(1)!r}, "
+                         f"want {irq!r}")
+            run.expect("guest-os: file system: 2048 blocks")
+        expect_usertests(run, disk=disk)
         expect_harts(run, cpus)
+        if disk:
+            fsck(run, image)
     return test
 
 
-def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True):
+def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True, disk=True):
     """usertests in a VM; the monitor is then the guest's SBI and its
-    UART and PLIC, and fills the guest's memory lazily."""
+    UART, PLIC and disk, and fills the guest's memory lazily."""
     def test():
         name = f"gos{vcpus}"
+        image = fresh_disk(f"vm-n{machine_nodes}-v{vcpus}") if disk else None
         run = in_vm(name, machine_cpus, machine_nodes, vcpus,
-                    "autorun=usertests",
+                    "autorun=usertests", disk=image, timeout=200,
                     cpu="rv64" if sstc else "rv64,sstc=false")
         run.expect_clean_exit()
         prefix = f"[{name}] "
         run.expect(f"{prefix}guest-os: {vcpus} harts, ")
         run.expect(f"timer {'sstc' if sstc else 'sbi'}, ")
-        expect_usertests(run, prefix)
+        if disk:
+            # The monitor's disk: its one slot, source 1 of its PLIC, and
+            # no write cache (it offers no FLUSH).
+            run.expect(f"{prefix}guest-os: disk: virtio-blk at "
+                       "0x0000000010001000, 2048 blocks of 4 KiB")
+            run.expect("write-through, interrupt 1 of PLIC 0")
+        expect_usertests(run, prefix, disk=disk)
         expect_harts(run, vcpus, prefix)
         if counters(run, name)["faults"] == 0:
             run.fail("no guest-page faults counted: was memory filled lazily?")
         run.expect("Disco-V: all VMs have stopped")
+        if disk:
+            fsck(run, image)
     return test
+
+
+def test_crash_recovery():
+    """Two boots over one disk image. Boot 1 (fscrash=5) makes a file,
+    unlinks it while it is open (transactions 1-3), creates /crash-file
+    (4) and writes 12 KiB to it (5); the kernel powers off as soon as
+    transaction 5's commit record is on the disk, before installing it.
+    On the host, the log then holds 5 blocks (3 of data, the bitmap's, the
+    inode's), /crash-file is still empty where it belongs, and the
+    unlinked file's inode is an orphan. Boot 2 replays the log and frees
+    the orphan at mount, and finds the 12 KiB whole; afterwards the image
+    checks clean, as fresh as before."""
+    image = fresh_disk("crash")
+    run = bare(1, 1, 'fscrash=5 autorun="usertests crash-write"', disk=image)
+    run.expect_clean_exit()
+    run.expect("guest-os: fscrash: transaction 5 is committed (5 blocks in "
+               "the log) and not installed: powering off")
+    run.forbid("autorun exit")
+    img = mkfs.Image(image)
+    count, seq = img.log_header()
+    inum = img.lookup("/crash-file")
+    size = img.inode(inum)["size"] if inum else None
+    if (count, seq) != (5, 5) or size != 0:
+        run.fail(f"after the crash: log header count {count} seq {seq} (want "
+                 f"5 and 5), /crash-file inode {inum} of size {size} (want 0)")
+    bad, _ = img.check()
+    if not any("used but no directory names it" in b for b in bad):
+        run.fail(f"after the crash, no orphaned inode on the disk: {bad}")
+    run = bare(1, 1, 'autorun="usertests crash-check"', disk=image)
+    run.expect_clean_exit()
+    run.expect("guest-os: log: replayed transaction 5 of the last boot "
+               "(5 blocks)")
+    run.expect("guest-os: file system: freed 1 inodes that were unlinked "
+               "while open")
+    run.expect("usertests: crash-check: ok")
+    run.expect("guest-os: autorun exit 0")
+    fsck(run, image)
+
+
+def test_disk_without_file_system():
+    """A disk of zeros: the kernel says it holds no file system, and runs
+    on with its built-in programs."""
+    os.makedirs(DISKS, exist_ok=True)
+    image = os.path.join(DISKS, "gos-zeros.img")
+    with open(image, "wb") as f:
+        f.truncate(16 * 1024 * 1024)
+    run = bare(1, 1, 'autorun="echo still here"', disk=image)
+    run.expect_clean_exit()
+    run.expect("guest-os: the disk is not used: no guest-os file system "
+               "(magic 0x0, want 0x73666f67)")
+    run.expect("\nstill here\n")
+    run.expect("guest-os: autorun exit 0")
+
+
+def test_mkfs_check():
+    """tools/mkfs.py's checker, which the other tests trust: the built
+    image passes, lists its programs in /bin, and each kind of damage is
+    caught (a block marked free that a file uses, a wrong link count, a
+    directory entry naming a free inode, a committed log left unreplayed)."""
+    img = mkfs.Image(FS_IMAGE)
+    bad, summary = img.check()
+    if bad or summary["files"] < 4:
+        raise TestFailure(f"the fresh image does not check clean: {bad}")
+    for prog in ("init", "usertests", "echo"):
+        if img.lookup(f"/bin/{prog}") is None:
+            raise TestFailure(f"/bin/{prog} is not on the disk image")
+    B = mkfs.BLOCK
+    inum = img.lookup("/README")
+    ino_off = img.inode_start * B + inum * mkfs.INODE_SIZE
+    first = img.inode(inum)["direct"][0]
+    damage = {
+        "block": (img.bitmap_start * B + first // 8, lambda v: v & ~(1 << (first % 8)),
+                  "marked free but is in use"),
+        "nlink": (ino_off + 2, lambda v: v + 1, "nlink 2, but 1 entries"),
+        "entry": (ino_off, lambda v: 0, "names free inode"),
+        "log": (img.log_start * B, lambda v: 3, "the log holds committed"),
+    }
+    for what, (off, change, expect) in damage.items():
+        data = bytearray(img.img)
+        data[off] = change(data[off]) & 0xff
+        path = os.path.join(DISKS, f"gos-damaged-{what}.img")
+        os.makedirs(DISKS, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        bad, _ = mkfs.Image(path).check()
+        if not any(expect in b for b in bad):
+            raise TestFailure(f"damage '{what}' not caught: want {expect!r}, "
+                              f"got {bad}")
 
 
 def test_autorun_with_arguments():
@@ -158,7 +339,8 @@ def test_console_vm():
 
 def test_make_qemu_guest_os():
     """`make qemu-guest-os ARGS=...` boots guest-os bare on the knobs'
-    machine with ARGS as the boot arguments, double quotes and all."""
+    machine with its disk and ARGS as the boot arguments, double quotes
+    and all."""
     proc = subprocess.run(
         ["make", "--no-print-directory", "qemu-guest-os", "CPUS=2", "NODES=1",
          "ARGS=autorun=\"echo made by make\""],
@@ -166,19 +348,23 @@ def test_make_qemu_guest_os():
         stdin=subprocess.DEVNULL)
     out = proc.stdout + proc.stderr
     if proc.returncode != 0 or "made by make" not in out or \
-       "guest-os: autorun exit 0" not in out or "guest-os: 2 harts" not in out:
-        raise TestFailure("make qemu-guest-os did not run echo on 2 harts",
-                          out)
+       "guest-os: autorun exit 0" not in out or "guest-os: 2 harts" not in out \
+       or "guest-os: file system: " not in out:
+        raise TestFailure("make qemu-guest-os did not run echo on 2 harts "
+                          "with its disk", out)
 
 
 TESTS = [
-    ("guest-os-usertests-n1-c1", usertests_bare(1, 1)),
-    ("guest-os-usertests-n2-c4", usertests_bare(4, 2)),
-    ("guest-os-usertests-n3-c3-polled", usertests_bare(3, 3)),
-    ("guest-os-usertests-c2-nosstc", usertests_bare(2, 1, sstc=False)),
+    ("guest-os-usertests-n1-c1", usertests_bare(1, 1, irq="interrupt 8 of PLIC 0")),
+    ("guest-os-usertests-n2-c4", usertests_bare(4, 2, irq="interrupt 8 of PLIC 1")),
+    ("guest-os-usertests-n3-c3-polled", usertests_bare(3, 3, irq="polled")),
+    ("guest-os-usertests-c2-nosstc-nodisk", usertests_bare(2, 1, sstc=False, disk=False)),
     ("guest-os-vm-usertests-v1", usertests_vm(2, 1, 1)),
     ("guest-os-vm-usertests-n2-v2", usertests_vm(4, 2, 2)),
-    ("guest-os-vm-usertests-v2-nosstc", usertests_vm(2, 1, 2, sstc=False)),
+    ("guest-os-vm-usertests-v2-nosstc-nodisk", usertests_vm(2, 1, 2, sstc=False, disk=False)),
+    ("guest-os-crash-recovery", test_crash_recovery),
+    ("guest-os-disk-without-fs", test_disk_without_file_system),
+    ("guest-os-mkfs-check", test_mkfs_check),
     ("guest-os-autorun-arguments", test_autorun_with_arguments),
     ("guest-os-console-bare", test_console_bare),
     ("guest-os-console-vm", test_console_vm),
