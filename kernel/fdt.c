@@ -741,3 +741,25 @@ fdt_strerror(int err)
   default:                 return "unknown error";
   }
 }
+
+int
+fdt_getprop_string(const struct fdt *fdt, int node, const char *name,
+                   char *buf, size_t size)
+{
+  const void *val;
+  int len, err;
+
+  if (size == 0)
+    return FDT_ERR_NOSPACE;
+  buf[0] = 0;
+  err = fdt_getprop(fdt, node, name, &val, &len);
+  if (err < 0)
+    return err;
+  // The value need not end in a NUL inside the blob: stop at len.
+  size_t n = strnlen(val, (size_t)len);
+  if (n >= size)
+    n = size - 1;
+  memcpy(buf, val, n);
+  buf[n] = 0;
+  return 0;
+}

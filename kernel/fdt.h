@@ -71,6 +71,13 @@ int fdt_getprop(const struct fdt *fdt, int node, const char *name,
 int fdt_getprop_u32(const struct fdt *fdt, int node, const char *name,
                     uint32_t *out);
 
+// Copy string property `name` of `node` into buf (size bytes), cut short
+// if it does not fit, and always NUL-terminated. Returns 0, or an error
+// code (buf then holds ""). For /chosen/bootargs and the like, which a
+// program wants to keep after the tree's memory is reused.
+int fdt_getprop_string(const struct fdt *fdt, int node, const char *name,
+                       char *buf, size_t size);
+
 // Find a node by its full path, e.g. "/cpus" or "/soc/serial@10000000".
 // A component without "@unit" also matches a node that has one ("/soc/plic"
 // finds "/soc/plic@c000000"), as the spec allows.

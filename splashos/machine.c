@@ -139,16 +139,8 @@ static void place_heap(const struct fdt *fdt) {
 
 // /chosen/bootargs, copied out of the tree (the heap may later cover it).
 static void read_bootargs(const struct fdt *fdt) {
-  const void *val;
-  int len;
-  int chosen = fdt_path(fdt, "/chosen");
-  if (chosen < 0 || fdt_getprop(fdt, chosen, "bootargs", &val, &len) < 0)
-    return;
-  int n = (int)strnlen(val, len);
-  if (n >= (int)sizeof(machine.bootargs))
-    n = sizeof(machine.bootargs) - 1;
-  memcpy(machine.bootargs, val, n);
-  machine.bootargs[n] = 0;
+  fdt_getprop_string(fdt, fdt_path(fdt, "/chosen"), "bootargs",
+                     machine.bootargs, sizeof(machine.bootargs));
 }
 
 int machine_read(const void *dtb) {

@@ -1165,6 +1165,26 @@ fdt_strerror_all(void)
   CHECK(strcmp(fdt_strerror(FDT_ERR_TRUNCATED), fdt_strerror(-99)) != 0);
 }
 
+// fdt_getprop_string copies a string property, cuts it to the buffer
+// and always terminates it; an absent property leaves "".
+static void
+fdt_getprop_string_cuts(void)
+{
+  struct fdt fdt;
+  char buf[8];
+
+  CHECK_EQ(fdt_init(&fdt, n2.data, n2.len), 0);
+  int uart = fdt_path(&fdt, "/soc/serial@10000000");
+  CHECK(uart >= 0);
+  CHECK_EQ(fdt_getprop_string(&fdt, uart, "compatible", buf, sizeof(buf)), 0);
+  CHECK_STR(buf, "ns16550");
+  CHECK_EQ(fdt_getprop_string(&fdt, uart, "no-such-prop", buf, sizeof(buf)),
+           FDT_ERR_NOTFOUND);
+  CHECK_STR(buf, "");
+  CHECK_EQ(fdt_getprop_string(&fdt, uart, "compatible", buf, 0),
+           FDT_ERR_NOSPACE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1176,6 +1196,7 @@ main(int argc, char **argv)
     load(argv[1], files[i]);
 
   TEST_RUN(fdt_header_real);
+  TEST_RUN(fdt_getprop_string_cuts);
   TEST_RUN(fdt_walk_depth);
   TEST_RUN(fdt_path_lookup);
   TEST_RUN(fdt_parent_links);
