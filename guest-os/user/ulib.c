@@ -73,6 +73,113 @@ long atol(const char *s) {
   return sign * v;
 }
 
+char *strcpy(char *dst, const char *src) {
+  char *d = dst;
+  while ((*d++ = *src++) != 0)
+    ;
+  return dst;
+}
+
+int isspace(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+int isdigit(int c) {
+  return c >= '0' && c <= '9';
+}
+
+// ---- malloc and free ----
+// The simplest allocator that reuses memory: every block starts with a
+// header holding its size (header included, a multiple of 16 so that
+// what malloc returns is 16-byte aligned, as the RISC-V psABI wants);
+// freed blocks go on a list kept in address order, where a neighbour
+// that is also free is merged with them. malloc takes the first free
+// block big enough (splitting off the rest), else grows the heap with
+// sbrk.
+
+struct header {
+  struct header *next;     // the next free block (only while free)
+  size_t size;             // bytes, this header included
+};
+
+#define ALIGN 16
+#define MIN_GROW (64 * 1024)   // sbrk at least this much at a time
+
+static struct header *free_list;   // free blocks, lowest address first
+
+void free(void *p) {
+  if (p == NULL)
+    return;
+  struct header *h = (struct header *)p - 1;
+  // Find where h goes in the address-ordered list.
+  struct header **link = &free_list;
+  while (*link != NULL && *link < h)
+    link = &(*link)->next;
+  struct header *after = *link;
+  // Merge with the block after it, if they touch.
+  if (after != NULL && (char *)h + h->size == (char *)after) {
+    h->size += after->size;
+    h->next = after->next;
+  } else {
+    h->next = after;
+  }
+  *link = h;
+  // Merge with the block before it, if they touch. The block before is
+  // the one whose next field `link` is (unless h is now first).
+  if (link != &free_list) {
+    struct header *before =
+        (struct header *)((char *)link - offsetof(struct header, next));
+    if ((char *)before + before->size == (char *)h) {
+      before->size += h->size;
+      before->next = h->next;
+    }
+  }
+}
+
+// Grow the heap by at least `size` bytes and put the new memory on the
+// free list. 0, or -1 when sbrk says no.
+static int grow(size_t size) {
+  if (size < MIN_GROW)
+    size = MIN_GROW;
+  char *p = sbrk((long)size + ALIGN);
+  if (p == (char *)-1)
+    return -1;
+  // The break need not be aligned (it follows the program's data): the
+  // ALIGN extra bytes let the block start on a boundary.
+  char *start = (char *)(((uintptr_t)p + ALIGN - 1) / ALIGN * ALIGN);
+  struct header *h = (struct header *)start;
+  h->size = size;
+  free(h + 1);
+  return 0;
+}
+
+void *malloc(size_t n) {
+  if (n == 0 || n > ((size_t)1 << 40))
+    return NULL;
+  size_t size = (n + sizeof(struct header) + ALIGN - 1) / ALIGN * ALIGN;
+  for (;;) {
+    for (struct header **link = &free_list; *link; link = &(*link)->next) {
+      struct header *h = *link;
+      if (h->size < size)
+        continue;
+      if (h->size - size >= 2 * ALIGN) {
+        // Split: the tail stays free, in h's place on the list.
+        struct header *rest = (struct header *)((char *)h + size);
+        rest->size = h->size - size;
+        rest->next = h->next;
+        *link = rest;
+        h->size = size;
+      } else {
+        *link = h->next;
+      }
+      return h + 1;
+    }
+    if (grow(size) < 0)
+      return NULL;
+  }
+}
+
 // ---- printf ----
 // Characters collect in a buffer that goes out in one write() when it
 // fills and at the end, so that a line is usually one system call (and

@@ -47,6 +47,14 @@ void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 long atol(const char *s);
+char *strcpy(char *dst, const char *src);
+int isspace(int c);
+int isdigit(int c);
+
+// Memory from the heap (grown with sbrk): NULL when there is no more.
+// free(NULL) does nothing.
+void *malloc(size_t n);
+void free(void *p);
 
 // Formatted output: %d %u %x %p %s %c %%, with l, and a width ("%5d",
 // "%08x", "%-8s"). printf writes to fd 1.

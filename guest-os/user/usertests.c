@@ -970,6 +970,39 @@ static int test_filebad(void) {
   return 0;
 }
 
+// ---- malloc and free (the user library, guest-os/user/ulib.c) ----
+
+// Blocks are aligned, do not overlap, come back after free (merged with
+// their neighbours, so a big block fits where small ones were), and an
+// impossible size is NULL, not a crash.
+static int test_malloc(void) {
+  enum { N = 64 };
+  char *p[N];
+  for (int i = 0; i < N; i++) {
+    p[i] = malloc(100 + i * 37);
+    if (p[i] == NULL || (uintptr_t)p[i] % 16 != 0)
+      return fail("malloc %d gave %p", i, p[i]);
+    memset(p[i], i, 100 + i * 37);
+  }
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < 100 + i * 37; j++)
+      if (p[i][j] != (char)i)
+        return fail("block %d was overwritten at byte %d", i, j);
+  char *brk0 = sbrk(0);
+  for (int i = 0; i < N; i++)
+    free(p[i]);
+  // All of it is one free run again: a block of the sum fits without
+  // growing the heap.
+  char *big = malloc(N * 100);
+  if (big == NULL || sbrk(0) != brk0)
+    return fail("freed blocks were not merged and reused");
+  free(big);
+  if (malloc((size_t)1 << 50) != NULL)
+    return fail("malloc of 2^50 bytes did not fail");
+  free(NULL);
+  return 0;
+}
+
 // ---- Crash recovery (two boots; see tests/system/test_guest_os.py) ----
 //
 // Boot 1 runs "usertests crash-write" with fscrash=5, which powers the
@@ -1019,7 +1052,8 @@ static struct {
     {"kill", test_kill, 0},           {"sleep", test_sleep, 0},
     {"exec", test_exec, 0},           {"faults", test_faults, 0},
     {"procfull", test_procfull, 0},   {"oom", test_oom, 0},
-    {"pipes", test_pipes, 0},         {"filebad", test_filebad, 1},
+    {"pipes", test_pipes, 0},         {"malloc", test_malloc, 0},
+    {"filebad", test_filebad, 1},
     {"fileio", test_fileio, 1},       {"dup", test_dup, 1},
     {"manyfiles", test_manyfiles, 1}, {"bigfile", test_bigfile, 1},
     {"dirs", test_dirs, 1},           {"links", test_links, 1},
