@@ -98,6 +98,18 @@ IMAGE_DIRS := $(B)/tests/guests:$(B)/splashos:$(B)/guest-os
 $(BUNDLE): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
 	python3 tools/mkbundle.py --config $(VMCONFIG) --search $(IMAGE_DIRS) -o $@
 
+# The machine's disk for the configuration's VMs: their regions in order,
+# each starting as a copy of its disk-image (hyp/vmconfig.h). Like
+# `make qemu-guest-os`'s disk, it keeps what the VMs write from one run to
+# the next, until the configuration or an image changes. Not made when
+# DISK= names a disk of your own; not there when no VM has a disk.
+BUNDLE_DISK := $(B)/bundle/$(notdir $(basename $(VMCONFIG))).disk
+QEMU_DISK = $(if $(DISK),,$$(test -f $(BUNDLE_DISK) && echo --disk $(BUNDLE_DISK)))
+
+$(BUNDLE_DISK): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
+	python3 tools/mkbundle.py --config $(VMCONFIG) --search $(IMAGE_DIRS) \
+	  --disk-out $@
+
 .PHONY: bundle
 bundle: $(BUNDLE)
 
@@ -120,8 +132,8 @@ endif
 .PHONY: qemu qemu-gdb gdb deps
 qemu:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE)
-	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) \
+	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE) $(if $(DISK),,$(BUNDLE_DISK))
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) $(QEMU_DISK) \
 	  -- -initrd $(BUNDLE) $(QEMUEXTRA)
 
 deps:
@@ -136,9 +148,9 @@ GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 
 qemu-gdb: .gdbinit
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE)
+	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE) $(if $(DISK),,$(BUNDLE_DISK))
 	@echo "*** Now run 'make gdb' in another window (gdb port $(GDBPORT))." 1>&2
-	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) \
+	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) $(QEMU_DISK) \
 	  --gdb-port $(GDBPORT) -- -initrd $(BUNDLE) $(QEMUEXTRA)
 
 gdb: .gdbinit

@@ -8,11 +8,11 @@
 #include "hyp/memmap.h"
 #include "hyp/mmio.h"
 #include "hyp/sched.h"
+#include "hyp/vconsole.h"
 #include "hyp/vm.h"
 #include "kernel/console.h"
 #include "kernel/printf.h"
 
-static int focus;          // index into vms[] of the VM that gets keys
 static bool escaped;       // the last key was the escape key
 
 static const char *state_name(int s) {
@@ -25,8 +25,10 @@ static const char *state_name(int s) {
 }
 
 // Move the focus to the next running VM after the current one (or keep
-// it, if no other runs).
+// it, if no other runs). The focus lives in hyp/vconsole.c, which also
+// shows the focused VM's output as it comes.
 static void focus_next(void) {
+  int focus = vconsole_focus() - vms;
   for (int k = 1; k <= MAX_VMS; k++) {
     int i = (focus + k) % MAX_VMS;
     if (vms[i].state == VM_RUNNING) {
@@ -34,7 +36,7 @@ static void focus_next(void) {
       break;
     }
   }
-  printf("console: input goes to %s\n", vms[focus].name);
+  vconsole_set_focus(&vms[focus]);
 }
 
 static void list_vms(void) {
@@ -47,7 +49,7 @@ static void list_vms(void) {
     for (int n = 0; n < machine.nnodes; n++)
       pages += vm->pmap.mapped[n];
     printf("  %c %-15s %-8s vcpus=%d home-node=%d pages=%lu\n",
-           i == focus ? '*' : ' ', vm->name, state_name(vm->state),
+           vm == vconsole_focus() ? '*' : ' ', vm->name, state_name(vm->state),
            vm->nvcpus, vm->home_node, pages);
   }
 }
@@ -60,7 +62,7 @@ static void help(void) {
 // A key for the focused VM: into its UART's receive buffer, which may
 // raise its interrupt.
 static void to_vm(char c) {
-  struct vm *vm = &vms[focus];
+  struct vm *vm = vconsole_focus();
   if (vm->state != VM_RUNNING)
     return;
   acquire(&vm->dev_lock);
@@ -87,10 +89,10 @@ static void command(char c) {
 }
 
 void conskeys_init(void) {
-  focus = 0;
-  while (focus < MAX_VMS - 1 && vms[focus].state != VM_RUNNING)
-    focus++;
-  printf("console: input goes to %s; Ctrl-E h for help\n", vms[focus].name);
+  int first = 0;
+  while (first < MAX_VMS - 1 && vms[first].state != VM_RUNNING)
+    first++;
+  vconsole_set_focus(&vms[first]);
 }
 
 void conskeys_poll(void) {

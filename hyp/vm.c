@@ -6,6 +6,7 @@
 #include "hyp/machine.h"
 #include "hyp/memmap.h"
 #include "hyp/sched.h"
+#include "hyp/vconsole.h"
 #include "hyp/vm.h"
 #include "hyp/vm_fdt.h"
 #include "hyp/vsbi.h"
@@ -94,7 +95,6 @@ struct vm *vm_create(const struct vm_config *cfg) {
   vm->name[sizeof(vm->name) - 1] = 0;
   vm->home_node = cfg->home_node;
   vm->nvcpus = cfg->vcpus;
-  spinlock_init(&vm->lock, "vm");
   spinlock_init(&vm->dev_lock, "vm devices");
   vplic_init(&vm->plic, 2 * cfg->vcpus);   // M and S context per vCPU
   char why[120];
@@ -210,25 +210,6 @@ int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len) {
   return 0;
 }
 
-// Print the VM's unfinished console line. Caller holds vm->lock.
-static void flush_line(struct vm *vm) {
-  vm->line[vm->linelen] = 0;
-  printf("[%s] %s\n", vm->name, vm->line);
-  vm->linelen = 0;
-}
-
-void vm_console_putc(struct vm *vm, char c) {
-  acquire(&vm->lock);
-  if (c == '\n') {
-    flush_line(vm);
-  } else if (c != '\r') {
-    vm->line[vm->linelen++] = c;
-    if (vm->linelen == sizeof(vm->line) - 1)
-      flush_line(vm);
-  }
-  release(&vm->lock);
-}
-
 void vm_stop(struct vm *vm, int code, const char *reason) {
   acquire(&sched_lock);
   if (vm->state != VM_RUNNING) {
@@ -257,10 +238,7 @@ void vm_fail(struct vcpu *v, const char *fmt, ...) {
 }
 
 void vm_finish(struct vm *vm) {
-  acquire(&vm->lock);
-  if (vm->linelen > 0)
-    flush_line(vm);
-  release(&vm->lock);
+  vconsole_flush(vm);
   printf("vm %s: stopped: %s (exit %d)\n", vm->name, vm->exit_reason,
          vm->exit_code == VM_EXIT_REBOOT ? 0 : vm->exit_code);
   vm_print_counters(vm);

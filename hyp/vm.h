@@ -50,6 +50,7 @@ struct vm_config {
   char initrd[48];          // an initrd for the guest, in the bundle ("": none)
   char bootargs[128];       // the guest's /chosen/bootargs
   uint64_t disk;            // bytes of virtio-blk disk (disk-mib); 0: none
+  uint64_t disk_offset;     // where its region starts on the machine's disk
 };
 
 struct vm {
@@ -69,8 +70,7 @@ struct vm {
   struct vplic plic;
   struct vvirtio_blk blk;   // present only if the VM has a disk
 
-  struct spinlock lock;     // the console line and the exit fields
-  char line[200];           // console output not yet printed
+  char line[200];           // its console line so far (hyp/vconsole.c)
   int linelen;
   int exit_code;            // from SRST / the reason it stopped
   char exit_reason[120];
@@ -93,10 +93,6 @@ struct vm *vm_create(const struct vm_config *cfg);
 // any byte is outside the VM's RAM (nothing is copied then).
 int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
 int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
-
-// A byte the guest wrote to its console: buffered, and printed a line at
-// a time with the VM's name in front ("[vm0] hello").
-void vm_console_putc(struct vm *vm, char c);
 
 // Stop the VM: its vCPUs leave their harts at their next trap, and its
 // memory is freed when the last one has. `code` is its exit status

@@ -21,17 +21,27 @@ static int get_string(const struct fdt *fdt, int node, const char *prop,
   return 0;
 }
 
-// Fill *cfg from one VM node. Returns NULL or what is wrong.
+// Fill *cfg from one VM node; *disk_offset is where its disk region
+// starts, and moves past it (hyp/vmconfig.h: regions in file order).
+// Returns NULL or what is wrong.
 static const char *read_vm(const struct fdt *fdt, int node, int index,
-                           struct vm_config *cfg) {
+                           uint64_t *disk_offset, struct vm_config *cfg) {
   memset(cfg, 0, sizeof(*cfg));
+  // The disk region first: it is taken even if something below is wrong
+  // and the VM does not start, so the regions below stay where the
+  // configuration file puts them.
+  uint32_t v;
+  if (fdt_getprop_u32(fdt, node, "disk-mib", &v) == 0) {
+    cfg->disk = (uint64_t)v * MiB;
+    cfg->disk_offset = *disk_offset;
+    *disk_offset += cfg->disk;
+  }
   // The node's name is the VM's name (dtc insists that a "name"
   // property, if any, say the same, so we do not have one).
   const char *name = fdt_node_name(fdt, node);
   if (strlen(name) >= sizeof(cfg->name))
     return "the node's name (the VM's name) is longer than 15 characters";
   memcpy(cfg->name, name, strlen(name) + 1);
-  uint32_t v;
   cfg->vcpus = fdt_getprop_u32(fdt, node, "vcpus", &v) == 0 ? (int)v : 1;
   if (fdt_getprop_u32(fdt, node, "memory-mib", &v) < 0)
     return "no memory-mib";
@@ -46,8 +56,6 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
     return "no image (a file name in the VM bundle)";
   if (get_string(fdt, node, "initrd", cfg->initrd, sizeof(cfg->initrd)) < 0)
     return "initrd is not a file name of at most 47 characters";
-  if (fdt_getprop_u32(fdt, node, "disk-mib", &v) == 0)
-    cfg->disk = (uint64_t)v * MiB;
   if (get_string(fdt, node, "bootargs", cfg->bootargs,
                  sizeof(cfg->bootargs)) < 0)
     return "bootargs is not a string of at most 127 characters";
@@ -68,10 +76,11 @@ int vmconfig_start_vms(void) {
     return 0;
   }
   int created = 0, index = 0;
+  uint64_t disk_offset = 0;
   for (int n = fdt_find_compatible(&fdt, -1, "disco-v,vm"); n >= 0;
        n = fdt_find_compatible(&fdt, n, "disco-v,vm"), index++) {
     struct vm_config cfg;
-    const char *why = read_vm(&fdt, n, index, &cfg);
+    const char *why = read_vm(&fdt, n, index, &disk_offset, &cfg);
     if (why != NULL) {
       printf("vm %s: not started: %s\n", fdt_node_name(&fdt, n), why);
       continue;

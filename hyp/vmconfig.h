@@ -19,7 +19,15 @@
 //       disk-mib = <16>;           (default: no disk; else a virtio-blk
 //                                   disk, a region of the machine's disk,
 //                                   see hyp/vvirtio_blk.h)
+//       disk-image = "fs.img";     (read by tools/mkbundle.py --disk-out
+//                                   only: what the region holds at first)
 //   };
+//
+// The disk regions follow the configuration's order: a VM's region starts
+// where the regions of the VMs above it (those with a disk-mib) end, the
+// first at sector 0, whether or not those VMs started. So the layout is
+// fixed by the file alone, and tools/mkbundle.py can build the machine's
+// disk to match.
 #ifndef HYP_VMCONFIG_H
 #define HYP_VMCONFIG_H
 

@@ -1,13 +1,14 @@
 // hyp/vsbi_console.c: the guest's console: DBCN (SBI spec ch. 12) and the
 // legacy console_putchar / console_getchar (ch. 5).
 //
-// What a guest writes goes to vm_console_putc, which prints it a line at a
-// time with the VM's name in front. DBCN passes its buffer by guest-
+// What a guest writes goes to vconsole_putc (hyp/vconsole.c), which prints
+// it with the VM's name in front of each line. DBCN passes its buffer by guest-
 // *physical* address; the monitor copies it out of the VM's own memory
 // through the pmap, after checking that every byte is the VM's RAM: a
 // buffer that points elsewhere gets SBI_ERR_INVALID_PARAM, never a look
 // at someone else's memory.
 #include "hyp/mmio.h"
+#include "hyp/vconsole.h"
 #include "hyp/vm.h"
 #include "hyp/vsbi.h"
 
@@ -46,7 +47,7 @@ static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       break;
     }
     for (uint64_t i = 0; i < n; i++)
-      vm_console_putc(v->vm, buf[i]);
+      vconsole_putc(v->vm, buf[i]);
     r.value = (long)n;
     break;
   case 1:                                        // console_read
@@ -63,7 +64,7 @@ static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       vm_copy_to_guest(v->vm, gpa, buf, (uint64_t)r.value);
     break;
   case 2:                                        // console_write_byte
-    vm_console_putc(v->vm, (char)v->x[10]);
+    vconsole_putc(v->vm, (char)v->x[10]);
     break;
   default:
     r.error = SBI_ERR_NOT_SUPPORTED;
@@ -81,7 +82,7 @@ static struct sbiret legacy_console_call(struct vcpu *v, uint64_t eid,
   struct sbiret r = {0, 0};
   char c;
   if (eid == SBI_EXT_LEGACY_PUTCHAR)
-    vm_console_putc(v->vm, (char)v->x[10]);
+    vconsole_putc(v->vm, (char)v->x[10]);
   else
     r.error = take_keys(v->vm, &c, 1) == 1 ? (uint8_t)c : -1;
   return r;

@@ -15,9 +15,10 @@
 //   7    SCR scratch               SCR
 //
 // Transmitting is instant: a byte written to THR goes straight to the VM's
-// console (vm_console_putc), so the transmitter is always empty (LSR.THRE
+// console (vconsole_putc), so the transmitter is always empty (LSR.THRE
 // and TEMT set). Baud rate, parity and FIFOs change nothing and are only
 // stored.
+#include "hyp/vconsole.h"
 #include "hyp/vm.h"
 #include "hyp/vuart.h"
 
@@ -101,7 +102,7 @@ int vuart_write(struct vm *vm, struct vuart *u, uint64_t off, int width,
     if (dlab) {
       u->dll = b;
     } else {
-      vm_console_putc(vm, (char)b);
+      vconsole_putc(vm, (char)b);
       u->thre_irq = true;          // sent at once: THR is empty again
     }
     break;

@@ -38,40 +38,10 @@
 #define CONFIG_SIZE 0x40    // the config space the guest may read (5.2.4)
 #define ID_PREFIX "disco-v:"
 
-// ---- Regions of the real disk ----
-
-// The regions given out so far, by VM name, so that a VM that reboots
-// finds its own region again, with what it wrote there. Regions are never
-// given back: each VM name keeps its region while the machine runs.
-static struct {
-  char name[16];
-  uint64_t first, count;       // in sectors
-} regions[MAX_VMS];
-static int nregions;
-static uint64_t next_sector;   // the first sector of the disk not given out
-static struct spinlock region_lock = SPINLOCK_INIT("disk regions");
-
-// The region for VM `name` of `count` sectors: the one it had, or the next
-// one free. Returns its first sector, or -1 if the disk has no room left.
-static int64_t take_region(const char *name, uint64_t count) {
-  int64_t first = -1;
-  acquire(&region_lock);
-  for (int i = 0; i < nregions && first < 0; i++)
-    if (strcmp(regions[i].name, name) == 0 && regions[i].count == count)
-      first = (int64_t)regions[i].first;
-  uint64_t disk = virtio_blk_capacity();
-  if (first < 0 && nregions < MAX_VMS && next_sector <= disk &&
-      count <= disk - next_sector) {
-    memcpy(regions[nregions].name, name, sizeof(regions[nregions].name));
-    regions[nregions].first = next_sector;
-    regions[nregions].count = count;
-    nregions++;
-    first = (int64_t)next_sector;
-    next_sector += count;
-  }
-  release(&region_lock);
-  return first;
-}
+// ---- Its region of the real disk ----
+// Fixed by the configuration (hyp/vmconfig.h: regions in file order, from
+// sector 0), so a VM that reboots finds its region again with what it
+// wrote there, and a host tool can lay out the machine's disk to match.
 
 int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
                      int n) {
@@ -84,17 +54,17 @@ int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
              "virtio-blk disk (tools/qemu.py --disk)", mib);
     return -1;
   }
-  int64_t first = take_region(cfg->name, cfg->disk / VIRTIO_BLK_SECTOR);
-  if (first < 0) {
-    snprintf(why, (size_t)n, "disk-mib = <%lu>, but only %lu MiB of the "
-             "machine's %lu MiB disk are left", mib,
-             (disk - next_sector) * VIRTIO_BLK_SECTOR / MiB,
-             disk * VIRTIO_BLK_SECTOR / MiB);
+  uint64_t first = cfg->disk_offset / VIRTIO_BLK_SECTOR;
+  uint64_t count = cfg->disk / VIRTIO_BLK_SECTOR;
+  if (first > disk || count > disk - first) {
+    snprintf(why, (size_t)n, "disk-mib = <%lu> from MiB %lu of the "
+             "machine's disk, but it has only %lu MiB", mib,
+             cfg->disk_offset / MiB, disk * VIRTIO_BLK_SECTOR / MiB);
     return -1;
   }
   vm->blk.present = true;
-  vm->blk.first_sector = (uint64_t)first;
-  vm->blk.nsectors = cfg->disk / VIRTIO_BLK_SECTOR;
+  vm->blk.first_sector = first;
+  vm->blk.nsectors = count;
   printf("vm %s: disk of %lu MiB: sectors %lu..%lu of the machine's disk\n",
          cfg->name, mib, vm->blk.first_sector,
          vm->blk.first_sector + vm->blk.nsectors - 1);

@@ -6,8 +6,8 @@
 // disks, and the monitor does the I/O (Disco 4.2.4 "Virtual I/O Devices").
 // Here each VM that asks for one (`disk-mib` in its configuration) gets
 // its own region of the machine's disk (hyp/virtio_blk.c): the VMs get
-// consecutive regions in the order they are created, the first from
-// sector 0. (Sharing blocks between VMs comes with the copy-on-write disk
+// consecutive regions in the order the configuration lists them, the
+// first from sector 0 (hyp/vmconfig.h). (Sharing blocks between VMs comes with the copy-on-write disk
 // lab.)
 //
 // The guest's requests travel through split virtqueues in its own memory;

@@ -10,10 +10,22 @@ or, for a bundle of one VM without writing a configuration:
   python3 tools/mkbundle.py --image radix.elf --vcpus 4 --memory-mib 64 \
       --bootargs "threads=4" --search build/splashos -o build/bundle/radix.bundle
 
+and, for the machine's disk (`make qemu` does both):
+
+  python3 tools/mkbundle.py --config hyp/vms/default.dts \
+      --search build/guest-os --disk-out build/bundle/default.disk
+
 The configuration (device-tree source, see hyp/vmconfig.h) is compiled with
 dtc; every `image` and `initrd` it names is looked up in the --search
 folders and packed. An image that cannot be found is left out with a warning: the
 monitor then reports that VM as not started, and starts the others.
+
+The machine's disk (--disk-out): the VMs' disk regions one after the
+other in the configuration's order (each `disk-mib` MiB; the monitor
+places them the same way, hyp/vmconfig.h), each starting with a copy of
+the file its `disk-image` names (found in the --search folders) and
+zeros after it. Without any disk-mib in the configuration nothing is
+written and the file is removed, so a stale disk is never used.
 
 Bundle layout (little-endian; hyp/bundle.h reads it):
   0    magic "DISCOVB1"
@@ -33,9 +45,10 @@ NAME_SIZE = 48
 ALIGN = 4096
 
 
-def fdt_strings_props(blob, prop):
-    """All string values of property `prop` in a device-tree blob, for
-    nodes whose compatible is "disco-v,vm" (Devicetree spec, chapter 5)."""
+def vm_nodes(blob):
+    """The nodes of a device-tree blob whose compatible is "disco-v,vm",
+    in order, as dicts of property name -> raw bytes (Devicetree spec,
+    chapter 5: the structure block's tokens)."""
     magic, total, off_struct, off_strings = struct.unpack(">IIII", blob[:16])
     if magic != 0xD00DFEED:
         raise ValueError("not a device tree blob")
@@ -52,9 +65,8 @@ def fdt_strings_props(blob, prop):
             pos = (name_end + 4) & ~3
         elif token == 2:                             # FDT_END_NODE
             props = stack.pop()
-            if props.get("compatible", b"").split(b"\0")[0] == b"disco-v,vm" \
-               and prop in props:
-                found.append(props[prop].rstrip(b"\0").decode())
+            if props.get("compatible", b"").split(b"\0")[0] == b"disco-v,vm":
+                found.append(props)
         elif token == 3:                             # FDT_PROP
             length, nameoff = struct.unpack(">II", blob[pos:pos + 8])
             name = strings[nameoff:strings.index(b"\0", nameoff)].decode()
@@ -67,6 +79,51 @@ def fdt_strings_props(blob, prop):
         else:
             raise ValueError(f"bad token {token} in the device tree")
     return found
+
+
+def string_props(blob, prop):
+    """The string values of property `prop` of the VM nodes that have it."""
+    return [vm[prop].rstrip(b"\0").decode() for vm in vm_nodes(blob)
+            if prop in vm]
+
+
+def find(name, search):
+    """The path of file `name` in the ':'-separated folders, or None."""
+    for folder in filter(None, search.split(":")):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def write_disk(blob, search, out):
+    """Lay out the machine's disk for the configuration (see the top)."""
+    regions = []                      # (disk-image or None, bytes)
+    for vm in vm_nodes(blob):
+        if "disk-mib" in vm:
+            mib = struct.unpack(">I", vm["disk-mib"][:4])[0]
+            image = vm.get("disk-image", b"").rstrip(b"\0").decode() or None
+            regions.append((image, mib * 1024 * 1024))
+    if not regions:
+        if os.path.exists(out):
+            os.remove(out)
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "wb") as f:
+        offset = 0
+        for image, size in regions:
+            if image is not None:
+                path = find(image, search)
+                if path is None:
+                    sys.exit(f"mkbundle: disk-image '{image}' not found in {search}")
+                if os.path.getsize(path) > size:
+                    sys.exit(f"mkbundle: disk-image '{image}' is bigger than "
+                             f"its region ({size // (1024 * 1024)} MiB)")
+                f.seek(offset)
+                with open(path, "rb") as src:
+                    f.write(src.read())
+            offset += size
+        f.truncate(offset)
 
 
 def one_vm_config(a):
@@ -90,9 +147,12 @@ def main():
     p.add_argument("--memory-mib", type=int, default=64)
     p.add_argument("--bootargs", default="")
     p.add_argument("--search", default="", help="folders to find images in, ':'-separated")
-    p.add_argument("-o", dest="out", required=True)
+    p.add_argument("-o", dest="out", help="the bundle to write")
+    p.add_argument("--disk-out", help="the machine's disk to write")
     a = p.parse_args()
 
+    if a.out is None and a.disk_out is None:
+        sys.exit("mkbundle: give -o BUNDLE, --disk-out DISK, or both")
     if (a.config is None) == (a.image is None):
         sys.exit("mkbundle: give either --config or --image")
     if a.config is not None:
@@ -107,15 +167,17 @@ def main():
     if dtc.returncode != 0:
         sys.exit(f"mkbundle: dtc cannot compile {source}:\n"
                  + dtc.stderr.decode(errors="replace"))
+    if a.disk_out is not None:
+        write_disk(dtc.stdout, a.search, a.disk_out)
+    if a.out is None:
+        return
     files = [("config.dtb", dtc.stdout)]
-    names = fdt_strings_props(dtc.stdout, "image") + fdt_strings_props(dtc.stdout, "initrd")
+    names = string_props(dtc.stdout, "image") + string_props(dtc.stdout, "initrd")
     for image in dict.fromkeys(names):
-        for folder in filter(None, a.search.split(":")):
-            path = os.path.join(folder, image)
-            if os.path.isfile(path):
-                with open(path, "rb") as f:
-                    files.append((image, f.read()))
-                break
+        path = find(image, a.search)
+        if path is not None:
+            with open(path, "rb") as f:
+                files.append((image, f.read()))
         else:
             print(f"mkbundle: warning: image '{image}' not found in {a.search}; "
                   "the monitor will not start the VMs that use it",

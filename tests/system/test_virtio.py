@@ -121,19 +121,25 @@ def test_no_disk():
 
 
 def test_disk_too_small():
-    """A 16 MiB disk and VMs asking for 12 and 8 MiB: the first runs,
-    the second is refused, saying how much is left."""
+    """A 16 MiB disk and VMs asking for 2, 12 and 8 MiB. The regions
+    follow the configuration's order even past a VM that does not start
+    (the first lacks memory-mib): the second gets MiB 2..13 and runs; the
+    third would need MiB 14..21 and is refused with the reason."""
     image = make_disk("small")
     bundle = make_bundle("blk-small", vm_config(
+        {"name": "broken", "image": "blktest.elf", "disk-mib": 2},
         {"name": "big", "memory-mib": 8, "image": "blktest.elf", "disk-mib": 12,
          "bootargs": "tag=big"},
         {"name": "late", "memory-mib": 8, "image": "blktest.elf", "disk-mib": 8}))
     run = boot(cpus=2, nodes=1, bundle=bundle, disk=image)
     run.expect_clean_exit()
-    run.expect("vm late: not started: disk-mib = <8>, but only 4 MiB of the "
-               "machine's 16 MiB disk are left")
+    run.expect("vm broken: not started: no memory-mib")
+    run.expect("vm big: disk of 12 MiB: sectors 4096..28671 of the machine's "
+               "disk")
+    run.expect("vm late: not started: disk-mib = <8> from MiB 14 of the "
+               "machine's disk, but it has only 16 MiB")
     expect_blktest_done(run, "big")
-    expect_region(run, image, "big", 0, 12)
+    expect_region(run, image, "big", 2, 12)
 
 
 def test_boot_with_disk_no_vms():
