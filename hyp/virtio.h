@@ -96,6 +96,7 @@
 // Feature bits (6 "Reserved Feature Bits"). VERSION_1 says "virtio 1.x,
 // not legacy"; a modern device must offer it and a driver accept it.
 #define VIRTIO_F_VERSION_1  32
+#define VIRTIO_BLK_F_FLUSH  9    // the disk has a write cache and FLUSH (5.2.3)
 
 // ---- Split virtqueues (2.7 "Split Virtqueues") ----
 //
@@ -162,6 +163,7 @@ struct virtio_blk_req {
 
 #define VIRTIO_BLK_T_IN     0    // read
 #define VIRTIO_BLK_T_OUT    1    // write
+#define VIRTIO_BLK_T_FLUSH  4    // make every finished write durable
 #define VIRTIO_BLK_T_GET_ID 8    // the device's id string, 20 bytes
 #define VIRTIO_BLK_ID_BYTES 20
 

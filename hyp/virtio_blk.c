@@ -65,6 +65,7 @@ static struct {
   struct virtio_blk_req *req;
   volatile uint8_t *status;
   uint16_t used_seen;         // used->idx as of our last request
+  bool flush;                 // VIRTIO_BLK_F_FLUSH agreed: a write cache
 } disk = {.lock = SPINLOCK_INIT("virtio-blk")};
 
 static uint32_t reg_read(uint64_t base, int off) {
@@ -153,15 +154,23 @@ static const char *start_device(uint64_t base) {
   reg_write(base, VIRTIO_MMIO_STATUS, status);
   status |= VIRTIO_STATUS_DRIVER;
   reg_write(base, VIRTIO_MMIO_STATUS, status);
-  // 4. Features: VIRTIO_F_VERSION_1 (bit 32, so bit 0 of set 1) and
-  // nothing else. Every block feature is an option (5.2.3) that one
-  // request at a time does without.
+  // 4. Features: VIRTIO_F_VERSION_1 (bit 32, so bit 0 of set 1), and
+  // VIRTIO_BLK_F_FLUSH if the disk offers it. Every other block feature is
+  // an option (5.2.3) that one request at a time does without. FLUSH
+  // matters: a driver that does not take it gets a write-through disk
+  // (5.2.5.1: "the device MUST ... write through" without it), on which
+  // QEMU makes the host sync every write; with it, writes land in a cache
+  // and only a FLUSH request waits for the host's sync.
   reg_write(base, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
   uint32_t bit = 1u << (VIRTIO_F_VERSION_1 - 32);
   if ((reg_read(base, VIRTIO_MMIO_DEVICE_FEATURES) & bit) == 0)
     return "it does not offer VIRTIO_F_VERSION_1";
+  reg_write(base, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+  uint32_t flush = reg_read(base, VIRTIO_MMIO_DEVICE_FEATURES) &
+                   (1u << VIRTIO_BLK_F_FLUSH);
+  disk.flush = flush != 0;
   reg_write(base, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-  reg_write(base, VIRTIO_MMIO_DRIVER_FEATURES, 0);
+  reg_write(base, VIRTIO_MMIO_DRIVER_FEATURES, flush);
   reg_write(base, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
   reg_write(base, VIRTIO_MMIO_DRIVER_FEATURES, bit);
   // 5-6. Features done; the device clears FEATURES_OK if it disagrees.
@@ -195,28 +204,43 @@ void virtio_blk_init(void) {
     return;
   }
   disk.base = base;
-  printf("virtio-blk: disk at %p, %lu sectors (%lu MiB)\n", (void *)base,
-         disk.capacity, disk.capacity * VIRTIO_BLK_SECTOR / MiB);
+  printf("virtio-blk: disk at %p, %lu sectors (%lu MiB), %s\n", (void *)base,
+         disk.capacity, disk.capacity * VIRTIO_BLK_SECTOR / MiB,
+         disk.flush ? "write cache" : "write-through");
 }
 
 uint64_t virtio_blk_capacity(void) {
   return __atomic_load_n(&disk.capacity, __ATOMIC_ACQUIRE);
 }
 
+bool virtio_blk_has_flush(void) {
+  return disk.flush;
+}
+
 // Put one request on the available ring, notify the device and poll the
 // used ring until it comes back (2.7.13 "Supplying Buffers to The
-// Device", 2.7.14 "Receiving Used Buffers From The Device"). Returns the
-// status byte, or -1 if the disk did not answer. Caller holds disk.lock.
-static int do_request(uint64_t sector, void *buf, uint32_t len, bool write) {
-  disk.req->type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+// Device", 2.7.14 "Receiving Used Buffers From The Device"). `type` is
+// VIRTIO_BLK_T_IN, _OUT (with len bytes at buf) or _FLUSH (no data).
+// Returns the status byte, or -1 if the disk did not answer. Caller
+// holds disk.lock.
+static int do_request(uint32_t type, uint64_t sector, void *buf,
+                      uint32_t len) {
+  disk.req->type = type;
   disk.req->reserved = 0;
   disk.req->sector = sector;
   *disk.status = 0xff;                 // no status a device gives
-  disk.desc[0] = (struct virtq_desc){(uint64_t)disk.req, sizeof(*disk.req),
-                                     VIRTQ_DESC_F_NEXT, 1};
-  disk.desc[1] = (struct virtq_desc){
-      (uint64_t)buf, len, VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE), 2};
-  disk.desc[2] = (struct virtq_desc){(uint64_t)disk.status, 1,
+  // The chain: header, data (the device writes it on a read), status.
+  int n = 0;
+  disk.desc[n] = (struct virtq_desc){(uint64_t)disk.req, sizeof(*disk.req),
+                                     VIRTQ_DESC_F_NEXT, (uint16_t)(n + 1)};
+  n++;
+  if (type != VIRTIO_BLK_T_FLUSH) {
+    uint16_t in = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+    disk.desc[n] = (struct virtq_desc){(uint64_t)buf, len,
+                                       VIRTQ_DESC_F_NEXT | in, (uint16_t)(n + 1)};
+    n++;
+  }
+  disk.desc[n] = (struct virtq_desc){(uint64_t)disk.status, 1,
                                      VIRTQ_DESC_F_WRITE, 0};
   disk.avail->ring[disk.avail->idx % QSIZE] = 0;   // head: descriptor 0
   virtio_fence();                      // the chain, then the index
@@ -237,6 +261,20 @@ static int do_request(uint64_t sector, void *buf, uint32_t len, bool write) {
   return *disk.status;
 }
 
+// do_request, and give the disk up if it does not answer. Caller holds
+// disk.lock.
+static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len) {
+  int st = do_request(type, sector, buf, len);
+  if (st < 0) {
+    // A disk that stops answering is given up for good: the queue's
+    // state is unknown now, and every later request would wait too.
+    printf("virtio-blk: no answer from the disk in %d s; giving it up\n",
+           TIMEOUT_SECONDS);
+    __atomic_store_n(&disk.capacity, 0, __ATOMIC_RELEASE);
+  }
+  return st;
+}
+
 int virtio_blk_rw(uint64_t sector, void *buf, uint32_t nsectors, bool write) {
   if (nsectors == 0)
     return 0;
@@ -244,16 +282,18 @@ int virtio_blk_rw(uint64_t sector, void *buf, uint32_t nsectors, bool write) {
     return -1;
   acquire(&disk.lock);
   int st = -1;
-  if (sector <= disk.capacity && nsectors <= disk.capacity - sector) {
-    st = do_request(sector, buf, nsectors * VIRTIO_BLK_SECTOR, write);
-    if (st < 0) {
-      // A disk that stops answering is given up for good: the queue's
-      // state is unknown now, and every later request would wait too.
-      printf("virtio-blk: no answer from the disk in %d s; giving it up\n",
-             TIMEOUT_SECONDS);
-      __atomic_store_n(&disk.capacity, 0, __ATOMIC_RELEASE);
-    }
-  }
+  if (sector <= disk.capacity && nsectors <= disk.capacity - sector)
+    st = request(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, buf,
+                 nsectors * VIRTIO_BLK_SECTOR);
+  release(&disk.lock);
+  return st == VIRTIO_BLK_S_OK ? 0 : -1;
+}
+
+int virtio_blk_flush(void) {
+  if (!disk.flush)
+    return virtio_blk_capacity() > 0 ? 0 : -1;   // write-through: nothing to do
+  acquire(&disk.lock);
+  int st = disk.capacity > 0 ? request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0) : -1;
   release(&disk.lock);
   return st == VIRTIO_BLK_S_OK ? 0 : -1;
 }

@@ -33,4 +33,13 @@ uint64_t virtio_blk_capacity(void);
 // the range is beyond its end, or the disk reports an error.
 int virtio_blk_rw(uint64_t sector, void *buf, uint32_t nsectors, bool write);
 
+// Does the disk have a write cache (VIRTIO_BLK_F_FLUSH agreed)? Then a
+// write may sit in the host's cache until a flush.
+bool virtio_blk_has_flush(void);
+
+// Make every write done so far durable (a VIRTIO_BLK_T_FLUSH request; on
+// a write-through disk, nothing to do). Returns 0, or -1 if there is no
+// disk or it reports an error.
+int virtio_blk_flush(void);
+
 #endif

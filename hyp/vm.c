@@ -303,8 +303,9 @@ void vm_print_counters(struct vm *vm) {
   printf("%s\n", buf);
 
   if (vm->blk.nsectors > 0)
-    printf("counters %s: disk reads=%lu writes=%lu errors=%lu\n", vm->name,
-           vm->blk.reads, vm->blk.writes, vm->blk.errors);
+    printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu\n",
+           vm->name, vm->blk.reads, vm->blk.writes, vm->blk.flushes,
+           vm->blk.errors);
 
   struct pmap *pm = &vm->pmap;
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",

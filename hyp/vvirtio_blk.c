@@ -5,7 +5,8 @@
 //
 //   the transport, virtio-mmio version 2 (4.2.2): registers the guest's
 //   driver reads and writes to find the device, agree on features
-//   (VIRTIO_F_VERSION_1 only), and place queue 0 in its memory;
+//   (VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when the real disk has a
+//   write cache), and place queue 0 in its memory;
 //
 //   the queue, a split virtqueue (2.7): when the driver writes
 //   QueueNotify, the device takes every new entry of the available ring,
@@ -213,6 +214,18 @@ static uint8_t do_write(struct vm *vm, struct vvirtio_blk *b,
   return VIRTIO_BLK_S_OK;
 }
 
+// VIRTIO_BLK_T_FLUSH (offered when the real disk has a write cache): make
+// the VM's writes durable by flushing the real disk. It flushes the other
+// VMs' writes too, which costs them nothing they did not ask for.
+static uint8_t do_flush(struct vvirtio_blk *b) {
+  if (!(b->drv_features & (1UL << VIRTIO_BLK_F_FLUSH)))
+    return VIRTIO_BLK_S_UNSUPP;          // not agreed on (5.2.6.2)
+  if (virtio_blk_flush() < 0)
+    return VIRTIO_BLK_S_IOERR;
+  b->flushes++;
+  return VIRTIO_BLK_S_OK;
+}
+
 // VIRTIO_BLK_T_GET_ID: the device's id string, "disco-v:<vm name>",
 // NUL-padded to 20 bytes (no NUL if it is 20 long), or as much of it as
 // the buffer holds.
@@ -239,8 +252,9 @@ static uint8_t serve(struct vm *vm, struct vvirtio_blk *b,
   switch (h.type) {
   case VIRTIO_BLK_T_IN: return do_read(vm, b, c, h.sector, written);
   case VIRTIO_BLK_T_OUT: return do_write(vm, b, c, h.sector);
+  case VIRTIO_BLK_T_FLUSH: return do_flush(b);
   case VIRTIO_BLK_T_GET_ID: return get_id(vm, c, written);
-  default: return VIRTIO_BLK_S_UNSUPP;    // FLUSH too: we did not offer it
+  default: return VIRTIO_BLK_S_UNSUPP;
   }
 }
 
@@ -346,8 +360,15 @@ static void reset(struct vvirtio_blk *b) {
   b->last_avail = b->used_idx = 0;
 }
 
-// The features we offer: VIRTIO_F_VERSION_1, nothing else.
-static uint64_t offered(void) { return 1UL << VIRTIO_F_VERSION_1; }
+// The features we offer: VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when
+// the real disk has a write cache (then the guest's writes may sit in it,
+// and the guest must be able to ask for them to be made durable).
+static uint64_t offered(void) {
+  uint64_t f = 1UL << VIRTIO_F_VERSION_1;
+  if (virtio_blk_has_flush())
+    f |= 1UL << VIRTIO_BLK_F_FLUSH;
+  return f;
+}
 
 // Status written by the driver. FEATURES_OK sticks only if the driver
 // accepted nothing we did not offer (2.2.2: the device leaves the bit

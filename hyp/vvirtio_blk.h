@@ -50,7 +50,7 @@ struct vvirtio_blk {
   uint16_t used_idx;         // our used->idx
 
   // Counters.
-  uint64_t reads, writes;    // requests served, by kind
+  uint64_t reads, writes, flushes;   // requests served, by kind
   uint64_t errors;           // requests refused (IOERR, UNSUPP, malformed)
 
   // Data between the guest's memory and the real disk goes through here:

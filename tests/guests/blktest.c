@@ -259,7 +259,7 @@ static void bring_up(void) {
   wr(STATUS, 0);
   wr(STATUS, S_ACK | S_DRIVER);
   wr(DRV_FEAT_SEL, 0);
-  wr(DRV_FEAT, 1u << 9);                        // not offered
+  wr(DRV_FEAT, 1u << 1);                        // SIZE_MAX: never offered
   wr(DRV_FEAT_SEL, 1);
   wr(DRV_FEAT, 1);
   wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
@@ -336,6 +336,9 @@ static void bad_requests(void) {
   check("read-not-whole-sectors", request(T_IN, 0, (uint64_t)sector_buf, 100) == 1 &&
         status == ST_IOERR, status);
   check("unknown-type", request(99, 0, (uint64_t)sector_buf, 512) == 1 &&
+        status == ST_UNSUPP, status);
+  // FLUSH (type 4) exists, but this driver did not agree on its feature.
+  check("flush-not-agreed", request(4, 0, (uint64_t)sector_buf, 512) == 1 &&
         status == ST_UNSUPP, status);
 
   // A write with one good and one bad data buffer writes nothing.

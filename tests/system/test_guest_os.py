@@ -187,14 +187,20 @@ def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True, disk=True):
         run.expect(f"timer {'sstc' if sstc else 'sbi'}, ")
         if disk:
             # The monitor's disk: its one slot, source 1 of its PLIC, and
-            # no write cache (it offers no FLUSH).
+            # a write cache (FLUSH offered, since QEMU's disk has one).
+            run.expect("virtio-blk: disk at ")
+            run.expect(", write cache")
             run.expect(f"{prefix}guest-os: disk: virtio-blk at "
                        "0x0000000010001000, 2048 blocks of 4 KiB")
-            run.expect("write-through, interrupt 1 of PLIC 0")
+            run.expect("write cache, interrupt 1 of PLIC 0")
         expect_usertests(run, prefix, disk=disk)
         expect_harts(run, vcpus, prefix)
-        if counters(run, name)["faults"] == 0:
+        c = counters(run, name)
+        if c["faults"] == 0:
             run.fail("no guest-page faults counted: was memory filled lazily?")
+        if disk and (c["flushes"] == 0 or c["flushes"] > c["writes"]):
+            run.fail(f"{c['flushes']} flushes for {c['writes']} writes: want "
+                     "some (one per log commit), never more than the writes")
         run.expect("Disco-V: all VMs have stopped")
         if disk:
             fsck(run, image)
