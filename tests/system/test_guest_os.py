@@ -31,10 +31,11 @@ before it is installed, with a file unlinked while open; the host sees the
 committed, uninstalled log and the orphaned inode; the second boot replays
 the log, frees the orphan, and finds the write whole.
 
-The console tests type at the demo program (hello) and check the echo:
-that exercises the UART's receive interrupt through the PLIC (or the
-virtual UART and PLIC of the monitor), the kernel's line editing, and a
-process waking up in read().
+The console tests type at the shell, at the demo program (hello) run
+from it, and at the shell again, and check the echoes: that exercises the
+UART's receive interrupt through the PLIC (or the virtual UART and PLIC
+of the monitor), the kernel's line editing, and a process waking up in
+read().
 
 Every run has a timeout; a hang is a failure. QEMU exits with status 0
 after any SBI shutdown, so the tests read "guest-os: autorun exit N".
@@ -291,42 +292,51 @@ def test_mkfs_check():
 
 def test_autorun_with_arguments():
     """autorun="..." with quotes runs a command with arguments; a program
-    that does not exist is reported, with init's exit status 127."""
+    that does not exist is reported by the shell, with exit status 127."""
     run = bare(1, 1, 'autorun="echo hello from  guest-os"')
     run.expect_clean_exit()
     run.expect("\nhello from guest-os\n")
     run.expect("guest-os: autorun exit 0")
     run = bare(1, 1, "autorun=no-such-program")
     run.expect_clean_exit()
-    run.expect("init: cannot run 'no-such-program': no such program")
+    run.expect("sh: no-such-program: not found")
     run.expect("guest-os: autorun exit 127")
 
 
-# The demo (guest-os/user/hello.c) prompts, reads a line, echoes it. The
-# keys: a line; a line with a typo fixed by backspace (DEL, as a terminal
-# sends it); Ctrl-D, which ends the demo and so the run. Each is typed
-# once the line before it is complete: the monitor prints a VM's output a
-# whole line at a time, so a prompt alone never shows there. Keys typed
-# before the demo reads wait in the kernel's line buffer.
-KEYS = [(r"hello: guest-os is running.*\n", b"hello there\r"),
+# Without autorun, init runs an interactive shell. The keys: run the
+# demo (guest-os/user/hello.c), which prompts, reads a line, echoes it; a
+# line; a line with a typo fixed by backspace (DEL, as a terminal sends
+# it); Ctrl-D, which ends the demo; then a pipeline at the shell, and
+# `exit 3`. Each is typed once the line before it is complete: the
+# monitor prints a VM's output a whole line at a time, so a prompt alone
+# never shows there. Keys typed before a program reads wait in the
+# kernel's line buffer (so the first goes as soon as the kernel has
+# looked for its file system, before the shell has started).
+KEYS = [(r"guest-os: (no )?file system", b"hello\r"),
+        (r"hello: guest-os is running.*\n", b"hello there\r"),
         (r"you typed 'hello there'.*\n", b"ab\x7fc\r"),
-        (r"you typed 'ac'.*\n", b"\x04")]
+        (r"you typed 'ac'.*\n", b"\x04"),
+        (r"hello: goodbye.*\n", b"echo hi | wc\r"),
+        (r" +1 +1 +3\r?\n", b"exit 3\r")]
 
 
 def check_demo(run, prefix=""):
-    """The demo echoed both lines and ended at Ctrl-D. Keys typed ahead
-    are echoed before the prompt that reads them, so an answer may share
-    its line with a prompt: look for it anywhere."""
+    """The demo echoed both lines and ended at Ctrl-D; the shell ran the
+    pipeline (wc counts "hi\\n": 1 line, 1 word, 3 bytes) and exited
+    with status 3, and init powered off. Keys typed ahead are echoed
+    before the prompt that reads them, so an answer may share its line
+    with a prompt: look for it anywhere."""
     run.expect_clean_exit()
-    run.expect(f"{prefix}init: no autorun= in the boot arguments")
     run.expect("hello: you typed 'hello there' (11 bytes)")
     run.expect("hello: you typed 'ac' (2 bytes)")
     run.expect(f"{prefix}hello: goodbye")
-    run.expect(f"{prefix}init: the demo exited with status 0")
+    run.match(r"^(\[\w+\] )?(\$ )* +1 +1 +3$")
+    run.expect(f"{prefix}init: the shell exited (status 3); powering off")
 
 
 def test_console_bare():
-    """Typing at the bare machine's UART reaches the demo program."""
+    """Typing at the bare machine's UART reaches the shell and the demo
+    program."""
     check_demo(bare(2, 1, "", timeout=30, keys=KEYS))
 
 
