@@ -201,7 +201,7 @@ void proc_exit(int status) {
   panic("proc_exit: a zombie ran again");
 }
 
-int proc_wait(uint64_t status_uva) {
+int proc_wait(uint64_t status_uva, bool block) {
   struct proc *p = this_proc();
   acquire(&proc_lock);
   // Scan for a zombie child; if there are children but none is a zombie
@@ -236,6 +236,10 @@ int proc_wait(uint64_t status_uva) {
     if (!children || p->killed) {
       release(&proc_lock);
       return -1;
+    }
+    if (!block) {
+      release(&proc_lock);
+      return 0;                           // children, none exited yet
     }
     proc_sleep(p, &proc_lock);
   }

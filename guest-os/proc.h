@@ -77,7 +77,10 @@ void proc_start_init(const char *bootargs);
 // The system calls' work. Each returns what the call returns.
 int proc_fork(void);                       // child's pid, or -1
 void proc_exit(int status) __attribute__((noreturn));
-int proc_wait(uint64_t status_uva);        // a zombie child's pid, or -1
+// A zombie child's pid, or -1 (no children). If no child has exited yet,
+// wait for one; unless !block, then return 0 at once (the shell's check
+// for finished background jobs).
+int proc_wait(uint64_t status_uva, bool block);
 int proc_kill(int pid);                    // 0, or -1: no such process
 
 #endif

@@ -17,7 +17,7 @@ static int64_t (*const table[NSYSCALLS])(struct proc *) = {
     [SYS_dup] = sys_dup,           [SYS_fstat] = sys_fstat,
     [SYS_mkdir] = sys_mkdir,       [SYS_unlink] = sys_unlink,
     [SYS_link] = sys_link,         [SYS_chdir] = sys_chdir,
-    [SYS_pipe] = sys_pipe,
+    [SYS_pipe] = sys_pipe,         [SYS_trywait] = sys_trywait,
 };
 
 uint64_t syscall_arg(struct proc *p, int n) { return p->tf.x[REG_A0 + n]; }

@@ -18,6 +18,7 @@ uint64_t syscall_arg(struct proc *p, int n);
 int64_t sys_fork(struct proc *p);
 int64_t sys_exit(struct proc *p);
 int64_t sys_wait(struct proc *p);
+int64_t sys_trywait(struct proc *p);
 int64_t sys_kill(struct proc *p);
 int64_t sys_getpid(struct proc *p);
 int64_t sys_sbrk(struct proc *p);

@@ -27,7 +27,8 @@
 #define SYS_link      19   // int link(const char *old, const char *new)
 #define SYS_chdir     20   // int chdir(const char *path)
 #define SYS_pipe      21   // int pipe(int fds[2]): fds[0] reads, [1] writes
+#define SYS_trywait   22   // int trywait(int *status): wait, or 0 at once
 
-#define NSYSCALLS     22
+#define NSYSCALLS     23
 
 #endif

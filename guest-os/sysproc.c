@@ -14,7 +14,13 @@ int64_t sys_fork(struct proc *p) { return proc_fork(); }
 
 int64_t sys_exit(struct proc *p) { proc_exit((int)syscall_arg(p, 0)); }
 
-int64_t sys_wait(struct proc *p) { return proc_wait(syscall_arg(p, 0)); }
+int64_t sys_wait(struct proc *p) {
+  return proc_wait(syscall_arg(p, 0), true);
+}
+
+int64_t sys_trywait(struct proc *p) {
+  return proc_wait(syscall_arg(p, 0), false);
+}
 
 int64_t sys_kill(struct proc *p) { return proc_kill((int)syscall_arg(p, 0)); }
 

@@ -1,19 +1,18 @@
 // guest-os/user/init.c: the first process.
 //
 // The kernel starts init with argv = {"init", <the boot arguments>}.
-// With autorun=COMMAND among them (autorun=usertests, or with quotes
-// for a command with arguments: autorun="echo hi there"), init runs that
-// command, and when it exits prints "guest-os: autorun exit N" (its exit
-// status) and powers the machine off: that is how tests, graders and
-// benchmarks run guest-os without a person at the console. Without
-// autorun it runs the demo program, hello, and then powers off (a later
-// step runs a shell instead).
+// With autorun=COMMAND among them (autorun=usertests, or with quotes for
+// a command line with blanks: autorun="ls / | wc"), init runs the line
+// through the shell, `sh -c COMMAND` (so it may hold pipes, redirections
+// and ';'), and when the shell exits prints "guest-os: autorun exit N"
+// (its exit status, which is the last command's) and powers the machine
+// off: that is how tests, graders and benchmarks run guest-os without a
+// person at the console. Without autorun, init runs an interactive shell
+// on the console, and powers off when it exits (Ctrl-D, or `exit`).
 //
 // init is also every orphan's parent (the kernel gives it the children
 // of processes that exit), so it reaps whatever exits while it waits.
 #include "guest-os/user/ulib.h"
-
-#define MAXWORDS 16
 
 // Copy the value of autorun= from the boot arguments into cmd (at most
 // n bytes with the NUL). 1 if there was one, else 0.
@@ -34,21 +33,6 @@ static int find_autorun(const char *args, char *cmd, int n) {
     return 1;
   }
   return 0;
-}
-
-// Split cmd at its spaces, in place, into argv (ended by NULL).
-static void split(char *cmd, char *argv[MAXWORDS]) {
-  int n = 0;
-  for (char *s = cmd; *s && n < MAXWORDS - 1;) {
-    while (*s == ' ')
-      *s++ = 0;
-    if (*s == 0)
-      break;
-    argv[n++] = s;
-    while (*s && *s != ' ')
-      s++;
-  }
-  argv[n] = NULL;
 }
 
 // Run argv in a child; return its exit status once it has exited,
@@ -76,19 +60,16 @@ static int run(char *argv[]) {
 int main(int argc, char **argv) {
   const char *bootargs = argc > 1 ? argv[1] : "";
   char cmd[256];
-  char *words[MAXWORDS];
 
   if (find_autorun(bootargs, cmd, sizeof(cmd))) {
-    split(cmd, words);
-    int status = run(words);
+    char *sh[] = {"sh", "-c", cmd, NULL};
+    int status = run(sh);
     printf("guest-os: autorun exit %d\n", status);
     poweroff(status);
   } else {
-    printf("init: no autorun= in the boot arguments; running the demo\n");
-    char *demo[] = {"hello", NULL};
-    int status = run(demo);
-    printf("init: the demo exited with status %d; no shell yet, so "
-           "that is all\n", status);
+    char *sh[] = {"sh", NULL};
+    int status = run(sh);
+    printf("init: the shell exited (status %d); powering off\n", status);
     poweroff(0);
   }
   printf("init: poweroff failed\n");

@@ -34,6 +34,7 @@ int unlink(const char *path);              // a file, or an empty directory
 int link(const char *old, const char *new);
 int chdir(const char *path);
 int pipe(int fds[2]);                      // fds[0] reads, fds[1] writes
+int trywait(int *status);   // as wait, but 0 at once if no child has exited
 
 // Ticks per second.
 #define HZ 100

@@ -37,3 +37,4 @@ STUB unlink,   SYS_unlink
 STUB link,     SYS_link
 STUB chdir,    SYS_chdir
 STUB pipe,     SYS_pipe
+STUB trywait,  SYS_trywait

@@ -31,10 +31,13 @@ before it is installed, with a file unlinked while open; the host sees the
 committed, uninstalled log and the orphaned inode; the second boot replays
 the log, frees the orphan, and finds the write whole.
 
-The console tests type at the demo program (hello) and check the echo:
-that exercises the UART's receive interrupt through the PLIC (or the
-virtual UART and PLIC of the monitor), the kernel's line editing, and a
-process waking up in read().
+The console tests type at the shell, at the demo program (hello) run
+from it, and at the shell again, and check the echoes: that exercises the
+UART's receive interrupt through the PLIC (or the virtual UART and PLIC
+of the monitor), the kernel's line editing, and a process waking up in
+read(). The shell tests run a script of the shell's features (pipes,
+redirection, background commands, kill, cd, syntax errors) and compare
+its output line by line; then the host reads back the files it made.
 
 Every run has a timeout; a hang is a failure. QEMU exits with status 0
 after any SBI shutdown, so the tests read "guest-os: autorun exit N".
@@ -297,42 +300,51 @@ def test_mkfs_check():
 
 def test_autorun_with_arguments():
     """autorun="..." with quotes runs a command with arguments; a program
-    that does not exist is reported, with init's exit status 127."""
+    that does not exist is reported by the shell, with exit status 127."""
     run = bare(1, 1, 'autorun="echo hello from  guest-os"')
     run.expect_clean_exit()
     run.expect("\nhello from guest-os\n")
     run.expect("guest-os: autorun exit 0")
     run = bare(1, 1, "autorun=no-such-program")
     run.expect_clean_exit()
-    run.expect("init: cannot run 'no-such-program': no such program")
+    run.expect("sh: no-such-program: not found")
     run.expect("guest-os: autorun exit 127")
 
 
-# The demo (guest-os/user/hello.c) prompts, reads a line, echoes it. The
-# keys: a line; a line with a typo fixed by backspace (DEL, as a terminal
-# sends it); Ctrl-D, which ends the demo and so the run. Each is typed
-# once the line before it is complete: the monitor prints a VM's output a
-# whole line at a time, so a prompt alone never shows there. Keys typed
-# before the demo reads wait in the kernel's line buffer.
-KEYS = [(r"hello: guest-os is running.*\n", b"hello there\r"),
+# Without autorun, init runs an interactive shell. The keys: run the
+# demo (guest-os/user/hello.c), which prompts, reads a line, echoes it; a
+# line; a line with a typo fixed by backspace (DEL, as a terminal sends
+# it); Ctrl-D, which ends the demo; then a pipeline at the shell, and
+# `exit 3`. Each is typed once the line before it is complete: the
+# monitor prints a VM's output a whole line at a time, so a prompt alone
+# never shows there. Keys typed before a program reads wait in the
+# kernel's line buffer (so the first goes as soon as the kernel has
+# looked for its file system, before the shell has started).
+KEYS = [(r"guest-os: (no )?file system", b"hello\r"),
+        (r"hello: guest-os is running.*\n", b"hello there\r"),
         (r"you typed 'hello there'.*\n", b"ab\x7fc\r"),
-        (r"you typed 'ac'.*\n", b"\x04")]
+        (r"you typed 'ac'.*\n", b"\x04"),
+        (r"hello: goodbye.*\n", b"echo hi | wc\r"),
+        (r" +1 +1 +3\r?\n", b"exit 3\r")]
 
 
 def check_demo(run, prefix=""):
-    """The demo echoed both lines and ended at Ctrl-D. Keys typed ahead
-    are echoed before the prompt that reads them, so an answer may share
-    its line with a prompt: look for it anywhere."""
+    """The demo echoed both lines and ended at Ctrl-D; the shell ran the
+    pipeline (wc counts "hi\\n": 1 line, 1 word, 3 bytes) and exited
+    with status 3, and init powered off. Keys typed ahead are echoed
+    before the prompt that reads them, so an answer may share its line
+    with a prompt: look for it anywhere."""
     run.expect_clean_exit()
-    run.expect(f"{prefix}init: no autorun= in the boot arguments")
     run.expect("hello: you typed 'hello there' (11 bytes)")
     run.expect("hello: you typed 'ac' (2 bytes)")
     run.expect(f"{prefix}hello: goodbye")
-    run.expect(f"{prefix}init: the demo exited with status 0")
+    run.match(r"^(\[\w+\] )?(\$ )* +1 +1 +3$")
+    run.expect(f"{prefix}init: the shell exited (status 3); powering off")
 
 
 def test_console_bare():
-    """Typing at the bare machine's UART reaches the demo program."""
+    """Typing at the bare machine's UART reaches the shell and the demo
+    program."""
     check_demo(bare(2, 1, "", timeout=30, keys=KEYS))
 
 
@@ -341,6 +353,190 @@ def test_console_vm():
     the VM with the input focus, the only one here."""
     run = in_vm("gosc", 2, 1, 2, "", timeout=30, keys=KEYS)
     check_demo(run, "[gosc] ")
+
+
+# ---- The shell and the utilities ----
+
+def wc_line(data, name=""):
+    """What guest-os's wc prints for `data`: lines (newlines), words
+    (runs of non-blanks) and bytes, 7 wide, and the name if any."""
+    lines, words = data.count(b"\n"), len(data.split())
+    counts = f"{lines:7d} {words:7d} {len(data):7d}"
+    return counts + (f" {name}" if name else "")
+
+
+def ls_line(name, kind, size):
+    """A regex for one line of guest-os's ls (the inode number varies)."""
+    return re.compile(re.escape(f"{name:<16} {kind}") + rf" +\d+ +{size}")
+
+
+BG_START = re.compile(r"\[(\d+)\]")          # "[pid]": a background start
+BG_DONE = re.compile(r"^\[(\d+)\] done (-?\d+)$")
+
+
+def shell_script(readme, root_size):
+    """The shell test's script, as (command, expected output lines): a
+    line is a string, or a regex it must match whole. `readme` is /README
+    of the image, which the script reads; `root_size` the size of its
+    root directory once /t is made. The script leaves /t/f and /t/g
+    behind for the host to read; its exit status is 3."""
+    lines = readme.decode().split("\n")
+    with_disk = "".join(ln + "\n" for ln in lines[:-1] if "disk" in ln)
+    the = [ln for ln in lines[:-1] if re.search("^The", ln)]
+    ends = [ln for ln in lines[:-1] if re.search("d.*s.$", ln)]
+    return [
+        ("# the shell's system test: see tests/system/test_guest_os.py", []),
+        ("echo start", ["start"]),
+        # Directories, cd, and relative paths.
+        ("mkdir /t; cd /t", []),
+        ("echo one   two > f", []),            # > makes the file
+        ("echo three >> f; echo new >> g", []), # >> appends, or makes it
+        ("cat f", ["one two", "three"]),
+        ("wc < f", [wc_line(b"one two\nthree\n")]),
+        ("cat < f | wc", [wc_line(b"one two\nthree\n")]),
+        ("wc f g /README", [wc_line(b"one two\nthree\n", "f"),
+                            wc_line(b"new\n", "g"),
+                            wc_line(readme, "/README"),
+                            wc_line(b"one two\nthree\nnew\n" + readme,
+                                    "total")]),
+        ("mkdir d; cd d; echo deep > h; cd ..; cat d/h", ["deep"]),
+        ("ls", [ls_line(".", "d", 160), ls_line("..", "d", root_size),
+                ls_line("f", "f", 14), ls_line("g", "f", 4),
+                ls_line("d", "d", 96)]),
+        ("ls d/h", [ls_line("d/h", "f", 5)]),
+        ("rm d; echo $?", ["rm: d: cannot remove", "1"]),  # not empty
+        ("rm d/h d; ls d", ["ls: d: no such file or directory"]),
+        # Pipes, and grep's patterns.
+        ("cat /README | grep disk | wc", [wc_line(with_disk.encode())]),
+        ("echo a | cat | cat | cat | cat | cat | wc", [wc_line(b"a\n")]),
+        ("grep ^The /README", the),
+        ("grep 'd.*s.$' /README", ends),
+        ("grep nothing-like-this /README; echo $?", ["1"]),
+        # Quotes, ';' and comments.
+        ("echo 'quoted   words' \"a|b;c\" x'y z'# not a comment",
+         ["quoted   words a|b;c xy z# not a comment"]),
+        ("echo x;echo y # echo z", ["x", "y"]),
+        # Exit statuses and errors.
+        ("no-such-program arg; echo status $?",
+         ["sh: no-such-program: not found", "status 127"]),
+        ("ls /nope; echo $?", ["ls: /nope: no such file or directory", "1"]),
+        ("cd /nope", ["sh: cd: /nope: no such directory"]),
+        ("cat < /nope", ["sh: /nope: cannot open"]),
+        ("echo x > /nope/x", ["sh: /nope/x: cannot open"]),
+        ("kill 999; echo $?", ["kill: 999: no such process", "1"]),
+        # Background commands: kill one, wait for another.
+        ("sleep 100 &", [BG_START]),
+        ("kill $!", []),
+        ("wait", []),                   # reports "[pid] done -1"
+        ("sleep 1 & echo started", [BG_START, "started"]),
+        ("wait; echo waited", ["waited"]),  # reports "[pid] done 0"
+        # Syntax errors: nothing of the line runs; status 2.
+        ("echo \"never closed", ['sh: syntax error: a " quote is never '
+                                 'closed']),
+        ("echo $?", ["2"]),
+        ("echo a | ; echo not run", ["sh: syntax error: '|' with no "
+                                     "command after it"]),
+        ("| wc", ["sh: syntax error: '|' with no command before it"]),
+        ("cat <", ["sh: syntax error: '<' with no file name after it"]),
+        ("echo a >> ; echo b", ["sh: syntax error: '>>' with no file "
+                                "name after it"]),
+        ("; echo a", ["sh: syntax error: ';' with no command before it"]),
+        ("echo 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+         ["sh: syntax error: more than 16 words in a command"]),
+        ("> x", ["sh: syntax error: a redirection with no command"]),
+        ("cd /; exit 3", []),
+        ("echo not reached", []),
+    ]
+
+
+def shell_disk(name, script):
+    """A fresh disk image: fs.img's files, and /shtest.sh holding script."""
+    img = mkfs.Image(FS_IMAGE)
+    files = {path: img.read(img.lookup(path)) for path, ino in img.walk()
+             if ino["type"] != mkfs.T_DIR}
+    files["/shtest.sh"] = script.encode()
+    os.makedirs(DISKS, exist_ok=True)
+    path = os.path.join(DISKS, f"gos-{name}.img")
+    mkfs.build(path, img.nblocks * mkfs.BLOCK // (1024 * 1024), img.ninodes,
+               files)
+    return path
+
+
+def check_shell_output(run, steps, prefix=""):
+    """The script's output, from "start" to its end, is exactly what steps
+    expect, in order, but for the reports of background commands ending,
+    which may come before any later line; those must be one "[pid] done
+    -1" for the killed sleeper and one "[pid] done 0" for the other."""
+    p = re.escape(prefix)
+    m = run.match(rf"^{p}start\n((.*\n)*?){p}guest-os: autorun exit")
+    got = [ln[len(prefix):] for ln in m.group(1).splitlines()
+           if ln.startswith(prefix)]
+    done = [BG_DONE.match(ln).groups() for ln in got if BG_DONE.match(ln)]
+    got = [ln for ln in got if not BG_DONE.match(ln)]
+    want = [w for _, out in steps[2:] for w in out]
+    started = []
+    for i, w in enumerate(want):
+        g = got[i] if i < len(got) else "(nothing)"
+        ok = w == g if isinstance(w, str) else w.fullmatch(g)
+        if not ok:
+            cmd = next(c for c, out in steps if w in out)
+            run.fail(f"shell script: after {cmd!r}, line {i + 1} is {g!r}; "
+                     f"want {w if isinstance(w, str) else w.pattern!r}")
+        if w is BG_START:
+            started.append(ok.group(1))
+    if len(got) > len(want):
+        run.fail(f"shell script: unexpected lines at the end: "
+                 f"{got[len(want):]}")
+    if sorted(done) != sorted([(started[0], "-1"), (started[1], "0")]):
+        run.fail(f"background commands {started} (killed, then not): "
+                 f"reported ends {done}, want one each, -1 then 0")
+    run.expect(f"{prefix}guest-os: autorun exit 3")
+
+
+def check_shell_disk(run, image):
+    """What the script left on the disk: /t/f and /t/g with their text,
+    /t/d removed, and an image that checks clean."""
+    img = mkfs.Image(image)
+    bad, _ = img.check()
+    if bad:
+        run.fail(f"the disk image is inconsistent after the run: {bad[:5]}")
+    for path, want in (("/t/f", b"one two\nthree\n"), ("/t/g", b"new\n")):
+        inum = img.lookup(path)
+        got = img.read(inum) if inum else None
+        if got != want:
+            run.fail(f"after the run {path} holds {got!r}, want {want!r}")
+    if img.lookup("/t/d") is not None:
+        run.fail("after the run /t/d still exists; the script removed it")
+
+
+def shell_test(where):
+    """The shell's script (see shell_script), bare or in a VM of 2 vCPUs,
+    with `autorun="sh /shtest.sh"`: pipes, redirections both ways and
+    appending, ';', comments, quotes, cd and relative paths, mkdir, rm,
+    ls, wc, grep's patterns, a background sleeper killed and one waited
+    for, failing commands' statuses, syntax errors. The expected wc and
+    grep output is computed here from /README as the image holds it."""
+    def test():
+        img = mkfs.Image(FS_IMAGE)
+        readme = img.read(img.lookup("/README"))
+        # The root: fs.img's entries, /shtest.sh and /t, 32 bytes each.
+        root_size = (len(img.entries(mkfs.ROOT_INUM)) + 2) * 32
+        steps = shell_script(readme, root_size)
+        image = shell_disk(f"shell-{where}",
+                           "".join(cmd + "\n" for cmd, _ in steps))
+        args = 'autorun="sh /shtest.sh"'
+        if where == "bare":
+            run, prefix = bare(2, 1, args, disk=image), ""
+        else:
+            # The VM's bootargs are a device-tree string: its quotes are
+            # escaped there.
+            run = in_vm("gossh", 2, 1, 2, args.replace('"', '\\"'),
+                        disk=image, timeout=120)
+            prefix = "[gossh] "
+        run.expect_clean_exit()
+        check_shell_output(run, steps, prefix)
+        check_shell_disk(run, image)
+    return test
 
 
 def test_make_qemu_guest_os():
@@ -374,5 +570,7 @@ TESTS = [
     ("guest-os-autorun-arguments", test_autorun_with_arguments),
     ("guest-os-console-bare", test_console_bare),
     ("guest-os-console-vm", test_console_vm),
+    ("guest-os-shell-bare", shell_test("bare")),
+    ("guest-os-shell-vm", shell_test("vm")),
     ("guest-os-make-run", test_make_qemu_guest_os),
 ]
