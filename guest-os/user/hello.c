@@ -1,5 +1,5 @@
-// guest-os/user/hello.c: the demo that init runs when the boot arguments
-// name nothing else. It says hello, then echoes every line typed at the
+// guest-os/user/hello.c: a demo of console input, run from the shell
+// (`hello`). It says hello, then echoes every line typed at the
 // console, which shows console input working end to end: UART receive
 // interrupt, PLIC, line editing in the kernel, a process waking up in
 // read(). Ctrl-D (end of file) ends it.

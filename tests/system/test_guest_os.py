@@ -315,9 +315,10 @@ def test_autorun_with_arguments():
 # demo (guest-os/user/hello.c), which prompts, reads a line, echoes it; a
 # line; a line with a typo fixed by backspace (DEL, as a terminal sends
 # it); Ctrl-D, which ends the demo; then a pipeline at the shell, and
-# `exit 3`. Each is typed once the line before it is complete: the
-# monitor prints a VM's output a whole line at a time, so a prompt alone
-# never shows there. Keys typed before a program reads wait in the
+# `exit 3`. Each is typed once the line before it is complete, which
+# works the same on the bare machine and in a VM (where the VM with the
+# focus has its output shown as it comes, prompt included, and the
+# others a line at a time: hyp/vconsole.c). Keys typed before a program reads wait in the
 # kernel's line buffer (so the first goes as soon as the kernel has
 # looked for its file system, before the shell has started).
 KEYS = [(r"guest-os: (no )?file system", b"hello\r"),

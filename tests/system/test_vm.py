@@ -250,13 +250,19 @@ def shipped_config_test(path, keys=()):
     return test
 
 
-# What to type at the VMs of a shipped configuration that wait for input
-# (each runs an interactive program until end of file): Ctrl-D at the
-# first VM's prompt, then the focus to the second, Ctrl-D at its prompt.
+# What to type at the VMs of a shipped configuration that wait for input.
+# The default one runs two guest-os shells. Its first VM has the focus,
+# so its prompt shows before any newline (hyp/vconsole.c): a command
+# there that writes a file on its disk; then the focus to os1, whose
+# prompt is drawn then, and a command there that looks for that file (on
+# its own disk it is not there); then `exit` in each.
 INTERACTIVE = {
-    "default": [(r"^\[os0\] (\$ |hello: type a line)", b"\x04"),
-                (r"vm os0: stopped", b"\x05n"),
-                (r"^\[os1\] (\$ |hello: type a line)", b"\x04")],
+    "default": [(r"^\[os0\] \$ $", b"echo from-os0 > /note; cat /note\r"),
+                (r"^\[os0\] from-os0\r?$", b"\x05n"),
+                (r"^\[os1\] \$ $", b"cat /note\r"),
+                (r"^\[os1\] cat: /note: cannot open\r?$", b"exit\r"),
+                (r"vm os1: stopped", b"\x05n"),
+                (r"^\[os0\] \$ $", b"exit\r")],
 }
 
 
