@@ -186,7 +186,7 @@ class Test:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        text = as_terminal_shows(out)
         secs = time.monotonic() - start
         note = " (timed out)" if timed_out else ""
         self.log(f"$ {' '.join(cmd)}\n{text}\n[exit {proc.returncode}{note}, "
@@ -399,6 +399,14 @@ class Grader:
         with open(path, "w") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
+
+
+def as_terminal_shows(out):
+    """QEMU's console output as text, the way a terminal leaves it: CR LF
+    is a newline, and "CR ESC [ K" (the monitor's console erasing its
+    open line, kernel/console.h) wipes what came before it on its line."""
+    text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return re.sub(r"[^\n]*\r\x1b\[K", "", text)
 
 
 def build_and_run_host(name, sources):

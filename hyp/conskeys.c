@@ -24,21 +24,6 @@ static const char *state_name(int s) {
   }
 }
 
-// Move the focus to the next running VM after the current one (or keep
-// it, if no other runs). The focus lives in hyp/vconsole.c, which also
-// shows the focused VM's output as it comes.
-static void focus_next(void) {
-  int focus = vconsole_focus() - vms;
-  for (int k = 1; k <= MAX_VMS; k++) {
-    int i = (focus + k) % MAX_VMS;
-    if (vms[i].state == VM_RUNNING) {
-      focus = i;
-      break;
-    }
-  }
-  vconsole_set_focus(&vms[focus]);
-}
-
 static void list_vms(void) {
   printf("console: VMs (* has the input):\n");
   for (int i = 0; i < MAX_VMS; i++) {
@@ -75,7 +60,7 @@ static void to_vm(char c) {
 // What the key after Ctrl-E means.
 static void command(char c) {
   switch (c) {
-  case 'n': focus_next(); break;
+  case 'n': vconsole_focus_next(); break;
   case 'l': list_vms(); break;
   case 'c':
     for (int i = 0; i < MAX_VMS; i++)

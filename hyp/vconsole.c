@@ -1,92 +1,87 @@
 // hyp/vconsole.c: the VMs' console output (see hyp/vconsole.h).
 //
-// Each VM collects the line it is writing in vm->line. The terminal shows
-// complete lines, and at most one unfinished one: that of the VM `shown`
-// (always the focused VM), printed after its "[name] " prefix. Everything
-// here runs under vconsole_lock, which is taken before console_lock (the
-// lock kernel/printf.c holds while it prints), so a sequence written here
-// is never split by another hart's printf.
+// Each VM collects the line it is writing in vm->line. A finished line
+// is printed whole, "[name] text". The focused VM's unfinished line is
+// also kept on the terminal, as the console's open line
+// (kernel/console.h): it stays at the bottom, and whatever else is
+// printed meanwhile (another VM's line, a message of the monitor) goes
+// above it. vconsole_lock keeps the VMs' lines and the focus; it is taken
+// before console_lock, never after.
 #include "hyp/vconsole.h"
 #include "hyp/vm.h"
 #include "kernel/console.h"
+#include "kernel/printf.h"
 #include "kernel/string.h"
 
 static struct spinlock vconsole_lock = SPINLOCK_INIT("vconsole");
-static struct vm *focus;   // gets the keys; its output is shown at once
-static struct vm *shown;   // whose unfinished line is on the terminal now
+static struct vm *focus;   // gets the keys; its unfinished line is shown
 
-// Write a string to the console. Caller holds vconsole_lock.
-static void put(const char *s, size_t n) {
-  acquire(&console_lock);
-  console_write(s, n);
-  release(&console_lock);
+// "[name] " and the VM's line so far into buf (CONSOLE_OPEN_MAX bytes);
+// returns the length.
+static size_t with_prefix(struct vm *vm, char *buf) {
+  int n = snprintf(buf, CONSOLE_OPEN_MAX, "[%s] ", vm->name);
+  size_t len = (size_t)n + (size_t)vm->linelen;
+  if (len > CONSOLE_OPEN_MAX)
+    len = CONSOLE_OPEN_MAX;
+  memcpy(buf + n, vm->line, len - (size_t)n);
+  return len;
 }
 
-// Print "[name] " and the VM's unfinished line: the start of its line.
-static void draw(struct vm *vm) {
-  put("[", 1);
-  put(vm->name, strlen(vm->name));
-  put("] ", 2);
-  put(vm->line, (size_t)vm->linelen);
+// Show the focused VM's unfinished line as the open line (or none).
+// Caller holds vconsole_lock and console_lock.
+static void update_open_line(void) {
+  char buf[CONSOLE_OPEN_MAX];
+  if (focus != NULL && focus->linelen > 0)
+    console_set_open_line(buf, with_prefix(focus, buf));
+  else
+    console_clear_open_line();
 }
 
-// End the unfinished line on the terminal, if any, so that a whole line
-// can be printed below it; the unfinished line will be drawn again.
-static void break_shown(void) {
-  if (shown != NULL)
-    put("\n", 1);
-  shown = NULL;
-}
-
-// The VM has ended its line (or filled its buffer): make sure the whole
-// line is on the terminal, end it, and show the focused VM's unfinished
-// line again below it.
+// The VM's line is finished: print it, and start a new one. Caller holds
+// vconsole_lock and console_lock.
 static void end_line(struct vm *vm) {
-  if (shown == vm) {
-    put("\n", 1);             // its line is on the terminal already
-    shown = NULL;
+  if (vm == focus) {
+    // On the terminal already, as the open line: just finish it there.
+    update_open_line();
+    console_close_open_line();
   } else {
-    break_shown();
-    draw(vm);
-    put("\n", 1);
+    char buf[CONSOLE_OPEN_MAX + 1];
+    size_t n = with_prefix(vm, buf);
+    buf[n++] = '\n';
+    console_write(buf, n);
   }
   vm->linelen = 0;
-  if (focus != NULL && focus != vm && focus->linelen > 0) {
-    draw(focus);
-    shown = focus;
-  }
 }
 
 void vconsole_putc(struct vm *vm, char c) {
   acquire(&vconsole_lock);
+  acquire(&console_lock);
   if (c == '\n') {
     end_line(vm);
   } else if (c == '\b') {
     // A backspace (a line editor's echo is "\b \b"): take the last byte
-    // off the line, so a redrawn line looks as the terminal does.
+    // off the line, as the terminal does.
     if (vm->linelen > 0)
       vm->linelen--;
-    if (shown == vm)
-      put("\b", 1);
+    if (vm == focus)
+      update_open_line();
   } else if (c != '\r') {
     vm->line[vm->linelen++] = c;
-    if (vm == focus && shown == vm) {
-      put(&c, 1);             // the focused VM's line, as it comes
-    } else if (vm == focus) {
-      break_shown();
-      draw(vm);
-      shown = vm;
-    }
     if (vm->linelen == (int)sizeof(vm->line) - 1)
       end_line(vm);           // a very long line goes out in pieces
+    else if (vm == focus)
+      update_open_line();
   }
+  release(&console_lock);
   release(&vconsole_lock);
 }
 
 void vconsole_flush(struct vm *vm) {
   acquire(&vconsole_lock);
+  acquire(&console_lock);
   if (vm->linelen > 0)
     end_line(vm);
+  release(&console_lock);
   release(&vconsole_lock);
 }
 
@@ -94,18 +89,30 @@ struct vm *vconsole_focus(void) {
   return focus;
 }
 
+void vconsole_focus_next(void) {
+  int from = focus != NULL ? (int)(focus - vms) : 0;
+  for (int k = 1; k <= MAX_VMS; k++) {
+    struct vm *vm = &vms[(from + k) % MAX_VMS];
+    if (vm->state == VM_RUNNING) {
+      vconsole_set_focus(vm);
+      return;
+    }
+  }
+}
+
 void vconsole_set_focus(struct vm *vm) {
   static const char msg[] = "console: input goes to ";
   static const char help[] = "; Ctrl-E h for help\n";
   acquire(&vconsole_lock);
-  break_shown();
+  acquire(&console_lock);
+  // The old focus's unfinished line leaves the terminal; it is printed
+  // whole when that VM finishes it.
+  console_clear_open_line();
   focus = vm;
-  put(msg, sizeof(msg) - 1);
-  put(vm->name, strlen(vm->name));
-  put(help, sizeof(help) - 1);
-  if (vm->linelen > 0) {      // its prompt, say, right away
-    draw(vm);
-    shown = vm;
-  }
+  console_write(msg, sizeof(msg) - 1);
+  console_write(vm->name, strlen(vm->name));
+  console_write(help, sizeof(help) - 1);
+  update_open_line();         // the new focus's prompt, say, right away
+  release(&console_lock);
   release(&vconsole_lock);
 }

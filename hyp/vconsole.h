@@ -4,11 +4,11 @@
 // SBI console calls). What VMs write is printed with the VM's name in
 // front, a line at a time ("[os0] hello"), so that the lines of VMs that
 // print at once do not mix. One VM at a time has the focus: it gets the
-// keys typed on the console (hyp/conskeys.c), and its output is shown as
-// it comes, character by character, so that a prompt ("$ ") and the echo
-// of what you type appear before the Enter key. When another VM finishes
-// a line meanwhile, that line is printed on a line of its own and the
-// focused VM's unfinished line is drawn again below it.
+// keys typed on the console (hyp/conskeys.c), and its unfinished line is
+// shown as it grows, at the bottom of the terminal, so that a prompt
+// ("$ ") and the echo of what you type appear before the Enter key.
+// Lines printed meanwhile by other VMs or by the monitor go above it
+// (kernel/console.h: the open line).
 #ifndef HYP_VCONSOLE_H
 #define HYP_VCONSOLE_H
 
@@ -25,5 +25,9 @@ void vconsole_flush(struct vm *vm);
 // unfinished line (its prompt, say).
 struct vm *vconsole_focus(void);
 void vconsole_set_focus(struct vm *vm);
+
+// Give the focus to the next running VM after the focused one (Ctrl-E n;
+// and when the focused VM stops). Nothing changes if no other VM runs.
+void vconsole_focus_next(void);
 
 #endif

@@ -239,6 +239,8 @@ void vm_fail(struct vcpu *v, const char *fmt, ...) {
 
 void vm_finish(struct vm *vm) {
   vconsole_flush(vm);
+  if (vconsole_focus() == vm)
+    vconsole_focus_next();        // the keys go to a VM that can use them
   printf("vm %s: stopped: %s (exit %d)\n", vm->name, vm->exit_reason,
          vm->exit_code == VM_EXIT_REBOOT ? 0 : vm->exit_code);
   vm_print_counters(vm);

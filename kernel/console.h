@@ -17,6 +17,25 @@ void console_init(void);
 // together (printf does); a single console_write is not split by itself.
 void console_write(const char *s, size_t n);
 
+// The open line: one unfinished line kept at the bottom of the terminal,
+// below everything else that is printed, the way a shell's prompt and
+// what you type after it stay at the bottom while messages scroll past.
+// The monitor keeps the focused VM's unfinished line there
+// (hyp/vconsole.c). While there is one, console_write first erases it
+// (carriage return and ESC [ K, which a terminal and tests/system/lib.py
+// understand), writes its bytes, and, once they end a line, draws the
+// open line again. A program that never sets one (guest-os, splashos)
+// sees plain writes. All three calls need console_lock held.
+#define CONSOLE_OPEN_MAX 256
+
+// Make s (n bytes, no newline) the open line, and show it.
+void console_set_open_line(const char *s, size_t n);
+// The open line is finished: it stays on the terminal as a line of its
+// own, and there is no open line any more.
+void console_close_open_line(void);
+// Take the open line off the terminal and forget it.
+void console_clear_open_line(void);
+
 // A byte typed on the console, or -1 if none is waiting.
 int console_getc(void);
 

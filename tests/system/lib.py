@@ -69,6 +69,14 @@ class Run:
             self.fail(f"QEMU exited with status {self.status}")
 
 
+def as_terminal_shows(out):
+    """QEMU's console output as text, the way a terminal leaves it: CR LF
+    is a newline, and "CR ESC [ K" (the monitor's console erasing its
+    open line, kernel/console.h) wipes what came before it on its line."""
+    text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return re.sub(r"[^\n]*\r\x1b\[K", "", text)
+
+
 def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
          cpu="rv64", extra=(), bundle=None, until=None, keys=(), disk=None):
     """Boot `kernel` on the machine the knobs describe; return a Run.
@@ -116,7 +124,7 @@ def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
     if proc.poll() is None:
         proc.kill()
         proc.wait()
-    text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    text = as_terminal_shows(out)
     status = 0 if stopped else proc.returncode
     return Run(cmd, text, status, timed_out, time.monotonic() - start)
 
