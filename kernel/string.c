@@ -1,22 +1,54 @@
 // kernel/string.c: the memory and string functions of kernel/string.h.
 //
-// Byte-at-a-time and plain on purpose: easy to check, and fast enough for
-// a monitor that copies whole pages rarely. (gcc is told -fno-builtin, so
-// it will not turn these loops back into calls to themselves.)
+// Plain loops, easy to check. memset and memcpy move 8-byte words when
+// the addresses allow it (both 8-byte aligned, or equally misaligned, so
+// that a few single bytes first align both): whole pages go through them
+// (a page zeroed for a guest, a disk block copied between a guest and
+// the monitor's disk buffer), and words make that about eight times
+// fewer loads and stores than bytes. RISC-V allows misaligned word
+// accesses but may trap and emulate them very slowly (privileged spec
+// 3.6.3.3 and the misaligned-access note in the unprivileged spec), so
+// we never make one. (gcc is told -fno-builtin, so it will not turn these
+// loops back into calls to themselves.)
 #include "kernel/string.h"
+
+#define WORD sizeof(uint64_t)
+
+// A word that may alias any other type: what memcpy moves may be a
+// struct, an int array, anything (C11 6.5p7 would not let a plain
+// uint64_t access do that; gcc's may_alias attribute does).
+typedef uint64_t __attribute__((may_alias)) word_t;
+
+// Are the low address bits of a and b the same (so that, once one is
+// word-aligned, so is the other)?
+static int same_misalignment(const void *a, const void *b) {
+  return ((uintptr_t)a % WORD) == ((uintptr_t)b % WORD);
+}
 
 void *memset(void *dst, int c, size_t n) {
   uint8_t *d = dst;
-  for (size_t i = 0; i < n; i++)
-    d[i] = (uint8_t)c;
+  // Single bytes up to a word boundary, then words, then the tail.
+  for (; n > 0 && (uintptr_t)d % WORD != 0; n--)
+    *d++ = (uint8_t)c;
+  word_t word = (uint8_t)c * 0x0101010101010101UL;  // c in every byte
+  for (; n >= WORD; n -= WORD, d += WORD)
+    *(word_t *)d = word;
+  for (; n > 0; n--)
+    *d++ = (uint8_t)c;
   return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n) {
   uint8_t *d = dst;
   const uint8_t *s = src;
-  for (size_t i = 0; i < n; i++)
-    d[i] = s[i];
+  if (same_misalignment(d, s)) {
+    for (; n > 0 && (uintptr_t)d % WORD != 0; n--)
+      *d++ = *s++;
+    for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
+      *(word_t *)d = *(const word_t *)s;
+  }
+  for (; n > 0; n--)              // the tail, or everything if misaligned
+    *d++ = *s++;
   return dst;
 }
 
