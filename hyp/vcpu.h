@@ -62,6 +62,8 @@ struct vcpu {
 
   // ---- Counters (printed by vm_print_counters) ----
   uint64_t traps[NCAUSES];     // exceptions by cause
+  uint64_t trap_ticks[NCAUSES];  // rdtime ticks the monitor spent on them
+  uint64_t irq_ticks;          // ... and on host interrupts
   uint64_t interrupts;         // host interrupts while in the guest
   uint64_t sbi_calls;          // ecalls from the guest
   uint64_t sbi_by_ext[16];     // ... by extension (hyp/vsbi.c's table)

@@ -272,11 +272,15 @@ static const char *cause_name(int c) {
 
 void vm_print_counters(struct vm *vm) {
   uint64_t traps[NCAUSES] = {0}, sbi[VSBI_NEXT] = {0};
+  uint64_t ticks[NCAUSES] = {0}, irq_ticks = 0;
   uint64_t irqs = 0, wfis = 0, migrations = 0, idle = 0, mmio = 0;
   for (int i = 0; i < vm->nvcpus; i++) {
     struct vcpu *v = &vm->vcpus[i];
-    for (int c = 0; c < NCAUSES; c++)
+    for (int c = 0; c < NCAUSES; c++) {
       traps[c] += v->traps[c];
+      ticks[c] += v->trap_ticks[c];
+    }
+    irq_ticks += v->irq_ticks;
     for (int e = 0; e < VSBI_NEXT; e++)
       sbi[e] += v->sbi_by_ext[e];
     irqs += v->interrupts;
@@ -298,6 +302,18 @@ void vm_print_counters(struct vm *vm) {
   printf("%s host-irq=%lu wfi=%lu mmio=%lu migrations=%lu idle-ms=%lu\n", buf,
          irqs, wfis, mmio, migrations, idle * 1000 / machine.timebase);
 
+  // The monitor's time on each kind of trap, in microseconds (the
+  // handler's work; a vCPU's idle time is idle-ms above).
+  // The names end in -us so that they differ from the counts above.
+  n = snprintf(buf, sizeof(buf), "counters %s: monitor-time", vm->name);
+  for (int c = 0; c < NCAUSES; c++) {
+    const char *name = cause_name(c);
+    if (ticks[c] != 0 || name != NULL)
+      n += snprintf(buf + n, sizeof(buf) - n, " %s-us=%lu",
+                    name ? name : "other", ticks[c] * 1000000 / machine.timebase);
+  }
+  printf("%s host-irq-us=%lu\n", buf, irq_ticks * 1000000 / machine.timebase);
+
   n = snprintf(buf, sizeof(buf), "counters %s: sbi", vm->name);
   for (int e = 0; e < VSBI_NEXT; e++)
     n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu", vsbi_ext_name(e),
@@ -305,9 +321,10 @@ void vm_print_counters(struct vm *vm) {
   printf("%s\n", buf);
 
   if (vm->blk.nsectors > 0)
-    printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu\n",
-           vm->name, vm->blk.reads, vm->blk.writes, vm->blk.flushes,
-           vm->blk.errors);
+    printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu "
+           "wait-us=%lu\n", vm->name, vm->blk.reads, vm->blk.writes,
+           vm->blk.flushes, vm->blk.errors,
+           vm->blk.wait_ticks * 1000000 / machine.timebase);
 
   struct pmap *pm = &vm->pmap;
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",

@@ -154,16 +154,21 @@ static int decode(const struct vplic *p, uint64_t off, int width,
 // guests are written against, does apply the threshold to claims, and so
 // do we: then a claim returns nonzero exactly when vplic_pending() is
 // true, which keeps the monitor's notion of VSEIP honest.
+//
+// It runs on every device access a guest makes (hyp/mmio.c recomputes
+// each vCPU's VSEIP), so it looks at 32 sources at once: a word of
+// pending bits, masked by the enables and the sources in service, is
+// usually 0, and only a word with a candidate is looked at bit by bit.
 static int best_source(const struct vplic *p, int ctx) {
   int best = 0;
   uint32_t best_prio = p->threshold[ctx];
-  for (int src = 1; src < VPLIC_NSOURCES; src++) {
-    if (!bit(p->pending, src) || !bit(p->enable[ctx], src) ||
-        bit(p->claimed, src))
-      continue;
-    if (p->priority[src] > best_prio) {      // strict: ties keep the lower id
-      best = src;
-      best_prio = p->priority[src];
+  for (int w = 0; w < VPLIC_NWORDS; w++) {
+    uint32_t cand = p->pending[w] & p->enable[ctx][w] & ~p->claimed[w];
+    for (int src = w * 32; cand != 0; src++, cand >>= 1) {  // lowest id first
+      if ((cand & 1) && p->priority[src] > best_prio) {  // strict: ties keep
+        best = src;                                       // the lower id
+        best_prio = p->priority[src];
+      }
     }
   }
   return best;

@@ -201,6 +201,10 @@ def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True, disk=True):
         c = counters(run, name)
         if c["faults"] == 0:
             run.fail("no guest-page faults counted: was memory filled lazily?")
+        if disk and (c["wait-us"] == 0 or c["gpf-store-us"] < c["wait-us"]):
+            run.fail(f"the monitor's time on device stores ({c['gpf-store-us']} us) "
+                     f"should include its waits for the real disk "
+                     f"({c['wait-us']} us), and there were some")
         if disk and (c["flushes"] == 0 or c["flushes"] > c["writes"]):
             run.fail(f"{c['flushes']} flushes for {c['writes']} writes: want "
                      "some (one per log commit), never more than the writes")
