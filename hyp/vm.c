@@ -322,8 +322,8 @@ void vm_print_counters(struct vm *vm) {
 
   if (vm->blk.nsectors > 0)
     printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu "
-           "wait-us=%lu\n", vm->name, vm->blk.reads, vm->blk.writes,
-           vm->blk.flushes, vm->blk.errors,
+           "direct=%lu wait-us=%lu\n", vm->name, vm->blk.reads, vm->blk.writes,
+           vm->blk.flushes, vm->blk.errors, vm->blk.direct,
            vm->blk.wait_ticks * 1000000 / machine.timebase);
 
   struct pmap *pm = &vm->pmap;

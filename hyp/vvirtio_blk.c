@@ -178,10 +178,10 @@ static bool in_region(struct vvirtio_blk *b, uint64_t sector, uint64_t len) {
 // The real disk's work for this VM (hyp/virtio_blk.c), timed: the
 // monitor waits for it inside the guest's notify, and wait_ticks says how
 // much of the monitor's time on the VM's disk requests that was.
-static int real_rw(struct vvirtio_blk *b, uint64_t sector, uint64_t bytes,
-                   bool write) {
+static int real_rw(struct vvirtio_blk *b, uint64_t sector, void *buf,
+                   uint64_t bytes, bool write) {
   uint64_t t0 = rdtime();
-  int r = virtio_blk_rw(sector, b->bounce, (uint32_t)(bytes / VIRTIO_BLK_SECTOR),
+  int r = virtio_blk_rw(sector, buf, (uint32_t)(bytes / VIRTIO_BLK_SECTOR),
                         write);
   b->wait_ticks += rdtime() - t0;
   return r;
@@ -194,22 +194,88 @@ static int real_flush(struct vvirtio_blk *b) {
   return r;
 }
 
+// ---- Straight to and from the guest's pages ----
+// Disco's monitor let the real disk's DMA go straight into the VM's
+// machine pages (Disco 4.2.4), with no copy. We do the same when we can:
+// the data stream (the chain's readable or writable buffers from byte
+// `off`, `len` bytes) is cut where a buffer or a guest page ends, and if
+// every piece is whole sectors (a guest that moves page-aligned blocks,
+// as guest-os does), each piece is one request of the real disk at the
+// piece's machine address (pmap_lookup; a page never touched is filled
+// first, as a guest access would). Otherwise the data goes through the
+// bounce buffer, a copy at a time.
+
+// Walk the pieces of the stream; with `io`, do the disk request of each,
+// starting at real sector `at`. Returns 0; 1 if some piece is not whole
+// sectors (then, without io, nothing was done); -1 on an error.
+static int direct(struct vm *vm, struct vvirtio_blk *b, const struct chain *c,
+                  bool in, uint64_t off, uint64_t len, uint64_t at, bool io) {
+  for (int i = 0; i < c->n && len > 0; i++) {
+    const struct seg *s = &c->seg[i];
+    if (s->write != in)
+      continue;
+    if (off >= s->len) {          // still before the data
+      off -= s->len;
+      continue;
+    }
+    uint64_t gpa = s->addr + off, left = s->len - off;
+    off = 0;
+    while (left > 0 && len > 0) {
+      uint64_t n = PAGE_SIZE - gpa % PAGE_SIZE;   // to the page's end
+      n = n < left ? n : left;
+      n = n < len ? n : len;
+      if (n % VIRTIO_BLK_SECTOR != 0)
+        return 1;
+      if (io) {
+        uint64_t pa = pmap_lookup(&vm->pmap, gpa);
+        if (pa == 0 && pmap_fault(&vm->pmap, gpa) == 0)
+          pa = pmap_lookup(&vm->pmap, gpa);
+        if (pa == 0 || real_rw(b, at, (void *)pa, n, !in) < 0)
+          return -1;
+        at += n / VIRTIO_BLK_SECTOR;
+      }
+      gpa += n, left -= n, len -= n;
+    }
+  }
+  return 0;
+}
+
+// Move len bytes between the region (from real sector `at`) and the
+// stream: straight if every piece allows it, else through the bounce
+// buffer. Returns 0 or -1.
+static int move_data(struct vm *vm, struct vvirtio_blk *b,
+                     const struct chain *c, bool in, uint64_t off,
+                     uint64_t len, uint64_t at) {
+  if (direct(vm, b, c, in, off, len, at, false) == 0) {
+    b->direct++;
+    return direct(vm, b, c, in, off, len, at, true) == 0 ? 0 : -1;
+  }
+  for (uint64_t done = 0; done < len; done += VVIRTIO_BOUNCE) {
+    uint64_t n = len - done < VVIRTIO_BOUNCE ? len - done : VVIRTIO_BOUNCE;
+    uint64_t sector = at + done / VIRTIO_BLK_SECTOR;
+    if (in) {
+      if (real_rw(b, sector, b->bounce, n, false) < 0 ||
+          chain_copy(vm, c, true, off + done, b->bounce, n) < 0)
+        return -1;
+    } else {
+      if (chain_copy(vm, c, false, off + done, b->bounce, n) < 0 ||
+          real_rw(b, sector, b->bounce, n, true) < 0)
+        return -1;
+    }
+  }
+  return 0;
+}
+
 // VIRTIO_BLK_T_IN: the region's sectors into the in stream (all of it but
-// the status byte), a bounce buffer at a time. Returns the status; sets
-// *written to the bytes written into the guest's buffers.
+// the status byte). Returns the status; sets *written to the bytes
+// written into the guest's buffers.
 static uint8_t do_read(struct vm *vm, struct vvirtio_blk *b,
                        const struct chain *c, uint64_t sector,
                        uint32_t *written) {
   uint64_t len = c->in_len - 1;
-  if (!in_region(b, sector, len))
+  if (!in_region(b, sector, len) ||
+      move_data(vm, b, c, true, 0, len, b->first_sector + sector) < 0)
     return VIRTIO_BLK_S_IOERR;
-  for (uint64_t done = 0; done < len; done += VVIRTIO_BOUNCE) {
-    uint64_t n = len - done < VVIRTIO_BOUNCE ? len - done : VVIRTIO_BOUNCE;
-    uint64_t at = b->first_sector + sector + done / VIRTIO_BLK_SECTOR;
-    if (real_rw(b, at, n, false) < 0 ||
-        chain_copy(vm, c, true, done, b->bounce, n) < 0)
-      return VIRTIO_BLK_S_IOERR;
-  }
   b->reads++;
   *written = (uint32_t)len + 1;
   return VIRTIO_BLK_S_OK;
@@ -221,15 +287,9 @@ static uint8_t do_write(struct vm *vm, struct vvirtio_blk *b,
                         const struct chain *c, uint64_t sector) {
   uint64_t hdr = sizeof(struct virtio_blk_req);
   uint64_t len = c->out_len - hdr;
-  if (!in_region(b, sector, len))
+  if (!in_region(b, sector, len) ||
+      move_data(vm, b, c, false, hdr, len, b->first_sector + sector) < 0)
     return VIRTIO_BLK_S_IOERR;
-  for (uint64_t done = 0; done < len; done += VVIRTIO_BOUNCE) {
-    uint64_t n = len - done < VVIRTIO_BOUNCE ? len - done : VVIRTIO_BOUNCE;
-    uint64_t at = b->first_sector + sector + done / VIRTIO_BLK_SECTOR;
-    if (chain_copy(vm, c, false, hdr + done, b->bounce, n) < 0 ||
-        real_rw(b, at, n, true) < 0)
-      return VIRTIO_BLK_S_IOERR;
-  }
   b->writes++;
   return VIRTIO_BLK_S_OK;
 }

@@ -51,6 +51,7 @@ struct vvirtio_blk {
 
   // Counters.
   uint64_t reads, writes, flushes;   // requests served, by kind
+  uint64_t direct;           // reads and writes moved with no copy
   uint64_t wait_ticks;       // rdtime ticks spent waiting for the real disk
   uint64_t errors;           // requests refused (IOERR, UNSUPP, malformed)
 

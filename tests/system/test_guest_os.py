@@ -205,6 +205,10 @@ def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True, disk=True):
             run.fail(f"the monitor's time on device stores ({c['gpf-store-us']} us) "
                      f"should include its waits for the real disk "
                      f"({c['wait-us']} us), and there were some")
+        if disk and c["direct"] != c["reads"] + c["writes"]:
+            run.fail(f"{c['direct']} of {c['reads'] + c['writes']} reads and "
+                     "writes went straight to guest pages; guest-os's blocks "
+                     "are whole pages, so all of them should")
         if disk and (c["flushes"] == 0 or c["flushes"] > c["writes"]):
             run.fail(f"{c['flushes']} flushes for {c['writes']} writes: want "
                      "some (one per log commit), never more than the writes")

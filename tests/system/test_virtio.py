@@ -17,7 +17,7 @@ lines of hyp/vm_fdt.c and hyp/mmio.c.
 
 import os
 
-from lib import ROOT, boot, make_bundle, vm_config
+from lib import ROOT, boot, counters, make_bundle, vm_config
 
 DISKS = os.path.join(ROOT, "build", "tests", "disks")
 SECTOR = 512
@@ -78,6 +78,13 @@ def test_blktest():
     run.expect("[blk] blktest: id disco-v:blk")
     expect_blktest_done(run, "blk")
     expect_region(run, image, "blk", 0, 4)
+    # Both data paths ran: whole-sector buffers straight to the guest's
+    # pages, and the write cut into pieces of 100 and 412 bytes (and the
+    # like) through the bounce buffer.
+    c = counters(run, "blk")
+    if not 0 < c["direct"] < c["reads"] + c["writes"]:
+        run.fail(f"{c['direct']} of {c['reads'] + c['writes']} reads and "
+                 "writes moved straight: want some, not all")
     with open(image, "rb") as f:
         f.seek(4 * MIB)
         if f.read(12 * MIB).strip(b"\0"):
