@@ -163,12 +163,12 @@ def workload_result(out, name):
     return (m.group(1), int(m.group(2))) if m else (None, None)
 
 
-def disk_requests(out):
-    """What went to the disk: the guest's blocks read and written and its
-    flushes (guest-os's line at power off)."""
-    m = re.search(r"guest-os: disk: (\d+) blocks read, (\d+) written, "
-                  r"(\d+) flushes", out)
-    return tuple(int(v) for v in m.groups()) if m else (0, 0, 0)
+def monitor_ms(out, vm):
+    """The monitor's time on the VM's traps, in ms: the sum of its
+    "counters <vm>: monitor-time ..." line (hyp/vm.c)."""
+    m = re.search(rf"counters {vm}: monitor-time (.*)", out)
+    us = sum(int(v) for v in re.findall(r"=(\d+)", m.group(1))) if m else 0
+    return us // 1000
 
 
 def monitor_counter(out, vm, key):
@@ -202,7 +202,7 @@ def guest_os():
           "the next timer / follows the host)")
     print(f"{'workload':12} {'bare off':>8} {'bare on':>8} {'VM':>6} "
           f"{'VM/off':>6} {'VM/on':>6} {'Disco':>6} {'same sum':>8} "
-          f"{'wall bare/VM s':>15}  disk: bare blocks r/w, flushes; VM requests r/w")
+          f"{'wall bare/VM s':>15}  VM: monitor ms (disk wait ms), disk requests r/w/flush")
     for name, cmd, disco in WORKLOADS:
         out_b, wall_b = gos_bare(name, cmd)
         out_s, _ = gos_bare(name, cmd, ICOUNT_SLEEP)
@@ -211,12 +211,14 @@ def guest_os():
         sum_s, ts = workload_result(out_s, name)
         sum_v, tv = workload_result(out_v, name)
         same = "yes" if sum_b and sum_b == sum_v == sum_s else "NO"
-        r, w, f = disk_requests(out_b)
         vr = monitor_counter(out_v, name, "reads")
         vw = monitor_counter(out_v, name, "writes")
+        vf = monitor_counter(out_v, name, "flushes")
+        wait = monitor_counter(out_v, name, "wait-us") // 1000
         print(f"{name:12} {tb or 0:>8} {ts or 0:>8} {tv or 0:>6} "
               f"{ratio(tb, tv):>6} {ratio(ts, tv):>6} {disco:>6.2f} {same:>8} "
-              f"{wall_b:>7.1f}/{wall_v:<7.1f}  {r}/{w}, {f}; {vr}/{vw}",
+              f"{wall_b:>7.1f}/{wall_v:<7.1f}  {monitor_ms(out_v, name)} ({wait}), "
+              f"{vr}/{vw}/{vf}",
               flush=True)
         if same != "yes":
             for label, out in (("bare", out_b), ("VM", out_v)):
