@@ -49,9 +49,12 @@ int harts_start(void) {
   }
 
   // Wait for the started harts to set harts[id].up, but not forever: a
-  // hart that never comes is reported, not waited on. One second of the
-  // platform timer is plenty (they take microseconds).
-  uint64_t deadline = rdtime() + machine.timebase;
+  // hart that never comes is reported, not waited on. They take
+  // microseconds, but QEMU runs each hart as a host thread, and on a
+  // busy host with fewer cores than harts a thread can wait a second or
+  // more for a core (the platform timer follows the host's clock): so
+  // five seconds.
+  uint64_t deadline = rdtime() + 5 * machine.timebase;
   int up;
   for (;;) {
     up = 0;
