@@ -41,8 +41,10 @@ static void update_open_line(void) {
 // vconsole_lock and console_lock.
 static void end_line(struct vm *vm) {
   if (vm == focus) {
-    // On the terminal already, as the open line: just finish it there.
-    update_open_line();
+    // On the terminal already, as the open line: finish it there (an
+    // empty line too: the open line is then the prefix alone).
+    char buf[CONSOLE_OPEN_MAX];
+    console_set_open_line(buf, with_prefix(vm, buf));
     console_close_open_line();
   } else {
     char buf[CONSOLE_OPEN_MAX + 1];

@@ -62,8 +62,13 @@ void console_set_open_line(const char *s, size_t n) {
 }
 
 void console_close_open_line(void) {
-  show_open_line();
-  if (open_shown) {
+  if (open_len > 0 && !open_shown) {
+    // Hidden behind someone's unfinished line: on a line of its own.
+    if (!at_line_start)
+      sbi_console_write("\n", 1);
+    sbi_console_write(open_line, open_len);
+  }
+  if (open_len > 0) {
     sbi_console_write("\n", 1);     // it stays on the terminal, finished
     at_line_start = true;
   }
