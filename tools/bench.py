@@ -189,10 +189,12 @@ def monitor_counter(out, vm, key):
 # (10 ms) of virtual time, however fast the host was; and whether it had
 # finished depends on the host's load. The monitor's virtual disk never
 # waits that way (it serves each request inside the trap, polling the
-# real disk), so its time does not jump. Hence a second bare run with
-# sleep=on, where idle virtual time follows the host's clock: a disk
-# wait then costs what the host took, as on real hardware. Its ratio is
-# the one to read for the two workloads with a disk.
+# real disk), so its time does not jump; but every instruction of its
+# polling loop counts, so its waits too grow with the host's load. Hence
+# a second bare run with sleep=on, where idle virtual time follows the
+# host's clock: a disk wait then costs what the host took, as on real
+# hardware (its ratio is the one to read for the two workloads with a
+# disk); and the repeats, whose fastest run is the least disturbed.
 ICOUNT_SLEEP = ["-icount", "shift=0,sleep=on"]
 
 
@@ -251,9 +253,10 @@ def guest_os(repeat):
                     print("    " + line)
     print("Disco (figure 5): Pmake 1.16, Engineering 1.06, Database 1.16; "
           "our target, half its overhead:")
-    print("  1.08, 1.03, 1.08. Bare disk waits under icount vary with the "
-          "host's load (see the comment")
-    print("  above ICOUNT_SLEEP in tools/bench.py); the VM's do not.")
+    print("  1.08, 1.03, 1.08. Disk waits under icount grow with the host's "
+          "load, bare and in the VM")
+    print("  (see the comment above ICOUNT_SLEEP in tools/bench.py): read the "
+          "fastest runs, on a quiet host.")
 
 
 def main():
