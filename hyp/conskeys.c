@@ -48,7 +48,7 @@ static void help(void) {
 // raise its interrupt.
 static void to_vm(char c) {
   struct vm *vm = vconsole_focus();
-  if (vm->state != VM_RUNNING)
+  if (vm == NULL || vm->state != VM_RUNNING)
     return;
   acquire(&vm->dev_lock);
   vuart_receive(&vm->uart, (uint8_t)c);
