@@ -270,6 +270,18 @@ static const char *cause_name(int c) {
   }
 }
 
+// Append to the line in buf (size bytes, *n used so far), keeping *n at
+// most size - 1 however long the line would get, so that the next append
+// never starts past the end.
+static void append(char *buf, size_t size, int *n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  *n += vsnprintf(buf + *n, size - (size_t)*n, fmt, ap);
+  va_end(ap);
+  if (*n > (int)size - 1)
+    *n = (int)size - 1;
+}
+
 void vm_print_counters(struct vm *vm) {
   uint64_t traps[NCAUSES] = {0}, sbi[VSBI_NEXT] = {0};
   uint64_t ticks[NCAUSES] = {0}, irq_ticks = 0;
@@ -296,8 +308,8 @@ void vm_print_counters(struct vm *vm) {
   for (int c = 0; c < NCAUSES; c++) {
     const char *name = cause_name(c);
     if (traps[c] != 0 || name != NULL)
-      n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
-                    name ? name : "other", traps[c]);
+      append(buf, sizeof(buf), &n, " %s=%lu", name ? name : "other",
+             traps[c]);
   }
   printf("%s host-irq=%lu wfi=%lu mmio=%lu migrations=%lu idle-ms=%lu\n", buf,
          irqs, wfis, mmio, migrations, idle * 1000 / machine.timebase);
@@ -309,15 +321,14 @@ void vm_print_counters(struct vm *vm) {
   for (int c = 0; c < NCAUSES; c++) {
     const char *name = cause_name(c);
     if (ticks[c] != 0 || name != NULL)
-      n += snprintf(buf + n, sizeof(buf) - n, " %s-us=%lu",
-                    name ? name : "other", ticks[c] * 1000000 / machine.timebase);
+      append(buf, sizeof(buf), &n, " %s-us=%lu", name ? name : "other",
+             ticks[c] * 1000000 / machine.timebase);
   }
   printf("%s host-irq-us=%lu\n", buf, irq_ticks * 1000000 / machine.timebase);
 
   n = snprintf(buf, sizeof(buf), "counters %s: sbi", vm->name);
   for (int e = 0; e < VSBI_NEXT; e++)
-    n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu", vsbi_ext_name(e),
-                  sbi[e]);
+    append(buf, sizeof(buf), &n, " %s=%lu", vsbi_ext_name(e), sbi[e]);
   printf("%s\n", buf);
 
   if (vm->blk.nsectors > 0)
@@ -330,6 +341,6 @@ void vm_print_counters(struct vm *vm) {
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",
                vm->name, pm->faults, pm->table_pages);
   for (int i = 0; i < machine.nnodes; i++)
-    n += snprintf(buf + n, sizeof(buf) - n, " node%d=%lu", i, pm->mapped[i]);
+    append(buf, sizeof(buf), &n, " node%d=%lu", i, pm->mapped[i]);
   printf("%s\n", buf);
 }
