@@ -348,8 +348,8 @@ static void clean_up(void) {
 }
 
 int main(int argc, char **argv) {
-  long n = argc > 1 ? atol(argv[1]) : 2000;
-  if (n <= 0) {
+  long n = 2000;
+  if ((argc > 1 && parse_number(argv[1], &n) < 0) || n <= 0) {
     fprintf(2, "usage: database [NQUERIES]\n");
     return 2;
   }

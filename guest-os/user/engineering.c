@@ -224,11 +224,13 @@ static uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 int main(int argc, char **argv) {
-  long refs = argc > 1 ? atol(argv[1]) * 1000000L : 10000000L;
-  if (refs <= 0) {
+  long millions = 10;
+  if ((argc > 1 && parse_number(argv[1], &millions) < 0) || millions <= 0 ||
+      millions > 100000) {
     fprintf(2, "usage: engineering [MILLIONS-OF-REFERENCES]\n");
     return 2;
   }
+  long refs = millions * 1000000L;
   long t0 = uptime();
   memory = malloc(MEM_BYTES);
   int ok = memory != NULL && cache_init(&l2, L2_SETS, L2_WAYS) == 0;

@@ -272,15 +272,16 @@ static void clean_up(void) {
 }
 
 int main(int argc, char **argv) {
-  int jobs = 4;
-  nfiles = 48;
+  long jobs = 4, files = 48;
+  int bad = 0;
   for (int i = 1; i < argc; i++) {
     if (strncmp(argv[i], "-j", 2) == 0)
-      jobs = atol(argv[i] + 2);
+      bad |= parse_number(argv[i] + 2, &jobs);
     else
-      nfiles = atol(argv[i]);
+      bad |= parse_number(argv[i], &files);
   }
-  if (jobs < 1 || jobs > MAX_FILES || nfiles < 1 || nfiles > MAX_FILES) {
+  nfiles = files < 0 || files > MAX_FILES ? 0 : (int)files;
+  if (bad || jobs < 1 || jobs > MAX_FILES || nfiles < 1 || nfiles > MAX_FILES) {
     fprintf(2, "usage: pmake [-jN] [NFILES]  (1 to %d of each)\n", MAX_FILES);
     return 2;
   }
@@ -304,7 +305,7 @@ int main(int argc, char **argv) {
     printf("pmake: FAILED\n");
     return 1;
   }
-  printf("pmake: checksum 0x%016lx (%d files, jobs %d) in %ld ticks\n", sum,
+  printf("pmake: checksum 0x%016lx (%d files, jobs %ld) in %ld ticks\n", sum,
          nfiles, jobs, uptime() - t0);
   return 0;
 }

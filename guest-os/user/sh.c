@@ -355,18 +355,6 @@ static int is_builtin(const char *name) {
          strcmp(name, "wait") == 0;
 }
 
-// Is s a decimal number, with an optional '-'?
-static int is_number(const char *s) {
-  if (*s == '-')
-    s++;
-  if (*s == 0)
-    return 0;
-  for (; *s; s++)
-    if (!isdigit(*s))
-      return 0;
-  return 1;
-}
-
 // Run a built-in command; its exit status. In the shell it changes the
 // shell; in a child (in a pipeline or the background) only the child.
 static int run_builtin(int argc, char **argv) {
@@ -377,11 +365,12 @@ static int run_builtin(int argc, char **argv) {
     return 2;
   }
   if (strcmp(argv[0], "exit") == 0) {
-    if (argc == 2 && !is_number(argv[1])) {
+    long status = last_status;
+    if (argc == 2 && parse_number(argv[1], &status) < 0) {
       fprintf(2, "sh: exit: %s: not a number\n", argv[1]);
       return 2;
     }
-    exit(argc == 2 ? (int)atol(argv[1]) : last_status);
+    exit((int)status);
   }
   // cd, with no argument: to the root (there is no home).
   const char *dir = argc == 2 ? argv[1] : "/";

@@ -3,13 +3,10 @@
 #include "guest-os/user/ulib.h"
 
 int main(int argc, char **argv) {
-  const char *s = argc == 2 ? argv[1] : "";
-  int digits = *s != 0;
-  for (const char *p = s; *p; p++)
-    digits &= isdigit(*p) != 0;
-  if (argc != 2 || !digits) {
+  long seconds;
+  if (argc != 2 || parse_number(argv[1], &seconds) < 0 || seconds < 0) {
     fprintf(2, "usage: sleep SECONDS\n");
     return 1;
   }
-  return sleep(atol(s) * HZ) < 0 ? 1 : 0;
+  return sleep(seconds * HZ) < 0 ? 1 : 0;
 }

@@ -73,6 +73,17 @@ long atol(const char *s) {
   return sign * v;
 }
 
+int parse_number(const char *s, long *v) {
+  const char *digits = *s == '-' ? s + 1 : s;
+  if (*digits == 0)
+    return -1;
+  for (const char *p = digits; *p; p++)
+    if (!isdigit(*p))
+      return -1;
+  *v = atol(s);
+  return 0;
+}
+
 char *strcpy(char *dst, const char *src) {
   char *d = dst;
   while ((*d++ = *src++) != 0)

@@ -48,6 +48,10 @@ void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 long atol(const char *s);
+// Is s a whole decimal number (an optional '-', then digits, nothing
+// else)? 0 and its value in *v; -1 if not (say "12abc" or ""), which
+// atol would quietly read as 12 or 0.
+int parse_number(const char *s, long *v);
 char *strcpy(char *dst, const char *src);
 int isspace(int c);
 int isdigit(int c);

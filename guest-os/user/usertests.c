@@ -1003,6 +1003,25 @@ static int test_malloc(void) {
   return 0;
 }
 
+// ---- parse_number (the user library) ----
+
+// Whole numbers are read, anything else is refused, and a refusal leaves
+// the value alone (the callers keep their defaults in it).
+static int test_parse(void) {
+  long v = 0;
+  if (parse_number("42", &v) != 0 || v != 42 ||
+      parse_number("-7", &v) != 0 || v != -7 ||
+      parse_number("0", &v) != 0 || v != 0)
+    return fail("a number was not read right (last value %ld)", v);
+  static const char *bad[] = {"", "-", "12x", "x12", " 1", "1 ", "+3"};
+  for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    v = 99;
+    if (parse_number(bad[i], &v) != -1 || v != 99)
+      return fail("\"%s\" was taken for a number", bad[i]);
+  }
+  return 0;
+}
+
 // ---- Crash recovery (two boots; see tests/system/test_guest_os.py) ----
 //
 // Boot 1 runs "usertests crash-write" with fscrash=5, which powers the
@@ -1053,6 +1072,7 @@ static struct {
     {"exec", test_exec, 0},           {"faults", test_faults, 0},
     {"procfull", test_procfull, 0},   {"oom", test_oom, 0},
     {"pipes", test_pipes, 0},         {"malloc", test_malloc, 0},
+    {"parse", test_parse, 0},
     {"filebad", test_filebad, 1},
     {"fileio", test_fileio, 1},       {"dup", test_dup, 1},
     {"manyfiles", test_manyfiles, 1}, {"bigfile", test_bigfile, 1},

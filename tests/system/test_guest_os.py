@@ -64,7 +64,7 @@ DISKS = os.path.join(ROOT, "build", "tests", "disks")
 NO_FSYNC = ["-set", "drive.hd0.cache.no-flush=on"]
 
 # usertests' count with and without a file system (it skips the rest).
-ALL_TESTS, NO_DISK_TESTS = 25, 14
+ALL_TESTS, NO_DISK_TESTS = 26, 15
 
 
 def fresh_disk(name):
