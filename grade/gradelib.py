@@ -197,7 +197,7 @@ class Test:
 
     @staticmethod
     def vm(**props):
-        """One VM of a configuration: the properties of hyp/vmconfig.h
+        """One VM of a configuration: the properties of hyp/vm/vmconfig.h
         (vcpus, memory-mib, home-node, image, bootargs; write them with _
         for -) and name (the node's name, vm0 by default)."""
         return {k.replace("_", "-"): v for k, v in props.items()}
@@ -248,7 +248,7 @@ class Test:
 
     def counters(self, run, vm):
         """The monitor's counters for `vm`: every name=value pair on its
-        "counters <vm>: ..." lines (hyp/vm.c: vm_print_counters)."""
+        "counters <vm>: ..." lines (hyp/vm/vm.c: vm_print_counters)."""
         found = {}
         for line in run.lines(f"counters {vm}: "):
             for word in line.split()[2:]:

@@ -135,7 +135,7 @@ BUNDLES = os.path.join(ROOT, "build", "tests", "bundles")
 
 def make_bundle(name, dts, search=(GUESTS,)):
     """Write VM configuration `dts` (device-tree source text, see
-    hyp/vmconfig.h) and pack it with its images into a VM bundle with
+    hyp/vm/vmconfig.h) and pack it with its images into a VM bundle with
     tools/mkbundle.py; return the bundle's path."""
     os.makedirs(BUNDLES, exist_ok=True)
     src = os.path.join(BUNDLES, name + ".dts")
@@ -152,7 +152,7 @@ def make_bundle(name, dts, search=(GUESTS,)):
 
 def vm_config(*vms):
     """Device-tree source for a VM configuration: each vm is a dict with
-    the properties of hyp/vmconfig.h (vcpus, memory-mib, home-node, image,
+    the properties of hyp/vm/vmconfig.h (vcpus, memory-mib, home-node, image,
     bootargs), and "name", which becomes the node's name."""
     lines = ["/dts-v1/;", "/ {"]
     for i, vm in enumerate(vms):
@@ -174,7 +174,7 @@ def vm_config(*vms):
 
 def counters(run, vm):
     """The monitor's counters for `vm` as a dict: every name=value pair on
-    its "counters <vm>: ..." lines (hyp/vm.c: vm_print_counters)."""
+    its "counters <vm>: ..." lines (hyp/vm/vm.c: vm_print_counters)."""
     found = {}
     for line in run.output.splitlines():
         if line.startswith(f"counters {vm}: "):

@@ -1,0 +1,19 @@
+// hyp/dev/mmio.h: emulating a guest's device accesses.
+#ifndef HYP_MMIO_H
+#define HYP_MMIO_H
+
+#include "hyp/cpu/vcpu.h"
+
+// A guest-page fault at gpa that is not RAM. If a virtual device of the
+// VM sits at gpa, emulate the access and step the guest past its
+// instruction; returns true. Returns false when no device is there (the
+// caller stops the VM). A device that refuses the access (a wrong width,
+// say) also stops the VM, with the reason.
+bool mmio_access(struct vcpu *v, uint64_t gpa);
+
+// Recompute every vCPU's external interrupt line (hvip.VSEIP) from the
+// VM's PLIC, after a device line or a PLIC register changed. Caller holds
+// v->vm->dev_lock.
+void mmio_update_irqs(struct vm *vm);
+
+#endif
