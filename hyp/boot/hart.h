@@ -14,7 +14,7 @@ struct hart {
   struct vcpu *last_vcpu;   // whose VS state and translations it holds
   struct vcpu *rq_head;     // run queue (hyp/cpu/sched.c), under sched_lock
   struct vcpu *rq_tail;
-  bool idle;                // waiting in sched_idle for something to do
+  bool idle;                // waiting in sched_run's WFI for something to do
   uint64_t idle_ticks;      // time spent with nothing to run
   uint64_t slice_end;       // when the running vCPU's time slice ends
 };

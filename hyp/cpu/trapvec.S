@@ -7,8 +7,9 @@
 # sret. Register layout: frame->x[i] is register xi, at offset 8 * i;
 # x[0] (the zero register) holds sepc instead.
 #
-# Traps from guests will come through a different door (the vCPU world
-# switch), since they must save the guest's registers, not ours.
+# Traps from guests come through a different door, guest_trapvec in
+# hyp/cpu/switch.S (the vCPU world switch), since they must save the
+# guest's registers, not ours.
 
 .globl hyp_trapvec
 .balign 4                      # stvec's low bits are the mode: direct = 0

@@ -57,7 +57,6 @@ struct vcpu {
   uint32_t flush;        // RFENCE asked for a TLB / icache flush, atomic
   uint32_t eip;          // external interrupt line from the PLIC, atomic
   int sbi_no_return;     // the SBI handler redirected the guest itself
-  uint64_t wake_time;    // IDLE: wake at this time (rdtime), or ~0
   struct vcpu *rq_next;  // run queue link
 
   // ---- Counters (printed by vm_print_counters) ----

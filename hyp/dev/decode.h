@@ -8,12 +8,13 @@
 //   guest:   lw a5, 8(a0)         a0+8 is a UART register
 //   trap:    load guest-page fault, htval = guest-physical address >> 2
 //   decode:  { write=false, width=4, sign_extend=true, reg=15, insn_len=4 }
-//   device:  value = uart_read(addr, 4)
+//   device:  vuart_read(vm, &vm->uart, offset, 4, &value)
 //   monitor: x15 = mmio_extend(&a, value); sepc += 4
 //
-// The decoder turns instruction bits into a struct mmio_access; device
-// emulators see only that record and never decode instructions (Bao does
-// the same). Where the bits come from is the trap handler's business:
+// The decoder turns instruction bits into a struct mmio_access, which
+// hyp/dev/mmio.c consumes: it hands a device only the register offset,
+// the width and the value, so devices never see instructions (Bao draws
+// the same line). Where the bits come from is the trap handler's business:
 // htinst when the hardware fills it in (decode_htinst), otherwise the
 // instruction read from guest memory with HLVX.HU (decode_mmio).
 #ifndef HYP_DECODE_H
@@ -21,7 +22,8 @@
 
 #include "kernel/types.h"
 
-// One decoded guest memory access: what device emulators consume (Bao's idea: devices never decode instructions).
+// One decoded guest memory access (mmio_access in hyp/dev/mmio.c turns it
+// into a device read or write).
 struct mmio_access {
   bool write;        // store (true) or load (false)
   int width;         // bytes: 1, 2, 4 or 8

@@ -39,7 +39,7 @@
 #define OWNER_NONE    0
 #define OWNER_MONITOR 0xffff
 
-struct backmap;            // defined by the pmap (lab 1)
+struct backmap;            // defined in hyp/mem/backmap.h (lab 1)
 
 struct memmap_entry {
   uint8_t node;                     // NUMA node

@@ -1,4 +1,6 @@
-// hyp/sbi/vsbi.c: SBI dispatch, BASE and the legacy calls (see hyp/sbi/vsbi.h).
+// hyp/sbi/vsbi.c: SBI dispatch and BASE (see hyp/sbi/vsbi.h); the legacy
+// calls live with their modern groups (vsbi_ipi.c, vsbi_console.c,
+// vsbi_system.c).
 #include "hyp/vm/vm.h"
 #include "hyp/sbi/vsbi.h"
 

@@ -6,10 +6,11 @@
 // which looks the extension id (a7) up in a table and calls the handler,
 // one file per group of extensions, the way KVM does it:
 //
-//   vsbi.c           the table, BASE (spec ch. 4) and the legacy calls
+//   vsbi.c           the table and BASE (spec ch. 4)
 //   vsbi_hsm.c       HSM: start, stop, suspend vCPUs (ch. 9)
-//   vsbi_ipi.c       TIME, IPI and RFENCE (ch. 6, 7, 8)
-//   vsbi_system.c    SRST and SUSP: the VM's own power button (ch. 10, 13)
+//   vsbi_ipi.c       TIME, IPI and RFENCE (ch. 6, 7, 8), legacy set_timer
+//   vsbi_system.c    SRST and SUSP: the VM's own power button (ch. 10, 13),
+//                    legacy shutdown
 //   vsbi_console.c   DBCN and the legacy console (ch. 12, 5)
 //
 // Guests see vCPU numbers as their hart ids, never the host's.
