@@ -52,8 +52,7 @@ static void to_vm(char c) {
     return;
   acquire(&vm->dev_lock);
   vuart_receive(&vm->uart, (uint8_t)c);
-  vplic_set_level(&vm->plic, VUART_IRQ, vuart_irq_level(&vm->uart));
-  mmio_update_irqs(vm);
+  mmio_irq_changed(vm);
   release(&vm->dev_lock);
 }
 

@@ -3,7 +3,8 @@
 // A VM's devices are not mapped in its G-stage table, so every load or
 // store to one traps as a guest-page fault (cause 21 load, 23 store). Then:
 //
-//   1. which device? the faulting guest-physical address says;
+//   1. which device? the faulting guest-physical address says (the table
+//      of devices below);
 //   2. what access? decode the instruction: from htinst when the hardware
 //      provides a transformed instruction (newer QEMU), else by reading it
 //      from guest memory at sepc with HLVX (QEMU 7.2 leaves htinst 0) and
@@ -11,7 +12,7 @@
 //   3. do it: the device's read or write, then the loaded value into the
 //      destination register, sign- or zero-extended;
 //   4. step sepc past the instruction (2 or 4 bytes);
-//   5. a device's interrupt line may have moved: recompute VSEIP.
+//   5. a device's interrupt line may have moved: mmio_irq_changed.
 //
 // Bao's idea: the decoded access (struct mmio_access) is the one interface
 // between traps and devices; devices never see instructions.
@@ -34,7 +35,65 @@ static int decode_access(struct vcpu *v, struct mmio_access *a) {
   return decode_mmio(insn, a);
 }
 
-void mmio_update_irqs(struct vm *vm) {
+// The PLIC's registers are 32 bits wide, and hyp/dev/vplic.c knows
+// nothing of VMs (so that it can be tested on the host): these two give it
+// the access signature of the table below.
+static int plic_read(struct vm *vm, uint64_t off, int width, uint64_t *val) {
+  uint32_t v32;
+  if (vplic_read(&vm->plic, off, width, &v32) < 0)
+    return -1;
+  *val = v32;
+  return 0;
+}
+
+static int plic_write(struct vm *vm, uint64_t off, int width, uint64_t val) {
+  return vplic_write(&vm->plic, off, width, (uint32_t)val);
+}
+
+// A VM's virtual device, as the trap path sees it: where it sits in
+// guest-physical space, how a load or store reaches it (off is the offset
+// from base; the caller holds vm->dev_lock), and the PLIC source its
+// interrupt line drives. Adding a device is adding a row (Bao keeps the
+// same kind of table); nothing else in the trap path names a device.
+struct vdev {
+  const char *name;
+  uint64_t base, size;
+  int irq;                                   // PLIC source; 0: no line
+  bool (*present)(struct vm *vm);            // NULL: every VM has it
+  int (*read)(struct vm *vm, uint64_t off, int width, uint64_t *val);
+  int (*write)(struct vm *vm, uint64_t off, int width, uint64_t val);
+  bool (*irq_level)(struct vm *vm);          // is its line up? (irq != 0)
+};
+
+static const struct vdev devices[] = {
+    {"uart", VUART_GPA_BASE, VUART_GPA_SIZE, VUART_IRQ, NULL, vuart_read,
+     vuart_write, vuart_irq_level},
+    {"plic", VPLIC_GPA_BASE, VPLIC_GPA_SIZE, 0, NULL, plic_read, plic_write,
+     NULL},
+    {"virtio-blk", VVIRTIO_GPA_BASE, VVIRTIO_GPA_SIZE, VVIRTIO_BLK_IRQ,
+     vvirtio_blk_present, vvirtio_blk_read, vvirtio_blk_write,
+     vvirtio_blk_irq_level},
+};
+#define NDEVICES ((int)(sizeof(devices) / sizeof(devices[0])))
+
+static bool has(struct vm *vm, const struct vdev *d) {
+  return d->present == NULL || d->present(vm);
+}
+
+// Step 1: the VM's device at gpa, or NULL.
+static const struct vdev *find_device(struct vm *vm, uint64_t gpa) {
+  for (int i = 0; i < NDEVICES; i++)
+    if (gpa - devices[i].base < devices[i].size && has(vm, &devices[i]))
+      return &devices[i];
+  return NULL;
+}
+
+void mmio_irq_changed(struct vm *vm) {
+  for (int i = 0; i < NDEVICES; i++) {
+    const struct vdev *d = &devices[i];
+    if (d->irq != 0 && has(vm, d))
+      vplic_set_level(&vm->plic, d->irq, d->irq_level(vm));
+  }
   // The S-mode context of vCPU i is PLIC context 2i+1 (hyp/dev/vplic.h).
   for (int i = 0; i < vm->nvcpus; i++) {
     struct vcpu *v = &vm->vcpus[i];
@@ -44,39 +103,10 @@ void mmio_update_irqs(struct vm *vm) {
   }
 }
 
-// Step 1: does the VM have a device at gpa? (The virtio disk only if
-// its configuration gave it one.)
-static bool has_device(struct vm *vm, uint64_t gpa) {
-  return gpa - VUART_GPA_BASE < VUART_GPA_SIZE ||
-         gpa - VPLIC_GPA_BASE < VPLIC_GPA_SIZE ||
-         (vm->blk.present && gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE);
-}
-
-// Step 3 for each device. Returns 0, or -1 if the device refused.
-static int device_read(struct vm *vm, uint64_t gpa, int width, uint64_t *val) {
-  if (gpa - VUART_GPA_BASE < VUART_GPA_SIZE)
-    return vuart_read(vm, &vm->uart, gpa - VUART_GPA_BASE, width, val);
-  if (gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE)
-    return vvirtio_blk_read(vm, gpa - VVIRTIO_GPA_BASE, width, val);
-  uint32_t v32;
-  if (vplic_read(&vm->plic, gpa - VPLIC_GPA_BASE, width, &v32) < 0)
-    return -1;
-  *val = v32;
-  return 0;
-}
-
-static int device_write(struct vm *vm, uint64_t gpa, int width, uint64_t val) {
-  if (gpa - VUART_GPA_BASE < VUART_GPA_SIZE)
-    return vuart_write(vm, &vm->uart, gpa - VUART_GPA_BASE, width, val);
-  if (gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE)
-    return vvirtio_blk_write(vm, gpa - VVIRTIO_GPA_BASE, width, val);
-  return vplic_write(&vm->plic, gpa - VPLIC_GPA_BASE, width, (uint32_t)val);
-}
-
 bool mmio_access(struct vcpu *v, uint64_t gpa) {
   struct vm *vm = v->vm;
-  // Step 1.
-  if (!has_device(vm, gpa))
+  const struct vdev *d = find_device(vm, gpa);   // step 1
+  if (d == NULL)
     return false;
   struct mmio_access a;
   if (decode_access(v, &a) < 0) {
@@ -89,15 +119,12 @@ bool mmio_access(struct vcpu *v, uint64_t gpa) {
   int r;
   if (a.write) {
     val = a.reg == 0 ? 0 : v->x[a.reg];
-    r = device_write(vm, gpa, a.width, val);
+    r = d->write(vm, gpa - d->base, a.width, val);
   } else {
-    r = device_read(vm, gpa, a.width, &val);
+    r = d->read(vm, gpa - d->base, a.width, &val);
   }
-  if (r == 0) {
-    vplic_set_level(&vm->plic, VUART_IRQ, vuart_irq_level(&vm->uart));
-    vplic_set_level(&vm->plic, VVIRTIO_BLK_IRQ, vvirtio_blk_irq_level(&vm->blk));
-    mmio_update_irqs(vm);
-  }
+  if (r == 0)
+    mmio_irq_changed(vm);                        // step 5
   release(&vm->dev_lock);
   if (r < 0) {
     vm_fail(v, "%d-byte %s at %p: the device has no such register", a.width,

@@ -11,9 +11,11 @@
 // say) also stops the VM, with the reason.
 bool mmio_access(struct vcpu *v, uint64_t gpa);
 
-// Recompute every vCPU's external interrupt line (hvip.VSEIP) from the
-// VM's PLIC, after a device line or a PLIC register changed. Caller holds
-// v->vm->dev_lock.
-void mmio_update_irqs(struct vm *vm);
+// Some device's interrupt state may have changed (a register was
+// written, a key arrived, a request completed): set each device's PLIC
+// line from the device, then every vCPU's external interrupt line
+// (hvip.VSEIP) from the PLIC, waking vCPUs whose line moved. Caller holds
+// vm->dev_lock. The one call every device makes for its interrupts.
+void mmio_irq_changed(struct vm *vm);
 
 #endif

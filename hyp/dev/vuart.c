@@ -41,7 +41,9 @@ static bool thre_irq(const struct vuart *u) {
   return (u->ier & IER_THRE) && u->thre_irq;
 }
 
-bool vuart_irq_level(const struct vuart *u) { return rx_irq(u) || thre_irq(u); }
+bool vuart_irq_level(struct vm *vm) {
+  return rx_irq(&vm->uart) || thre_irq(&vm->uart);
+}
 
 bool vuart_receive(struct vuart *u, uint8_t c) {
   if (u->rx_count == VUART_RXBUF)
@@ -51,8 +53,8 @@ bool vuart_receive(struct vuart *u, uint8_t c) {
   return true;
 }
 
-int vuart_read(struct vm *vm, struct vuart *u, uint64_t off, int width,
-               uint64_t *val) {
+int vuart_read(struct vm *vm, uint64_t off, int width, uint64_t *val) {
+  struct vuart *u = &vm->uart;
   if (width != 1 || off > 7)
     return -1;
   bool dlab = (u->lcr & LCR_DLAB) != 0;
@@ -91,8 +93,8 @@ int vuart_read(struct vm *vm, struct vuart *u, uint64_t off, int width,
   return 0;
 }
 
-int vuart_write(struct vm *vm, struct vuart *u, uint64_t off, int width,
-                uint64_t val) {
+int vuart_write(struct vm *vm, uint64_t off, int width, uint64_t val) {
+  struct vuart *u = &vm->uart;
   if (width != 1 || off > 7)
     return -1;
   uint8_t b = (uint8_t)val;

@@ -18,19 +18,18 @@ struct vuart {
   int rx_head, rx_count;
 };
 
-// A guest's byte access at offset off (0..7). Returns 0, or -1 for an
-// access the UART does not have (wider than a byte, beyond register 7).
-// The caller holds the VM's device lock and updates the interrupt line
-// with vuart_irq_level() afterwards.
-int vuart_read(struct vm *vm, struct vuart *u, uint64_t off, int width,
-               uint64_t *val);
-int vuart_write(struct vm *vm, struct vuart *u, uint64_t off, int width,
-                uint64_t val);
+// A guest's byte access at offset off (0..7) of vm's UART: the access
+// signature of every device in hyp/dev/mmio.c's table. Returns 0, or -1
+// for an access the UART does not have (wider than a byte, beyond
+// register 7). The caller holds the VM's device lock and calls
+// mmio_irq_changed() afterwards.
+int vuart_read(struct vm *vm, uint64_t off, int width, uint64_t *val);
+int vuart_write(struct vm *vm, uint64_t off, int width, uint64_t val);
 
 // A key typed for this VM. False if the receive buffer is full.
 bool vuart_receive(struct vuart *u, uint8_t c);
 
-// Is the UART's interrupt line up?
-bool vuart_irq_level(const struct vuart *u);
+// Is vm's UART's interrupt line up?
+bool vuart_irq_level(struct vm *vm);
 
 #endif

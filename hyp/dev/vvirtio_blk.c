@@ -73,9 +73,11 @@ int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
   return 0;
 }
 
-bool vvirtio_blk_irq_level(const struct vvirtio_blk *b) {
-  return b->interrupt_status != 0;
+bool vvirtio_blk_irq_level(struct vm *vm) {
+  return vm->blk.interrupt_status != 0;
 }
+
+bool vvirtio_blk_present(struct vm *vm) { return vm->blk.present; }
 
 // ---- Descriptor chains ----
 

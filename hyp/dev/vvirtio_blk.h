@@ -74,12 +74,14 @@ int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
 // not have (a wrong width or alignment, a hole in the map, a write to a
 // read-only register): the caller stops the VM. A write to QueueNotify
 // serves the requests waiting in the queue before it returns. The caller
-// holds the VM's device lock and sets the interrupt line from
-// vvirtio_blk_irq_level() afterwards.
+// holds the VM's device lock and calls mmio_irq_changed() afterwards.
 int vvirtio_blk_read(struct vm *vm, uint64_t off, int width, uint64_t *val);
 int vvirtio_blk_write(struct vm *vm, uint64_t off, int width, uint64_t val);
 
-// Is the device's interrupt line up (some InterruptStatus bit set)?
-bool vvirtio_blk_irq_level(const struct vvirtio_blk *b);
+// Is vm's disk's interrupt line up (some InterruptStatus bit set)?
+bool vvirtio_blk_irq_level(struct vm *vm);
+
+// Does vm have a disk at all (its configuration gave it disk-mib)?
+bool vvirtio_blk_present(struct vm *vm);
 
 #endif

@@ -23,11 +23,10 @@ static uint64_t take_keys(struct vm *vm, char *buf, uint64_t n) {
   acquire(&vm->dev_lock);
   while (got < n && vm->uart.rx_count > 0) {
     uint64_t c;
-    vuart_read(vm, &vm->uart, 0, 1, &c);
+    vuart_read(vm, 0, 1, &c);
     buf[got++] = (char)c;
   }
-  vplic_set_level(&vm->plic, VUART_IRQ, vuart_irq_level(&vm->uart));
-  mmio_update_irqs(vm);
+  mmio_irq_changed(vm);
   release(&vm->dev_lock);
   return got;
 }
