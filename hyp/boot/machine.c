@@ -10,6 +10,7 @@
 //   compatible strings    "ns16550a", "riscv,plic0", "riscv,clint0",
 //                         "virtio,mmio"                      (spec 2.3.1)
 #include "hyp/boot/machine.h"
+#include "kernel/dt_machine.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/string.h"
@@ -25,13 +26,6 @@ extern char _entry[], _image_end[];
 static int bad(const char *what, long value) {
   printf("machine: bad device tree: %s (value %ld)\n", what, value);
   return BAD_TREE;
-}
-
-// The node a device-tree node belongs to. No numa-node-id means node 0
-// (a machine without NUMA information is a single node).
-static int node_of(const struct fdt *fdt, int off) {
-  int n = fdt_numa_node(fdt, off);
-  return n < 0 ? 0 : n;
 }
 
 // Note that node n exists, so nnodes = highest node id + 1.
@@ -55,105 +49,59 @@ void machine_reserve(uint64_t base, uint64_t size, const char *what) {
   r->what = what;
 }
 
-// Does the riscv,isa string name single-letter extension `c`?
-// The string is "rv64" followed by single letters ("imafdch"), then
-// multi-letter extensions each after an underscore ("_zicsr_sstc")
-// (unprivileged spec, chapter "ISA Extension Naming Conventions").
-static bool isa_has_letter(const char *isa, int len, char c) {
-  if (len < 5 || strncmp(isa, "rv", 2) != 0)
-    return false;
-  for (int i = 4; i < len && isa[i] != '_' && isa[i] != 0; i++)
-    if (isa[i] == c)
-      return true;
-  return false;
-}
-
-// Does the riscv,isa string name multi-letter extension `ext` ("sstc")?
-static bool isa_has_ext(const char *isa, int len, const char *ext) {
-  int n = (int)strlen(ext);
-  for (int i = 0; i + n < len; i++) {
-    if (isa[i] == '_' && strncmp(isa + i + 1, ext, n) == 0 &&
-        (isa[i + 1 + n] == '_' || isa[i + 1 + n] == 0))
-      return true;
-  }
-  return false;
-}
-
-// The harts: every child of /cpus with device_type "cpu" whose status is
-// not "disabled". Each one's reg is its hart id.
+// The harts: every hart the tree lists as usable (kernel/dt_machine.c).
 static int read_harts(const struct fdt *fdt) {
-  int cpus = fdt_path(fdt, "/cpus");
-  if (cpus < 0)
-    return bad("no /cpus node", cpus);
-  uint32_t tb;
-  if (fdt_getprop_u32(fdt, cpus, "timebase-frequency", &tb) == 0)
-    machine.timebase = tb;
-
+  dt_timebase(fdt, &machine.timebase);
   machine.has_h = true;
   machine.has_sstc = true;
-  for (int c = fdt_first_child(fdt, cpus); c >= 0; c = fdt_next_sibling(fdt, c)) {
-    if (!fdt_prop_has_string(fdt, c, "device_type", "cpu"))
-      continue;                                // cpu-map and friends
-    if (fdt_prop_has_string(fdt, c, "status", "disabled"))
-      continue;
-    uint64_t id, unused;
-    if (fdt_reg(fdt, c, 0, &id, &unused) != 0)
-      return bad("cpu node without reg", c);
-    if (id >= MAX_HARTS)
-      return bad("hart id too large (MAX_HARTS is 16)", (long)id);
+  struct dt_hart h = {.node_off = -1};
+  int more;
+  while ((more = dt_next_hart(fdt, &h)) > 0) {
+    if (h.id >= MAX_HARTS)
+      return bad("hart id too large (MAX_HARTS is 16)", (long)h.id);
     if (machine.nharts == MAX_HARTS)
       return bad("too many harts", machine.nharts);
-    int node = node_of(fdt, c);
-    if (see_node(node) < 0)
+    if (see_node(h.numa) < 0)
       return BAD_TREE;
-    machine.harts[machine.nharts].id = id;
-    machine.harts[machine.nharts].node = node;
-    machine.hart_node[id] = node;
+    machine.harts[machine.nharts].id = h.id;
+    machine.harts[machine.nharts].node = h.numa;
+    machine.hart_node[h.id] = h.numa;
     machine.nharts++;
 
     // The monitor needs the H-extension on every hart it will run guests
     // on; Sstc only if every hart has it.
-    const void *isa;
-    int len;
-    if (fdt_getprop(fdt, c, "riscv,isa", &isa, &len) == 0) {
-      machine.has_h &= isa_has_letter(isa, len, 'h');
-      machine.has_sstc &= isa_has_ext(isa, len, "sstc");
-    } else {
-      machine.has_h = machine.has_sstc = false;
-    }
+    machine.has_h &= dt_isa_has_letter(h.isa, h.isa_len, 'h');
+    machine.has_sstc &= dt_isa_has_ext(h.isa, h.isa_len, "sstc");
   }
+  if (more < 0)
+    return bad(dt_strerror(more), h.node_off);
   if (machine.nharts == 0)
     return bad("no usable harts under /cpus", 0);
   return 0;
 }
 
-// RAM: every node with device_type "memory", every entry of its reg.
+// RAM: every reg entry of every device_type "memory" node.
 static int read_memory(const struct fdt *fdt) {
-  int depth = 0;
-  for (int n = fdt_root(fdt); n >= 0; n = fdt_next_node(fdt, n, &depth)) {
-    if (!fdt_prop_has_string(fdt, n, "device_type", "memory"))
-      continue;
-    int node = node_of(fdt, n);
-    if (see_node(node) < 0)
+  struct dt_walk w = DT_WALK_START;
+  struct dt_range m;
+  while (dt_next_memory(fdt, &w, &m)) {
+    if (see_node(m.numa) < 0)
       return BAD_TREE;
-    uint64_t base, size;
-    for (int i = 0; fdt_reg(fdt, n, i, &base, &size) == 0; i++) {
-      if (size == 0)
-        continue;
-      if (machine.nmem == MAX_MEMRANGES)
-        return bad("too many memory ranges", machine.nmem);
-      // The allocator works in whole pages: drop partial pages at the ends.
-      uint64_t lo = ALIGN_UP(base, PAGE_SIZE);
-      uint64_t hi = ALIGN_DOWN(base + size, PAGE_SIZE);
-      if (hi <= lo)
-        continue;
-      struct range *r = &machine.mem[machine.nmem++];
-      r->base = lo;
-      r->size = hi - lo;
-      r->node = node;
-      machine.node_mem[node] += r->size;
-      machine.total_mem += r->size;
-    }
+    if (m.size == 0)
+      continue;
+    if (machine.nmem == MAX_MEMRANGES)
+      return bad("too many memory ranges", machine.nmem);
+    // The allocator works in whole pages: drop partial pages at the ends.
+    uint64_t lo = ALIGN_UP(m.base, PAGE_SIZE);
+    uint64_t hi = ALIGN_DOWN(m.base + m.size, PAGE_SIZE);
+    if (hi <= lo)
+      continue;
+    struct range *r = &machine.mem[machine.nmem++];
+    r->base = lo;
+    r->size = hi - lo;
+    r->node = m.numa;
+    machine.node_mem[m.numa] += r->size;
+    machine.total_mem += r->size;
   }
   if (machine.nmem == 0)
     return bad("no memory nodes", 0);
@@ -163,15 +111,12 @@ static int read_memory(const struct fdt *fdt) {
 // Everything firmware keeps: /memreserve/ entries and the children of
 // /reserved-memory (OpenSBI lists its own M-mode memory there).
 static void read_reserved(const struct fdt *fdt) {
-  uint64_t base, size;
-  for (int i = 0; fdt_memreserve(fdt, i, &base, &size) == 0; i++)
-    machine_reserve(base, size, "firmware (/memreserve/)");
-  int rm = fdt_path(fdt, "/reserved-memory");
-  if (rm < 0)
-    return;
-  for (int c = fdt_first_child(fdt, rm); c >= 0; c = fdt_next_sibling(fdt, c))
-    for (int i = 0; fdt_reg(fdt, c, i, &base, &size) == 0; i++)
-      machine_reserve(base, size, "firmware (/reserved-memory)");
+  struct dt_walk w = DT_WALK_START;
+  struct dt_range r;
+  while (dt_next_reserved(fdt, &w, &r))
+    machine_reserve(r.base, r.size, w.phase == DT_RESERVED_HEADER
+                                        ? "firmware (/memreserve/)"
+                                        : "firmware (/reserved-memory)");
 }
 
 // The distance matrix: 10 on the diagonal and 20 elsewhere by default
@@ -197,7 +142,7 @@ static int read_range(const struct fdt *fdt, int off, struct range *r) {
   if (fdt_reg(fdt, off, 0, &r->base, &size) != 0)
     return -1;
   r->size = size;
-  r->node = node_of(fdt, off);
+  r->node = dt_node_of(fdt, off);
   return 0;
 }
 
