@@ -114,8 +114,11 @@ $(BUNDLE_DISK): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
 bundle: $(BUNDLE)
 
 # ---- Running it -----------------------------------------------------------
+# NUMA_MODEL=1 runs under the NUMA cost model (tools/numa-model/), and
+# NUMA_MODEL="interval=50,cache-kib=1024" also gives it arguments.
+NUMA_MODEL ?=
 QEMU_KNOBS = --cpus $(CPUS) --nodes $(NODES) --mem $(MEM) --dist $(NUMA_DIST) \
-	--irqchip $(IRQCHIP)
+	--irqchip $(IRQCHIP) $(if $(NUMA_MODEL),--numa-model "$(filter-out 1,$(NUMA_MODEL))")
 
 # Refuse impossible machines before building anything, with the reason
 # (tools/qemu.py knows QEMU's limits).
@@ -132,7 +135,8 @@ endif
 .PHONY: qemu qemu-gdb gdb deps
 qemu:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE) $(if $(DISK),,$(BUNDLE_DISK))
+	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE) $(if $(DISK),,$(BUNDLE_DISK)) \
+	  $(if $(NUMA_MODEL),$(NUMA_MODEL_SO))
 	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) $(QEMU_DISK) \
 	  -- -initrd $(BUNDLE) $(QEMUEXTRA)
 
@@ -206,8 +210,19 @@ unit-tests: $(UNIT_TESTS)
 # system tests under QEMU, one line per test, then "N passed, N failed".
 test:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS)
+	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
 	python3 tests/run.py
+
+# The NUMA cost model: a QEMU TCG plugin, built with the host compiler
+# (tools/numa-model/numa_model.c).
+NUMA_MODEL_SO := $(B)/tools/numa_model.so
+$(NUMA_MODEL_SO): tools/numa-model/numa_model.c tools/numa-model/plugin_api.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -fPIC -shared \
+	  -fvisibility=hidden -o $@ tools/numa-model/numa_model.c
+
+.PHONY: numa-model
+numa-model: $(NUMA_MODEL_SO)
 
 # Benchmarks (not tests: they print numbers, they never fail).
 .PHONY: bench

@@ -25,16 +25,19 @@ BUNDLES = os.path.join(ROOT, "build", "tests", "bundles")
 
 
 def boot(cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, timeout=30,
-         cpu="rv64", extra=(), bundle=None, until=None, keys=(), disk=None):
+         cpu="rv64", extra=(), bundle=None, until=None, keys=(), disk=None,
+         numa_model=None):
     """Boot `kernel` on the machine the knobs describe; return a Run.
 
     bundle: a VM bundle to hand the monitor (QEMU's -initrd).
     disk: a raw disk image for the machine's virtio-blk disk.
+    numa_model: run under the NUMA cost model, with these arguments.
     keys, until, timeout: as tools/qemurun.py's run() takes them (type on
     the console once the output matches; stop once it matches; a run still
     going after `timeout` seconds is killed and counts as hung)."""
     cmd = qemu_boot_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
-                            extra=extra, bundle=bundle, disk=disk)
+                            extra=extra, bundle=bundle, disk=disk,
+                            numa_model=numa_model)
     return run(cmd, timeout, until=until, keys=keys)
 
 
