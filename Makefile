@@ -231,6 +231,12 @@ bench:
 	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
 	python3 tools/bench.py
 
+# The layout rules of the C and assembly files (tools/stylecheck.py; the
+# editor configuration is .clang-format). make test runs it too.
+.PHONY: format-check
+format-check:
+	@python3 tools/stylecheck.py
+
 .PHONY: clean
 clean:
 	rm -rf $(B) .gdbinit tests/out grade/out
