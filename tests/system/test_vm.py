@@ -15,7 +15,8 @@ import re
 import subprocess
 import sys
 
-from lib import GUESTS, ROOT, TestFailure, boot, counters, make_bundle, vm_config
+from lib import (BUNDLES, GUESTS, ROOT, TestFailure, boot, counters, make_bundle,
+                 vm_config)
 
 
 def expect_done(run, vm, who):
@@ -146,6 +147,33 @@ def test_vm_spanning_nodes_with_initrd():
     c = counters(run, "wide")
     if c["node0"] < 200 or c["node1"] < 200:
         run.fail(f"pages node0={c['node0']} node1={c['node1']}: want about half on each")
+
+
+def test_initrd_placement_in_small_vm():
+    """Finding 10.5: the kernel image, the initrd and the device tree are
+    placed so that none overlaps another, or the VM is refused with the
+    ranges that would. A 4 MiB VM with an initrd (once put at RAM + 2 MiB,
+    over its own kernel, so the guest died and was blamed) boots and finds
+    its initrd; a 4 MiB VM with a 3 MiB initrd cannot fit and is refused
+    with the reason; neither is ever reported as a guest that failed."""
+    os.makedirs(BUNDLES, exist_ok=True)
+    with open(os.path.join(BUNDLES, "big.initrd"), "wb") as f:
+        f.write(b"big\n" * (3 * 1024 * 1024 // 4))
+    bundle = make_bundle("initrd-small", vm_config(
+        {"name": "tiny", "memory-mib": 4, "image": "hello.elf",
+         "initrd": "hello.initrd"},
+        {"name": "toobig", "memory-mib": 4, "image": "hello.elf",
+         "initrd": "big.initrd"}),
+        search=(GUESTS, BUNDLES, os.path.join(ROOT, "tests", "guests")))
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("[tiny] hello: initrd says 'disco-v initrd for the hello guest'")
+    expect_done(run, "tiny", "hello")
+    run.match(r"^vm toobig: not started: initrd 'big.initrd' "
+              r"\[0x[0-9a-f]+, 0x803f0000\) overlaps the kernel image "
+              r"\[0x80200000, 0x[0-9a-f]+\)$")
+    run.forbid("vm tiny: stopped: vCPU")
+    run.forbid("vm toobig: stopped")
 
 
 def test_reboot():
@@ -310,5 +338,6 @@ TESTS += [
     ("vm-flat-image", test_flat_image),
     ("vm-reboot", test_reboot),
     ("vm-spanning-nodes-with-initrd", test_vm_spanning_nodes_with_initrd),
+    ("vm-initrd-placement-in-small-vm", test_initrd_placement_in_small_vm),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]
