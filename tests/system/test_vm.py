@@ -232,6 +232,27 @@ def test_bad_config_entries_skipped():
     expect_done(run, "good", "hello")
 
 
+def test_duplicate_vm_name_refused():
+    """Finding 10.7: a VM's name labels its output and every report about
+    it, so a second VM of a name already taken is refused with the reason
+    (dtc lets two nodes of one name through under different parents),
+    and the first one runs."""
+    vm = ('      twin {{ compatible = "disco-v,vm"; memory-mib = <8>; '
+          'image = "{}"; }};\n')
+    dts = ("/dts-v1/;\n/ {\n  first {\n" + vm.format("hello.elf") + "  };\n"
+           "  second {\n" + vm.format("spin.elf") + "  };\n};\n")
+    bundle = make_bundle("dupname", dts)
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("vm twin: not started: a VM of this name comes earlier in the "
+               "configuration")
+    started = re.findall(r"^vm twin: \d+ vCPUs", run.output, re.M)
+    if len(started) != 1:
+        run.fail(f"{len(started)} VMs named twin started; want 1")
+    run.forbid("[twin] spin:")
+    expect_done(run, "twin", "hello")
+
+
 def test_uart_and_plic():
     """The guest drives the virtual ns16550 directly and takes its
     interrupt through the virtual PLIC: claim, IIR, complete."""
@@ -341,6 +362,7 @@ TESTS += [
     ("vm-eight-vcpus-on-four-harts", test_eight_vcpus_on_four_harts),
     ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
     ("vm-uart-and-plic", test_uart_and_plic),
+    ("vm-duplicate-name-refused", test_duplicate_vm_name_refused),
     ("vm-console-keys", test_console_keys),
     ("vm-flat-image", test_flat_image),
     ("vm-reboot", test_reboot),
