@@ -147,7 +147,7 @@ static int init_memory(struct vm *vm, const struct vm_config *cfg, char *why) {
 
 // Where the three things the guest boots with lie in its RAM.
 struct layout {
-  struct gpa_range kernel;      // where its image says (hyp/loader.c)
+  struct gpa_range kernel;      // where its image says (hyp/vm/loader.c)
   struct gpa_range initrd;      // empty if it has none
   struct gpa_range fdt;         // the last GUEST_FDT_SIZE bytes of RAM
 };

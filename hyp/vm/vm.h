@@ -12,7 +12,7 @@
 //    0x80000000  RAM, `memory` MiB of it: the kernel image where it
 //                says (a flat image at +2 MiB), the device tree the
 //                monitor writes in the top 64 KiB, and the initrd, if
-//                any, right below the device tree (hyp/vm.c)
+//                any, right below the device tree (hyp/vm/vm.c)
 #ifndef HYP_VM_H
 #define HYP_VM_H
 
