@@ -191,7 +191,7 @@ static int place_boot_data(struct vm *vm, const struct vm_config *cfg,
       return refuse(why, "initrd '%s' (%lu bytes) is larger than the RAM "
                     "below the device tree (%lu bytes)", cfg->initrd,
                     f->initrd_size, l->fdt.start - GUEST_RAM_BASE);
-    l->initrd.start = (l->fdt.start - f->initrd_size) & ~(PAGE_SIZE - 1);
+    l->initrd.start = ALIGN_DOWN(l->fdt.start - f->initrd_size, PAGE_SIZE);
     l->initrd.end = l->initrd.start + f->initrd_size;
     if (overlap(l->initrd, l->kernel))
       return refuse(why, "initrd '%s' [0x%lx, 0x%lx) overlaps the kernel "

@@ -253,6 +253,47 @@ def test_duplicate_vm_name_refused():
     expect_done(run, "twin", "hello")
 
 
+def test_guest_cannot_forge_monitor_lines():
+    """Finding 10.6: a guest's escape sequences, carriage returns,
+    backspaces and C1 controls (tests/guests/forge.c) never reach the
+    terminal as they are, so it cannot erase its "[name] " prefix and
+    print a line that passes for the monitor's: every forged line appears
+    behind the guest's name, its controls shown as ^[ and the like; no
+    line of the monitor's says the victim stopped or panicked; the
+    victim runs to its end."""
+    bundle = make_bundle("forge", vm_config(
+        {"name": "forge", "memory-mib": 8, "image": "forge.elf"},
+        {"name": "victim", "memory-mib": 16, "image": "hello.elf"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    # As run.expect_clean_exit(), but "panic:" may appear behind the
+    # guest's name: it is what the guest tries to forge.
+    if run.timed_out or run.status != 0:
+        run.fail(f"no clean exit: timed out {run.timed_out}, status {run.status}")
+    run.match(r"^Disco-V: all VMs have stopped$")
+    if re.search(r"^panic:", run.output, re.M):
+        run.fail("the monitor panicked")
+    expect_done(run, "forge", "forge")
+    expect_done(run, "victim", "hello")
+    run.expect("vm forge: stopped: shutdown (exit 0)")
+    # What lib.as_terminal_shows leaves is what a terminal would show,
+    # but for control bytes: none may be left (the monitor's own erase
+    # of its open line is already taken out), nor a C1 control (U+009B)
+    # or a byte that was no UTF-8 (a bare 0x9B, shown as U+FFFD).
+    for bad in ("\x1b", "\r", "\b", "\x9b", "\ufffd"):
+        if bad in run.output:
+            run.fail(f"a control character {bad!r} reached the console")
+    for line in run.output.splitlines():
+        if "forged" in line and not line.startswith("[forge] "):
+            run.fail(f"a forged line passes for the monitor's: {line!r}")
+    run.expect("[forge] ^[[2K^[[1Gvm victim: stopped: forged 1 (exit 0)")
+    run.expect("[forge] panic: forged 2")
+    run.expect("[forge] panic: forged 3")
+    run.expect("[forge] ^[[2K^[[1Gpanic: forged 4")
+    run.expect("[forge] ^[[2K^[[1Gpanic: forged 5")
+    run.expect("[forge] ^[7^[[A^[[2Kvm victim: stopped: forged 6 (exit 0)^[8")
+    run.expect("vm victim: stopped: shutdown (exit 0)")
+
+
 def test_uart_and_plic():
     """The guest drives the virtual ns16550 directly and takes its
     interrupt through the virtual PLIC: claim, IIR, complete."""
@@ -363,6 +404,7 @@ TESTS += [
     ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
     ("vm-uart-and-plic", test_uart_and_plic),
     ("vm-duplicate-name-refused", test_duplicate_vm_name_refused),
+    ("vm-guest-cannot-forge-monitor-lines", test_guest_cannot_forge_monitor_lines),
     ("vm-console-keys", test_console_keys),
     ("vm-flat-image", test_flat_image),
     ("vm-reboot", test_reboot),
