@@ -32,7 +32,9 @@ previous node's, from 0x80000000 up, and gives every node its own CLINT and
 PLIC (see ../shared/design.md, "The machine").
 
 Run as a program it prints the command, checks the knobs (--check), or
-runs QEMU (--run). Imported, qemu_command() returns the argument list.
+runs QEMU (--run: at a terminal, through tools/holdkeys.py, so that keys
+typed before the firmware is ready are not lost). Imported,
+qemu_command() returns the argument list.
 """
 
 import argparse
@@ -220,6 +222,11 @@ def main():
         return
     if a.run:
         print("$ " + shlex.join(cmd), flush=True)
+        if os.isatty(0):
+            # At a terminal: keep the keys typed before the firmware is
+            # ready (tools/holdkeys.py).
+            import holdkeys
+            sys.exit(holdkeys.run_holding_keys(cmd))
         os.execvp(cmd[0], cmd)
     try:
         print(shlex.join(cmd))
