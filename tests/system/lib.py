@@ -5,6 +5,8 @@ on a machine described by the same knobs as `make qemu`, through the same
 tools/qemu.py, and check its console output. A test returns normally when
 it passes and raises TestFailure with a reason when it does not; the
 console output of the run goes with the failure, and tests/run.py saves it.
+A test that does not apply to this tree (say, a check for the course staff
+in a student's handout) raises TestSkipped with the reason instead.
 """
 
 import os
@@ -20,6 +22,24 @@ from qemurun import (TestFailure, Run, Counters, as_terminal_shows,  # noqa: E40
                      counters, pack_bundle, qemu_boot_command, run, vm_config)
 
 HYP = os.path.join(ROOT, "build", "hyp", "hyp.elf")
+
+
+class TestSkipped(Exception):
+    """The test does not apply to this tree; the reason says why."""
+
+
+def handout_lab(root=ROOT):
+    """The lab whose handout `root` is, from the stamp tools/handout.py
+    writes (.handout); None for the reference tree."""
+    import handout                     # tools/handout.py
+    try:
+        with open(os.path.join(root, handout.STAMP)) as f:
+            m = handout.STAMP_LAB.match(f.readline())
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
 GUESTS = os.path.join(ROOT, "build", "tests", "guests")
 BUNDLES = os.path.join(ROOT, "build", "tests", "bundles")
 
