@@ -8,6 +8,7 @@
 #   make grade [LAB=N] grade the labs (grade/), Score: X/Y per lab
 #   make handout LAB=N write lab N's handout tree (tools/handout.py)
 #   make bench         what virtualization costs (tools/bench.py)
+#   make fuzz [FUZZ_S=600] run each fuzz target FUZZ_S seconds (tests/fuzz/)
 #   make clean         remove build/
 #
 # Machine knobs (see tools/qemu.py and README.md):
@@ -206,11 +207,17 @@ $(B)/tests/test_console: tests/unit/test_console.c kernel/console.c kernel/conso
 .PHONY: test unit-tests
 unit-tests: $(UNIT_TESTS)
 
+# Fuzz targets (clang's libFuzzer) for the parsers and state machines
+# that read what a guest or a bundle hands the monitor.
+include tests/fuzz/fuzz.mk
+
 # Everything: build, then tests/run.py runs the unit tests and boots the
 # system tests under QEMU, one line per test, then "N passed, N failed".
 test:
 	@tools/deps.sh install
 	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
+	@$(MAKE) --no-print-directory fuzzers || \
+	  echo "The fuzz targets were not built; tests/run.py counts them failed."
 	python3 tests/run.py
 
 # The NUMA cost model: a QEMU TCG plugin, built with the host compiler
