@@ -170,7 +170,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
 
 UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format \
 	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write \
-	$(B)/tests/test_console $(B)/tests/test_dt_machine
+	$(B)/tests/test_console $(B)/tests/test_dt_machine $(B)/tests/test_vmconfig
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
@@ -199,6 +199,12 @@ $(B)/tests/test_fdt_write: tests/unit/test_fdt_write.c kernel/fdt_write.c kernel
 $(B)/tests/test_dt_machine: tests/unit/test_dt_machine.c kernel/dt_machine.c kernel/dt_machine.h kernel/fdt.c tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_dt_machine.c kernel/dt_machine.c kernel/fdt.c kernel/string.c
+
+$(B)/tests/test_vmconfig: tests/unit/test_vmconfig.c hyp/vm/vmconfig.c hyp/vm/vmconfig.h \
+		hyp/vm/bundle.c kernel/fdt.c kernel/fdt_write.c tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -fno-builtin-printf -o $@ tests/unit/test_vmconfig.c \
+	  hyp/vm/vmconfig.c hyp/vm/bundle.c kernel/fdt.c kernel/fdt_write.c
 
 $(B)/tests/test_console: tests/unit/test_console.c kernel/console.c kernel/console.h tests/unit/unit.h
 	@mkdir -p $(@D)

@@ -9,7 +9,10 @@
 // calls to vm_create() land here instead, and each configuration handed
 // over must
 //   - belong to a node compatible with "disco-v,vm", in the file's order,
-//     and carry that node's name (NUL-terminated, at most 15 characters);
+//     and carry that node's name (NUL-terminated, 1 to 15 of the
+//     characters a device-tree node name may hold: no control characters,
+//     since the name labels the VM's lines on the console), and image
+//     and initrd names of printable text;
 //   - have the memory, vCPUs (default 1), home node (default: its index
 //     modulo the machine's nodes), span-nodes, disk, image, initrd and
 //     bootargs that node holds, every string NUL-terminated in its field;
@@ -83,6 +86,17 @@ struct vm *vm_create(const struct vm_config *cfg) {
              terminated(cfg->initrd, sizeof(cfg->initrd)) &&
              terminated(cfg->bootargs, sizeof(cfg->bootargs)),
              "a string of VM %.16s is not NUL-terminated", cfg->name);
+  // The name labels every line the VM prints: a device-tree node name
+  // (devicetree spec 2.2.1: letters, digits, ",._+-", and "@" before a
+  // unit address), never empty, never a control character.
+  FUZZ_CHECK(cfg->name[0] != 0 &&
+             strspn(cfg->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789,._+-@") == strlen(cfg->name),
+             "VM named \"%s\" was created", cfg->name);
+  for (const char *c = cfg->image; *c != 0; c++)
+    FUZZ_CHECK(*c >= ' ' && *c <= '~', "VM %s: image name holds %#x", cfg->name, *c);
+  for (const char *c = cfg->initrd; *c != 0; c++)
+    FUZZ_CHECK(*c >= ' ' && *c <= '~', "VM %s: initrd name holds %#x", cfg->name, *c);
   int node = next_node;
   while (node >= 0 && !matches(cfg, node, index_of_next, disk_before)) {
     disk_before += disk_of(node);
