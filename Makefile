@@ -8,6 +8,7 @@
 #   make grade [LAB=N] grade the labs (grade/), Score: X/Y per lab
 #   make handout LAB=N write lab N's handout tree (tools/handout.py)
 #   make bench         what virtualization costs (tools/bench.py)
+#   make fuzz [FUZZ_S=600] run each fuzz target FUZZ_S seconds (tests/fuzz/)
 #   make clean         remove build/
 #
 # Machine knobs (see tools/qemu.py and README.md):
@@ -169,7 +170,8 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
 
 UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format \
 	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write \
-	$(B)/tests/test_console $(B)/tests/test_dt_machine $(B)/tests/test_vline
+	$(B)/tests/test_console $(B)/tests/test_dt_machine $(B)/tests/test_vline \
+	$(B)/tests/test_vmconfig
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
@@ -199,6 +201,12 @@ $(B)/tests/test_dt_machine: tests/unit/test_dt_machine.c kernel/dt_machine.c ker
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_dt_machine.c kernel/dt_machine.c kernel/fdt.c kernel/string.c
 
+$(B)/tests/test_vmconfig: tests/unit/test_vmconfig.c hyp/vm/vmconfig.c hyp/vm/vmconfig.h \
+		hyp/vm/bundle.c kernel/fdt.c kernel/fdt_write.c tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -fno-builtin-printf -o $@ tests/unit/test_vmconfig.c \
+	  hyp/vm/vmconfig.c hyp/vm/bundle.c kernel/fdt.c kernel/fdt_write.c
+
 $(B)/tests/test_console: tests/unit/test_console.c kernel/console.c kernel/console.h tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_console.c kernel/console.c
@@ -210,11 +218,17 @@ $(B)/tests/test_vline: tests/unit/test_vline.c hyp/dev/vline.c hyp/dev/vline.h t
 .PHONY: test unit-tests
 unit-tests: $(UNIT_TESTS)
 
+# Fuzz targets (clang's libFuzzer) for the parsers and state machines
+# that read what a guest or a bundle hands the monitor.
+include tests/fuzz/fuzz.mk
+
 # Everything: build, then tests/run.py runs the unit tests and boots the
 # system tests under QEMU, one line per test, then "N passed, N failed".
 test:
 	@tools/deps.sh install
 	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
+	@$(MAKE) --no-print-directory fuzzers || \
+	  echo "The fuzz targets were not built; tests/run.py counts them failed."
 	python3 tests/run.py
 
 # The NUMA cost model: a QEMU TCG plugin, built with the host compiler

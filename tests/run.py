@@ -5,7 +5,10 @@
      (-machine virt,dumpdtb=), for the device-tree reader's unit test.
   2. Run the host unit tests (build/tests/test_*), which print one line per
      case: "ok   name" or "FAIL name: why".
-  3. Run the system tests (tests/system/test_*.py: each lists TESTS), which
+  3. Run each fuzz target (build/fuzz/fuzz_*, tests/fuzz/) for a few
+     seconds from its seed corpus: "ok   fuzz/<name> (N runs)", or FAIL
+     with the input that crashed it (tools/fuzz.py).
+  4. Run the system tests (tests/system/test_*.py: each lists TESTS), which
      boot QEMU, two at a time.
 
 One line per test, then "N passed, N failed" (and ", N skipped" when a
@@ -33,8 +36,14 @@ OUT = os.path.join(ROOT, "tests", "out")
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
+import fuzz  # noqa: E402
 import qemu  # noqa: E402
 from lib import TestSkipped  # noqa: E402  (tests/system/lib.py)
+
+# How long `make test` runs each fuzz target (`make fuzz` runs them longer),
+# and libFuzzer's random seed for it, fixed so that a failure repeats.
+FUZZ_TEST_SECONDS = 4
+FUZZ_TEST_SEED = 1
 
 # The machines whose device trees the unit test reads. test_fdt.c knows
 # these shapes and checks them, so change both together.
@@ -53,9 +62,10 @@ class Results:
         self.failed = 0
         self.skipped = 0
 
-    def ok(self, name, seconds=None):
+    def ok(self, name, seconds=None, note=None):
         self.passed += 1
         t = f" ({seconds:.1f}s)" if seconds is not None else ""
+        t = f" ({note})" if note is not None else t
         print(f"ok   {name}{t}", flush=True)
 
     def skip(self, name, reason):
@@ -117,8 +127,21 @@ def run_unit(results, binary, args, pattern):
         results.fail(f"unit/{prog}", "ran no test cases", out)
 
 
+def run_fuzz(results, pattern):
+    """Step 3: each fuzz target for a few seconds, from its seeds alone."""
+    for name in fuzz.names():
+        full = f"fuzz/{name}"
+        if pattern and pattern not in full:
+            continue
+        r = fuzz.run(name, FUZZ_TEST_SECONDS, fresh=True, seed=FUZZ_TEST_SEED)
+        if r.error is None:
+            results.ok(full, note=f"{r.runs} runs")
+        else:
+            results.fail(full, r.line()[len(full) + 2:], r.output)
+
+
 def run_system(results, pattern, jobs):
-    """Step 3: the system tests, `jobs` at a time, reported in order."""
+    """Step 4: the system tests, `jobs` at a time, reported in order."""
     tests = []
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "system", "test_*.py"))):
         mod = importlib.import_module(os.path.basename(path)[:-3])
@@ -165,6 +188,7 @@ def main():
         if os.access(binary, os.X_OK) and not binary.endswith(".d"):
             run_unit(results, binary,
                      unit_args.get(os.path.basename(binary), []), a.pattern)
+    run_fuzz(results, a.pattern)
     run_system(results, a.pattern, a.jobs)
 
     print(f"({time.monotonic() - start:.0f}s)")

@@ -15,6 +15,8 @@
 #   dtc                       device-tree-compiler
 #   gdb-multiarch             gdb-multiarch (for make gdb)
 #   python3                   python3 (tools/, tests/, grade/)
+#   clang with libFuzzer      clang, libclang-rt-14-dev (the fuzz targets in
+#                             tests/fuzz/, which make test runs briefly)
 set -u
 mode=${1:-check}
 missing=""
@@ -35,6 +37,12 @@ fi
 have dtc || missing="$missing device-tree-compiler"
 have gdb-multiarch || missing="$missing gdb-multiarch"
 have python3 || missing="$missing python3"
+# libFuzzer is a runtime library of clang's, in its own package on Debian 12.
+if ! have clang; then
+  missing="$missing clang libclang-rt-14-dev"
+elif [ ! -e "$(clang --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(uname -m).a" ]; then
+  missing="$missing libclang-rt-14-dev"
+fi
 
 if [ -z "$missing" ]; then
   exit 0

@@ -29,6 +29,7 @@
 #include "hyp/mem/pmap.h"
 #include "hyp/dev/virtio.h"
 #include "hyp/dev/virtio_blk.h"
+#include "hyp/dev/virtq_chain.h"
 #include "hyp/vm/vm.h"
 #include "hyp/dev/vvirtio_blk.h"
 #include "kernel/printf.h"
@@ -80,93 +81,9 @@ bool vvirtio_blk_irq_level(struct vm *vm) {
 bool vvirtio_blk_present(struct vm *vm) { return vm->blk.present; }
 
 // ---- Descriptor chains ----
-
-// One buffer of a request: a descriptor, as we copied it.
-struct seg {
-  uint64_t addr;        // guest-physical
-  uint32_t len;
-  bool write;           // device-writable
-};
-
-// A request's chain: its buffers in order, the device-readable ones
-// first. Read as two byte streams (the spec's "message framing", 2.7.4:
-// the device must not care how the driver cut a request into buffers):
-// "out" = the readable buffers one after the other (header, then data for
-// a write), "in" = the writable ones (data for a read, then the status,
-// the very last byte).
-struct chain {
-  struct seg seg[VVIRTIO_QUEUE_MAX];
-  int n;
-  uint64_t out_len, in_len;
-};
-
-// Read the chain that starts at descriptor `head` from the guest's
-// descriptor table (2.7.5). Returns 0, or -1 if it is malformed: a
-// descriptor number beyond the queue, more descriptors than the queue has
-// (so a loop, 2.7.5.2), an indirect descriptor (a feature we do not
-// offer), a readable buffer after a writable one (2.7.4.2), a table
-// outside the VM's RAM.
-static int read_chain(struct vm *vm, struct vvirtio_blk *b, uint16_t head,
-                      struct chain *c) {
-  c->n = 0;
-  c->out_len = c->in_len = 0;
-  uint16_t i = head;
-  for (;;) {
-    struct virtq_desc d;
-    if (i >= b->queue_num || c->n == (int)b->queue_num ||
-        vm_copy_from_guest(vm, &d, b->desc + sizeof(d) * i, sizeof(d)) < 0)
-      return -1;
-    bool w = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
-    if ((d.flags & VIRTQ_DESC_F_INDIRECT) || (!w && c->n > 0 && c->seg[c->n - 1].write))
-      return -1;
-    c->seg[c->n++] = (struct seg){d.addr, d.len, w};
-    if (w)
-      c->in_len += d.len;
-    else
-      c->out_len += d.len;
-    if ((d.flags & VIRTQ_DESC_F_NEXT) == 0)
-      return c->in_len <= UINT32_MAX ? 0 : -1;   // used.len is 32 bits
-    i = d.next;
-  }
-}
-
-// Is every buffer of the chain inside the VM's RAM? RAM is one range, so
-// a buffer whose first and last bytes are in it is all in it (the second
-// test also catches addr + len wrapping around). Empty buffers are never
-// touched, so they pass wherever they point.
-static bool chain_in_ram(struct vm *vm, const struct chain *c) {
-  for (int i = 0; i < c->n; i++) {
-    uint64_t a = c->seg[i].addr, len = c->seg[i].len;
-    if (len > 0 && (!pmap_is_ram(&vm->pmap, a) || a + len - 1 < a ||
-                    !pmap_is_ram(&vm->pmap, a + len - 1)))
-      return false;
-  }
-  return true;
-}
-
-// Copy n bytes between buf and the chain's in stream (to_guest) or out
-// stream (from the guest), starting `off` bytes into the stream. Returns
-// 0, or -1 if the stream is shorter or some byte is not in the VM's RAM.
-static int chain_copy(struct vm *vm, const struct chain *c, bool to_guest,
-                      uint64_t off, void *buf, uint64_t n) {
-  uint8_t *p = buf;
-  for (int i = 0; i < c->n && n > 0; i++) {
-    const struct seg *s = &c->seg[i];
-    if (s->write != to_guest)
-      continue;
-    if (off >= s->len) {
-      off -= s->len;
-      continue;
-    }
-    uint64_t k = s->len - off < n ? s->len - off : n;
-    int r = to_guest ? vm_copy_to_guest(vm, s->addr + off, p, k)
-                     : vm_copy_from_guest(vm, p, s->addr + off, k);
-    if (r < 0)
-      return -1;
-    p += k, n -= k, off = 0;
-  }
-  return n == 0 ? 0 : -1;
-}
+// Reading a request's chain and moving bytes through it are in
+// hyp/dev/virtq_chain.c (struct chain: the buffers, the out and in streams),
+// small and pure enough to be fuzzed on the host.
 
 // ---- Requests (5.2.6 "Device Operation") ----
 
@@ -348,7 +265,7 @@ static uint8_t serve(struct vm *vm, struct vvirtio_blk *b,
 static uint32_t do_request(struct vm *vm, struct vvirtio_blk *b,
                            uint16_t head) {
   struct chain c;
-  if (read_chain(vm, b, head, &c) < 0 || c.in_len == 0) {
+  if (chain_read(vm, b->desc, b->queue_num, head, &c) < 0 || c.in_len == 0) {
     b->errors++;
     return 0;
   }

@@ -21,6 +21,32 @@ static int get_string(const struct fdt *fdt, int node, const char *prop,
   return 0;
 }
 
+// May a VM's name hold character c? The characters of a device-tree node
+// name, and "@" before its unit address (devicetree spec 2.2.1): the name
+// labels every line the VM prints, so it must not hold a control
+// character (ESC [ 2K, a newline) that could make a line pass for the
+// monitor's own or another VM's.
+static bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != 0 && strchr(",._+-@", c) != NULL);
+}
+
+static bool name_chars(const char *name) {
+  for (; *name != 0; name++)
+    if (!name_char(*name))
+      return false;
+  return true;
+}
+
+// Is s printable text, space to '~'? File names are printed in the
+// monitor's messages, so the same reason holds for them.
+static bool printable(const char *s) {
+  for (; *s != 0; s++)
+    if (*s < ' ' || *s > '~')
+      return false;
+  return true;
+}
+
 // Fill *cfg from one VM node; *disk_offset is where its disk region
 // starts, and moves past it (hyp/vm/vmconfig.h: regions in file order).
 // Returns NULL or what is wrong.
@@ -39,6 +65,11 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
   // The node's name is the VM's name (dtc insists that a "name"
   // property, if any, say the same, so we do not have one).
   const char *name = fdt_node_name(fdt, node);
+  if (name[0] == 0)
+    return "the node has no name (the VM's name): a VM is a child of the root, not the root";
+  if (!name_chars(name))
+    return "the node's name (the VM's name) holds a character that is not a letter, a "
+           "digit or one of , . _ + - @";
   if (strlen(name) >= sizeof(cfg->name))
     return "the node's name (the VM's name) is longer than 15 characters";
   memcpy(cfg->name, name, strlen(name) + 1);
@@ -56,6 +87,8 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
     return "no image (a file name in the VM bundle)";
   if (get_string(fdt, node, "initrd", cfg->initrd, sizeof(cfg->initrd)) < 0)
     return "initrd is not a file name of at most 47 characters";
+  if (!printable(cfg->image) || !printable(cfg->initrd))
+    return "image or initrd holds a control character (a file name is printable text)";
   if (get_string(fdt, node, "bootargs", cfg->bootargs,
                  sizeof(cfg->bootargs)) < 0)
     return "bootargs is not a string of at most 127 characters";
@@ -97,7 +130,12 @@ int vmconfig_start_vms(void) {
     if (why == NULL && name_taken(&fdt, n))
       why = "a VM of this name comes earlier in the configuration";
     if (why != NULL) {
-      printf("vm %s: not started: %s\n", fdt_node_name(&fdt, n), why);
+      // A name that may not be printed is not: the VM's place in the file says which.
+      const char *name = fdt_node_name(&fdt, n);
+      if (name[0] != 0 && name_chars(name))
+        printf("vm %s: not started: %s\n", name, why);
+      else
+        printf("vm number %d of the configuration: not started: %s\n", index + 1, why);
       continue;
     }
     if (vm_create(&cfg) != NULL)

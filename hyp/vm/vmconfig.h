@@ -2,8 +2,9 @@
 //
 // Written by an instructor as device-tree source (hyp/vms/*.dts), compiled
 // with dtc and packed into the VM bundle as config.dtb. One node per VM,
-// named after the VM (at most 15 characters; it labels the VM's output,
-// so a second VM of a name already used is refused):
+// named after the VM (1 to 15 letters, digits or , . _ + - @; it labels
+// the VM's output, so no control characters, nor in image and initrd, and
+// a second VM of a name already used is refused):
 //
 //   vm0 {
 //       compatible = "disco-v,vm";
