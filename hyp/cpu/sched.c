@@ -198,11 +198,10 @@ static struct vcpu *steal(int me) {
   return NULL;
 }
 
-// Are all VMs done (stopped, and finished by vm_finish)? Caller holds
-// sched_lock.
+// Are all VMs done (stopped, and finished by vm_finish)? A VM that
+// reboots is not: its slot is FINISHING, then CREATING, then RUNNING
+// again. Caller holds sched_lock.
 static bool all_done(void) {
-  if (vms_rebooting > 0)
-    return false;
   for (int i = 0; i < MAX_VMS; i++)
     if (vms[i].state != VM_FREE && vms[i].state != VM_DONE)
       return false;

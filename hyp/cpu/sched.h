@@ -5,8 +5,9 @@
 #include "hyp/cpu/vcpu.h"
 #include "kernel/spinlock.h"
 
-// One lock for every run queue and every vCPU's state: simple to reason
-// about, and a monitor with a handful of harts does not feel it.
+// One lock for every run queue, every vCPU's state and every VM's state
+// (hyp/vm/vm.h: the VM lifecycle): simple to reason about, and a monitor
+// with a handful of harts does not feel it.
 extern struct spinlock sched_lock;
 
 // Set up this hart's hypervisor CSRs (what the guest handles itself, what

@@ -17,6 +17,7 @@ static bool escaped;       // the last key was the escape key
 
 static const char *state_name(int s) {
   switch (s) {
+  case VM_CREATING: return "starting";
   case VM_RUNNING: return "running";
   case VM_STOPPING: case VM_FINISHING: return "stopping";
   case VM_DONE: return "stopped";
@@ -24,8 +25,12 @@ static const char *state_name(int s) {
   }
 }
 
+// The console keys read other VMs' fields: they hold vms_lock meanwhile,
+// so that no VM is cleared for a new boot underneath (hyp/vm/vm.h).
+
 static void list_vms(void) {
   printf("console: VMs (* has the input):\n");
+  acquire(&vms_lock);
   for (int i = 0; i < MAX_VMS; i++) {
     struct vm *vm = &vms[i];
     if (vm->state == VM_FREE)
@@ -37,6 +42,7 @@ static void list_vms(void) {
            vm == vconsole_focus() ? '*' : ' ', vm->name, state_name(vm->state),
            vm->nvcpus, vm->home_node, pages);
   }
+  release(&vms_lock);
 }
 
 static void help(void) {
@@ -51,8 +57,13 @@ static void help(void) {
 // at the first one, and how many were dropped once the guest reads again.
 static void to_vm(char c) {
   struct vm *vm = vconsole_focus();
-  if (vm == NULL || vm->state != VM_RUNNING)
+  if (vm == NULL)
     return;
+  acquire(&vms_lock);
+  if (vm->state != VM_RUNNING) {   // its devices may be reset meanwhile
+    release(&vms_lock);
+    return;
+  }
   acquire(&vm->dev_lock);
   uint64_t dropped = vm->uart.rx_dropped;
   bool kept = vuart_receive(&vm->uart, (uint8_t)c);
@@ -60,6 +71,7 @@ static void to_vm(char c) {
     vm->uart.rx_dropped = 0;
   mmio_irq_changed(vm);
   release(&vm->dev_lock);
+  release(&vms_lock);
   if (!kept && dropped == 0)
     printf("console: %s has %d keys it has not read; keys typed for it are "
            "dropped until it reads\n", vm->name, VUART_RXBUF);
@@ -73,9 +85,11 @@ static void command(char c) {
   case 'n': vconsole_focus_next(); break;
   case 'l': list_vms(); break;
   case 'c':
+    acquire(&vms_lock);
     for (int i = 0; i < MAX_VMS; i++)
       if (vms[i].state != VM_FREE)
         vm_print_counters(&vms[i]);
+    release(&vms_lock);
     break;
   case 'm': memmap_print(); break;
   case CONSKEYS_ESCAPE: to_vm(c); break;

@@ -10,14 +10,16 @@
 #include "hyp/vm/vm.h"
 #include "hyp/vm/vm_fdt.h"
 #include "hyp/sbi/vsbi.h"
+#include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
 #include "kernel/string.h"
 
 struct vm vms[MAX_VMS];
-int vms_rebooting;
+struct spinlock vms_lock = SPINLOCK_INIT("vms");
 
 // The configuration each VM was made from, to make it again on reboot.
+// Written when its slot is claimed (FREE -> CREATING), by that hart alone.
 static struct vm_config configs[MAX_VMS];
 
 // ---- Creating a VM ----
@@ -103,26 +105,67 @@ static int find_files(const struct vm_config *cfg, struct boot_files *f,
   return 0;
 }
 
-// Step 3: a free slot in vms[], cleared and named after the configuration
-// (which is kept, to make the VM again on reboot); NULL if all are taken.
+// The slot whose saved configuration cfg is (a reboot: vm_finish passes
+// the VM's own configs[i]), or -1 for a configuration from elsewhere.
+static int reboot_slot(const struct vm_config *cfg) {
+  for (int i = 0; i < MAX_VMS; i++)
+    if (cfg == &configs[i])
+      return i;
+  return -1;
+}
+
+// Step 3: claim a slot in vms[] and mark it CREATING: on a reboot the
+// VM's own slot (FINISHING, owned by this hart), otherwise the first FREE
+// one, named after the configuration (which is kept, to make the VM
+// again on reboot); NULL if all are taken. The state changes under
+// sched_lock, so two harts never take one slot; the slot is set up under
+// vms_lock, so the console never reads it half-written. Its per-boot
+// fields (hyp/vm/vm.h) come back cleared.
 static struct vm *take_slot(const struct vm_config *cfg, char *why) {
-  int slot = -1;
+  int slot = reboot_slot(cfg);
+  acquire(&vms_lock);
+  acquire(&sched_lock);
   for (int i = 0; i < MAX_VMS && slot < 0; i++)
     if (vms[i].state == VM_FREE)
       slot = i;
   if (slot < 0) {
+    release(&sched_lock);
+    release(&vms_lock);
     refuse(why, "too many VMs; the limit is %d", MAX_VMS);
     return NULL;
   }
   struct vm *vm = &vms[slot];
-  memset(vm, 0, sizeof(*vm));
-  configs[slot] = *cfg;
-  vm->id = slot + 1;
-  memcpy(vm->name, cfg->name, sizeof(vm->name));
-  vm->name[sizeof(vm->name) - 1] = 0;
-  vm->home_node = cfg->home_node;
-  vm->nvcpus = cfg->vcpus;
+  if (vm->state != VM_FREE && vm->state != VM_FINISHING)
+    panic("vm_create: slot %d is in state %d", slot, vm->state);
+  bool fresh = vm->state == VM_FREE;
+  vm->state = VM_CREATING;
+  vm->exit_code = 0;
+  vm->exit_reason[0] = 0;
+  vm->start_time = vm->stop_time = 0;
+  release(&sched_lock);
+  if (fresh) {
+    configs[slot] = *cfg;
+    vm->id = slot + 1;
+    memcpy(vm->name, cfg->name, sizeof(vm->name));
+    vm->name[sizeof(vm->name) - 1] = 0;
+    vm->home_node = cfg->home_node;
+    vm->nvcpus = cfg->vcpus;
+  }
+  // One boot's worth: from vcpus to the end of struct vm.
+  memset(&vm->vcpus, 0, sizeof(*vm) - offsetof(struct vm, vcpus));
+  release(&vms_lock);
   return vm;
+}
+
+// Give up a slot that take_slot claimed (what the steps after it took is
+// freed already): a first start gives it back (FREE); a reboot leaves it
+// FINISHING, for vm_finish to mark DONE.
+static void give_back_slot(struct vm *vm, const struct vm_config *cfg) {
+  acquire(&vms_lock);
+  acquire(&sched_lock);
+  vm->state = reboot_slot(cfg) >= 0 ? VM_FINISHING : VM_FREE;
+  release(&sched_lock);
+  release(&vms_lock);
 }
 
 // Step 4: its virtual devices: PLIC, UART (all zeros is its reset state)
@@ -239,8 +282,10 @@ static void init_vcpus(struct vm *vm, const struct vm_config *cfg) {
 
 // Step 10: say so, and let vCPU 0 run.
 static void start_vm(struct vm *vm, const struct vm_config *cfg) {
+  acquire(&sched_lock);
   vm->start_time = rdtime();
   vm->state = VM_RUNNING;
+  release(&sched_lock);
   if (cfg->span)
     printf("vm %s: %d vCPUs, %lu MiB spread over %d nodes, image %s, entry %p\n",
            vm->name, vm->nvcpus, cfg->memory / MiB, machine.nnodes, cfg->image,
@@ -262,9 +307,9 @@ struct vm *vm_create(const struct vm_config *cfg) {
     goto refused;
   if ((vm = take_slot(cfg, why)) == NULL)
     goto refused;
-  // Until start_vm, the slot stays VM_FREE: giving it up takes nothing.
+  // Until start_vm, the slot is CREATING: no one else touches it.
   if (init_devices(vm, cfg, why) < 0 || init_memory(vm, cfg, why) < 0)
-    goto refused;
+    goto give_back;
   if (load_kernel(vm, cfg, &files, &layout, why) < 0 ||
       place_boot_data(vm, cfg, &files, &layout, why) < 0 ||
       write_boot_data(vm, cfg, &files, why) < 0)
@@ -275,6 +320,8 @@ struct vm *vm_create(const struct vm_config *cfg) {
 
 free_memory:
   pmap_destroy(&vm->pmap);
+give_back:
+  give_back_slot(vm, cfg);
 refused:
   printf("vm %s: not started: %s\n", cfg->name, why);
   return NULL;
@@ -362,17 +409,13 @@ void vm_finish(struct vm *vm) {
          vm->exit_code == VM_EXIT_REBOOT ? 0 : vm->exit_code);
   vm_print_counters(vm);
   pmap_destroy(&vm->pmap);
-  bool reboot = vm->exit_code == VM_EXIT_REBOOT;
+  // A reboot: the same VM, from scratch, in its own slot. Until it runs
+  // the slot stays busy (CREATING), so the machine stays on meanwhile.
+  if (vm->exit_code == VM_EXIT_REBOOT && vm_create(&configs[vm->id - 1]) != NULL)
+    return;
   acquire(&sched_lock);
-  vm->state = reboot ? VM_FREE : VM_DONE;
-  vms_rebooting += reboot;        // keeps the machine on meanwhile
+  vm->state = VM_DONE;
   release(&sched_lock);
-  if (reboot) {
-    vm_create(&configs[vm->id - 1]);   // the same VM, from scratch
-    acquire(&sched_lock);
-    vms_rebooting--;
-    release(&sched_lock);
-  }
 }
 
 // Short names for the exception causes a guest can make the monitor see.

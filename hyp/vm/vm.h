@@ -34,12 +34,23 @@
 // vm_stop's code for "reboot": the VM starts again from its image.
 #define VM_EXIT_REBOOT (-2)
 
-// VM states.
-#define VM_FREE     0
-#define VM_RUNNING  1
-#define VM_STOPPING 2    // stopped, but some vCPU may still be on a hart
-#define VM_FINISHING 3   // every vCPU off its hart; vm_finish is running
-#define VM_DONE     4    // finished: counters printed, memory freed
+// VM states, and how a VM's slot in vms[] goes through them. Every
+// change of state is made under sched_lock; the hart that makes a change
+// owns the step that follows, so no two harts ever work on one VM's
+// creation or finish at once:
+//
+//   FREE -> CREATING -> RUNNING -> STOPPING -> FINISHING -> DONE
+//             ^  (vm_create)       (vm_stop)  (after_run)   |   (vm_finish)
+//             +-------- reboot: the same slot again --------+
+//
+// A VM that cannot be created goes back to FREE (on its first start) or
+// to DONE (on a reboot). A slot never goes from DONE back to FREE.
+#define VM_FREE      0   // unused
+#define VM_CREATING  1   // one hart is building it (vm_create)
+#define VM_RUNNING   2
+#define VM_STOPPING  3   // stopped, but some vCPU may still be on a hart
+#define VM_FINISHING 4   // every vCPU off its hart; one hart runs vm_finish
+#define VM_DONE      5   // finished: counters printed, memory freed
 
 // What the VM configuration says about one VM (hyp/vm/vmconfig.c).
 struct vm_config {
@@ -55,42 +66,57 @@ struct vm_config {
   uint64_t disk_offset;     // where its region starts on the machine's disk
 };
 
+// The fields are grouped by what keeps them consistent between harts
+// (as xv6 groups struct proc's): the lock to hold, or the rule.
 struct vm {
+  // ---- Fixed for the slot's life: set by vm_create on a FREE slot, kept
+  // across reboots; anyone may read them once the state is not FREE. ----
   int id;                   // 1..MAX_VMS: memmap owner, VMID
   char name[16];
-  int state;                // VM_*
   int home_node;
   int nvcpus;
-  struct vcpu vcpus[MAX_VCPUS];
-  struct pmap pmap;
-  uint64_t fdt_gpa;         // where its device tree is
-  uint64_t initrd_gpa, initrd_size;   // its initrd, if any
+  uint64_t reserved[MAX_NODES];   // pages reserved on each node (admission)
+
+  // ---- sched_lock (hyp/cpu/sched.h) ----
+  int state;                // VM_*
+  int exit_code;            // from SRST / the reason it stopped
+  char exit_reason[120];
+  uint64_t start_time, stop_time;   // rdtime
+
+  // ---- vconsole_lock (hyp/dev/vconsole.c): its console line so far ----
+  char line[200];
+  int linelen;
+
+  // ---- One boot's worth: cleared by vm_create at every start and reboot,
+  // under vms_lock. While the VM is CREATING or FINISHING only the hart
+  // doing that step touches them; while it runs, each has its own rule. ----
+  struct vcpu vcpus[MAX_VCPUS];   // scheduling fields: sched_lock (vcpu.h)
+  struct pmap pmap;               // pmap.lock
+  uint64_t fdt_gpa;         // where its device tree is; these three are
+  uint64_t initrd_gpa, initrd_size;   // written by vm_create only
   uint64_t entry;           // where vCPU 0 starts
 
   struct spinlock dev_lock; // the virtual devices below
   struct vuart uart;
   struct vplic plic;
   struct vvirtio_blk blk;   // present only if the VM has a disk
-
-  char line[200];           // its console line so far (hyp/dev/vconsole.c)
-  int linelen;
-  int exit_code;            // from SRST / the reason it stopped
-  char exit_reason[120];
-  uint64_t start_time, stop_time;   // rdtime
 };
 
 extern struct vm vms[MAX_VMS];
 
-// VMs between their reboot's stop and their new start (under sched_lock):
-// while any is, the machine must not power off for lack of VMs.
-extern int vms_rebooting;
+// Held to clear a slot's per-boot fields (vm_create), and by anyone
+// outside a VM's own vCPUs and lifecycle who reads those fields (the
+// console keys): while it is held, no VM's vCPUs, pmap or devices are
+// rewritten underneath. Taken before a VM's dev_lock and sched_lock.
+extern struct spinlock vms_lock;
 
 // Create a VM from its configuration: memory, image, initrd, device
 // tree, vCPU 0 ready to run. The kernel image, the initrd and the device
 // tree must each fit in RAM without overlapping another. On an error,
 // print "vm NAME: not started: WHY" (with the wrong value, or the two
 // ranges that overlap), free what was taken and return NULL: the other
-// VMs still start.
+// VMs still start. Safe on any hart, at the same time as any other VM's
+// creation, stop or finish.
 struct vm *vm_create(const struct vm_config *cfg);
 
 // Copy len bytes from the monitor's memory into guest-physical gpa, or
@@ -111,8 +137,9 @@ void vm_stop(struct vm *vm, int code, const char *reason);
 void vm_fail(struct vcpu *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-// Called by the scheduler when a stopping VM's last vCPU is off its hart:
-// print its counters, free its memory.
+// Called by the scheduler when a stopping VM's last vCPU is off its hart
+// (the VM is FINISHING, and this hart alone works on it): print its
+// counters, free its memory; on a reboot, create it again in its slot.
 void vm_finish(struct vm *vm);
 
 // Print the VM's counters, one line per group, in the format the tests,

@@ -158,10 +158,16 @@ static void write_memory(struct fdt_writer *w, struct vm *vm) {
   fdt_write_node_end(w);
 }
 
-int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
-  static uint8_t buf[GUEST_FDT_SIZE];      // only the boot hart builds VMs
-  static struct fdt_writer w;
+// One buffer for every VM's device tree (64 KiB is too much for a hart's
+// stack): VMs are created on any hart (a reboot runs on the hart that saw
+// the VM stop), so fdt_lock lets one build at a time.
+static uint8_t buf[GUEST_FDT_SIZE];
+static struct fdt_writer w;
+static struct spinlock fdt_lock = SPINLOCK_INIT("vm fdt");
 
+// Write the VM's device tree into buf and copy it into the VM. Caller
+// holds fdt_lock.
+static int build(struct vm *vm, const struct vm_config *cfg) {
   fdt_write_begin(&w, buf, sizeof(buf));
   fdt_write_memreserve(&w, vm->fdt_gpa, GUEST_FDT_SIZE);
   fdt_write_node_begin(&w, "");
@@ -193,4 +199,11 @@ int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
   if (size < 0)
     return -1;
   return vm_copy_to_guest(vm, vm->fdt_gpa, buf, (uint64_t)size);
+}
+
+int vm_fdt_build(struct vm *vm, const struct vm_config *cfg) {
+  acquire(&fdt_lock);
+  int r = build(vm, cfg);
+  release(&fdt_lock);
+  return r;
 }
