@@ -18,6 +18,7 @@
 #include "hyp/mem/memmap.h"
 #include "hyp/cpu/sched.h"
 #include "hyp/vm/vm.h"
+#include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
@@ -108,8 +109,13 @@ static void kick_hart(int hart) {
     sbi_send_ipi(1UL << hart, 0);
 }
 
-// Make v RUNNABLE on its hart's queue. Caller holds sched_lock.
+// Make v RUNNABLE on its hart's queue. Caller holds sched_lock. A vCPU
+// already in a queue would be linked twice (to itself, even): a monitor
+// bug, caught here rather than as a vCPU that runs after it stopped.
 static void make_runnable(struct vcpu *v) {
+  if (v->state == VCPU_RUNNABLE)
+    panic("make_runnable: vCPU %d of VM %s is in a run queue already", v->id,
+          v->vm->name);
   v->state = VCPU_RUNNABLE;
   rq_push(v->hart, v);
   if (harts[v->hart].idle)

@@ -14,8 +14,9 @@ extern struct spinlock sched_lock;
 // it may read) and interrupt enables. Every hart calls it once.
 void sched_hart_init(void);
 
-// Put a STOPPED vCPU (just reset by vm_create or HSM hart_start) on its
-// hart's run queue.
+// Put a vCPU that is on no hart and in no queue on its hart's run queue:
+// STOPPED (just reset by vm_create) or STARTING (claimed and reset by HSM
+// hart_start).
 void sched_start_vcpu(struct vcpu *v);
 
 // From a trap handler on v's own hart: v waits for an interrupt (WFI:

@@ -24,6 +24,8 @@ struct vm;
 #define VCPU_RUNNING   2   // on a hart right now
 #define VCPU_IDLE      3   // waiting for an interrupt (WFI)
 #define VCPU_SUSPENDED 4   // HSM retentive suspend: like IDLE
+#define VCPU_STARTING  5   // HSM hart_start won it: being reset, then
+                           //   RUNNABLE (SBI's START_PENDING)
 
 // Number of exception causes we count (0..23, privileged spec table 4.2).
 #define NCAUSES 24

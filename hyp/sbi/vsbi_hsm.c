@@ -6,8 +6,13 @@
 //
 //   SBI (get_status)   vCPU state
 //   STOPPED            VCPU_STOPPED
+//   START_PENDING      VCPU_STARTING
 //   STARTED            VCPU_RUNNABLE, VCPU_RUNNING, VCPU_IDLE
+//   STOP_PENDING       VCPU_RUNNING, leaving as VCPU_STOPPED
 //   SUSPENDED          VCPU_SUSPENDED
+//
+// Every change of a vCPU's state is made under sched_lock, so vCPUs of
+// one VM that call hart_start on one target at once cannot both win it.
 #include "hyp/cpu/sched.h"
 #include "hyp/vm/vm.h"
 #include "hyp/sbi/vsbi.h"
@@ -16,7 +21,11 @@
 #define SUSPEND_RETENTIVE     0x00000000UL
 #define SUSPEND_NON_RETENTIVE 0x80000000UL
 
-// hart_start(hartid, start_addr, opaque): spec 9.1.
+// hart_start(hartid, start_addr, opaque): spec 9.1. The STOPPED ->
+// STARTING change is the claim, made under sched_lock: exactly one caller
+// wins it, the others get ALREADY_AVAILABLE. The winner then has the
+// target to itself (on no hart, in no run queue) to reset it, and puts it
+// in line. A VM that is stopping starts nothing.
 static long hart_start(struct vcpu *v) {
   uint64_t id = v->x[10], start = v->x[11], opaque = v->x[12];
   struct vm *vm = v->vm;
@@ -26,16 +35,13 @@ static long hart_start(struct vcpu *v) {
     return SBI_ERR_INVALID_ADDRESS;
   struct vcpu *t = &vm->vcpus[id];
   acquire(&sched_lock);
-  bool stopped = t->state == VCPU_STOPPED;
-  if (stopped)
-    t->state = VCPU_RUNNABLE;   // claimed: a second start now fails
+  bool won = t->state == VCPU_STOPPED && vm->state == VM_RUNNING;
+  if (won)
+    t->state = VCPU_STARTING;
   release(&sched_lock);
-  if (!stopped)
+  if (!won)
     return SBI_ERR_ALREADY_AVAILABLE;
   vcpu_reset(t, start, opaque);
-  acquire(&sched_lock);
-  t->state = VCPU_STOPPED;
-  release(&sched_lock);
   sched_start_vcpu(t);
   return SBI_SUCCESS;
 }
@@ -55,6 +61,8 @@ static struct sbiret hart_status(struct vcpu *v) {
   release(&sched_lock);
   if (state == VCPU_STOPPED)
     r.value = SBI_HSM_STOPPED;
+  else if (state == VCPU_STARTING)
+    r.value = SBI_HSM_START_PENDING;
   else if (state == VCPU_SUSPENDED)
     r.value = SBI_HSM_SUSPENDED;
   else if (state == VCPU_RUNNING && next == VCPU_STOPPED)

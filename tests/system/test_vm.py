@@ -241,6 +241,24 @@ def test_two_vms_reboot_at_once():
                      "each in fresh memory (1)")
 
 
+def test_hsm_start_race():
+    """Three vCPUs call SBI HSM hart_start on one target vCPU, 400 times
+    each (each time it is STOPPED again), while the target stops itself as soon as it runs (tests/guests/
+    hsmrace.c). Exactly one caller may win each STOPPED -> START_PENDING
+    change (issue 10, finding 4: two could, and then the target ran once
+    for two starts, or ran again after hart_stop from a stale run-queue
+    entry). The guest checks one run per successful start; the monitor
+    must not panic or hang."""
+    bundle = make_bundle("hsmrace", vm_config(
+        {"name": "race", "vcpus": 4, "memory-mib": 8, "image": "hsmrace.elf"}))
+    run = boot(cpus=4, nodes=1, bundle=bundle, timeout=120)
+    run.expect_clean_exit()
+    expect_done(run, "race", "hsmrace")
+    m = run.match(r"^\[race\] hsmrace: 3 racers, (\d+) successful starts, (\d+) runs")
+    if int(m.group(1)) < 10:
+        run.fail(f"only {m.group(1)} starts won: the race was hardly run")
+
+
 def test_flat_image():
     """A flat image with the Linux RISC-V Image header (hello.bin, made
     with objcopy -O binary) loads at RAM + 2 MiB and runs like the ELF."""
@@ -513,6 +531,7 @@ TESTS += [
     ("vm-flat-image", test_flat_image),
     ("vm-reboot", test_reboot),
     ("vm-two-vms-reboot-at-once", test_two_vms_reboot_at_once),
+    ("vm-hsm-start-race", test_hsm_start_race),
     ("vm-spanning-nodes-with-initrd", test_vm_spanning_nodes_with_initrd),
     ("vm-initrd-placement-in-small-vm", test_initrd_placement_in_small_vm),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
