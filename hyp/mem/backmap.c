@@ -10,11 +10,13 @@
 static struct backmap *free_records;
 static struct spinlock backmap_lock = SPINLOCK_INIT("backmap");
 
-// Refill the free list with one machine page's worth of records. Called
+// Refill the free list with one machine page's worth of records. The
+// page comes from the records' own reservation (OWNER_BACKMAP, on
+// BACKMAP_NODE: see backmap_pages_for), which every admitted VM adds to,
+// so a VM's guest-page fault never fails for want of a record. Called
 // with backmap_lock held. Returns 0, or -1 when memory is gone.
 static int refill(void) {
-  // Any node will do; node 0 is as good a guess as any for monitor data.
-  uint64_t pa = memmap_alloc(0, OWNER_MONITOR);
+  uint64_t pa = memmap_alloc(BACKMAP_NODE, OWNER_BACKMAP);
   if (pa == 0)
     return -1;
   struct backmap *b = (struct backmap *)pa;
@@ -23,6 +25,11 @@ static int refill(void) {
     free_records = &b[i];
   }
   return 0;
+}
+
+uint64_t backmap_pages_for(uint64_t records) {
+  uint64_t per_page = PAGE_SIZE / sizeof(struct backmap);
+  return (records + per_page - 1) / per_page;
 }
 
 int memmap_backmap_add(struct memmap_entry *e, uint16_t vm, uint64_t gpa) {

@@ -18,6 +18,16 @@ struct backmap {
   uint64_t gpa;           // the guest-physical page address it maps
 };
 
+// The records' pages come from this node, owned by OWNER_BACKMAP; pages
+// once carved into records stay records.
+#define BACKMAP_NODE 0
+
+// How many machine pages hold `records` records: what a VM that can map
+// that many guest pages adds to OWNER_BACKMAP's reservation at admission
+// (hyp/vm/vm.c). The pages are shared by all VMs, and a reservation is a
+// count, so the sum over the VMs always covers the records in use.
+uint64_t backmap_pages_for(uint64_t records);
+
 // Record that VM `vm` maps machine page e at guest-physical page gpa.
 // Returns 0, or -1 when the monitor is out of memory for records.
 int memmap_backmap_add(struct memmap_entry *e, uint16_t vm, uint64_t gpa);

@@ -27,6 +27,18 @@ static struct memmap_node_stats stats[MAX_NODES];
 static int fallback[MAX_NODES][MAX_NODES];            // see memmap_init
 static bool ready;
 
+// One owner's reservation (memmap_reserve_pages): pages[n] reserved on
+// node n, and held[n] the pages it holds there now, counted from when it
+// first reserved (pages it took before do not count against it). An
+// entry with owner OWNER_NONE is unused; an entry is given up when both
+// counts are zero everywhere.
+struct resv {
+  uint16_t owner;
+  uint64_t pages[MAX_NODES];
+  uint64_t held[MAX_NODES];
+};
+static struct resv resvs[MEMMAP_MAX_RESV];
+
 // One lock for all of the above once memmap_ready() has run. A lock per
 // node would let nodes allocate in parallel; one lock is easier to reason
 // about, and allocation is rare next to everything else the monitor does.
@@ -42,6 +54,10 @@ void memmap_init(int n, const uint32_t dist[MAX_NODES][MAX_NODES]) {
     freelist[i] = NULL;
     struct memmap_node_stats zero = {0};
     stats[i] = zero;
+  }
+  for (int i = 0; i < MEMMAP_MAX_RESV; i++) {
+    struct resv none = {0};
+    resvs[i] = none;
   }
 
   // fallback[a] lists all nodes, nearest to a first: a itself, then the
@@ -148,9 +164,66 @@ static void freelist_unlink(struct memmap_entry *e) {
   e->next = e->prev = NULL;
 }
 
+// ---- Reservations (caller holds memmap_lock) ----
+
+// The reservation of `owner`, or NULL if it has none.
+static struct resv *resv_of(uint16_t owner) {
+  if (owner == OWNER_NONE)
+    return NULL;
+  for (int i = 0; i < MEMMAP_MAX_RESV; i++)
+    if (resvs[i].owner == owner)
+      return &resvs[i];
+  return NULL;
+}
+
+// Free pages on node n that no reservation has a claim on: the free
+// pages less the reserved pages not taken yet by their owners.
+static uint64_t unreserved(int n) {
+  return stats[n].free - (stats[n].resv - stats[n].resv_used);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+// r's owner now holds one page more on node n, or one fewer; a page
+// inside its reservation counts in resv_used. So, for every node,
+//   resv_used = the sum over owners of min(held, pages).
+static void held_more(struct resv *r, int n) {
+  if (r->held[n] < r->pages[n])
+    stats[n].resv_used++;
+  r->held[n]++;
+}
+
+static void held_fewer(struct resv *r, int n) {
+  if (r->held[n] == 0)
+    return;                   // a page taken before it reserved
+  r->held[n]--;
+  if (r->held[n] < r->pages[n])
+    stats[n].resv_used--;
+}
+
+// Change r's reservation on node n to `pages`, keeping the sums right.
+static void resv_set(struct resv *r, int n, uint64_t pages) {
+  stats[n].resv_used -= min_u64(r->held[n], r->pages[n]);
+  stats[n].resv -= r->pages[n];
+  r->pages[n] = pages;
+  stats[n].resv += r->pages[n];
+  stats[n].resv_used += min_u64(r->held[n], r->pages[n]);
+}
+
+// Give up r if it reserves nothing and holds nothing.
+static void resv_maybe_drop(struct resv *r) {
+  for (int n = 0; n < MAX_NODES; n++)
+    if (r->pages[n] != 0 || r->held[n] != 0)
+      return;
+  r->owner = OWNER_NONE;
+}
+
 // Hand free page e to `owner`, counting it against node `wanted`.
 // Caller holds memmap_lock.
 static void take(struct memmap_entry *e, uint16_t owner, int wanted) {
+  struct resv *r = resv_of(owner);
+  if (r != NULL)
+    held_more(r, e->node);
   freelist_unlink(e);
   e->state = PAGE_USED;
   e->owner = owner;
@@ -180,6 +253,12 @@ void memmap_ready(void) {
   ready = true;
 }
 
+// Does owner r have at least n reserved pages left on `node`?
+static bool resv_left(struct resv *r, int node, uint64_t n) {
+  return r != NULL && r->held[node] < r->pages[node] &&
+         r->pages[node] - r->held[node] >= n;
+}
+
 uint64_t memmap_alloc(int node, uint16_t owner) {
   if (!ready)
     panic("memmap_alloc: before memmap_ready");
@@ -187,16 +266,24 @@ uint64_t memmap_alloc(int node, uint16_t owner) {
     panic("memmap_alloc: node %d, but there are %d nodes", node, nnodes);
 
   acquire(&memmap_lock);
-  for (int i = 0; i < nnodes; i++) {
-    struct memmap_entry *e = freelist[fallback[node][i]];
+  struct memmap_entry *e = NULL;
+  if (resv_left(resv_of(owner), node, 1)) {
+    // Promised: the node keeps at least this many pages free.
+    e = freelist[node];
     if (e == NULL)
-      continue;
-    take(e, owner, node);
-    release(&memmap_lock);
-    return memmap_pa(e);
+      panic("memmap_alloc: node %d has no free page, but owner %u has one "
+            "reserved there", node, owner);
+  } else {
+    for (int i = 0; i < nnodes && e == NULL; i++) {
+      int from = fallback[node][i];
+      if (unreserved(from) > 0)
+        e = freelist[from];
+    }
   }
+  if (e != NULL)
+    take(e, owner, node);
   release(&memmap_lock);
-  return 0;     // every node is out of memory
+  return e == NULL ? 0 : memmap_pa(e);    // 0: no page left for this owner
 }
 
 // Is there a free, aligned run of n pages at records[first] of range r?
@@ -216,8 +303,13 @@ uint64_t memmap_alloc_contig(int node, uint16_t owner, int npages) {
   uint64_t align = (uint64_t)npages * PAGE_SIZE;
 
   acquire(&memmap_lock);
-  for (int i = 0; i < nnodes; i++) {
+  // From the owner's reservation on `node` alone, or from unreserved
+  // pages on any node, nearest first.
+  bool reserved = resv_left(resv_of(owner), node, (uint64_t)npages);
+  for (int i = 0; i < (reserved ? 1 : nnodes); i++) {
     int from = fallback[node][i];
+    if (!reserved && unreserved(from) < (uint64_t)npages)
+      continue;
     for (int ri = 0; ri < nranges; ri++) {
       struct memmap_range *r = &ranges[ri];
       if (r->node != from)
@@ -251,6 +343,9 @@ void memmap_free(uint64_t pa) {
     panic("memmap_free: page %p is %s, not in use (double free?)",
           (void *)pa, state == PAGE_FREE ? "already free" : "reserved");
   }
+  struct resv *r = resv_of(e->owner);
+  if (r != NULL)
+    held_fewer(r, e->node);
   e->state = PAGE_FREE;
   e->owner = OWNER_NONE;
   e->refcount = 0;
@@ -287,8 +382,55 @@ int memmap_fallback_order(int node, int order[MAX_NODES]) {
 struct memmap_node_stats memmap_stats(int node) {
   acquire(&memmap_lock);
   struct memmap_node_stats s = stats[node];
+  s.unreserved = unreserved(node);
   release(&memmap_lock);
   return s;
+}
+
+int memmap_reserve_pages(uint16_t owner, const uint64_t pages[MAX_NODES],
+                         int *short_node) {
+  acquire(&memmap_lock);
+  for (int n = 0; n < nnodes; n++) {
+    if (pages[n] > unreserved(n)) {
+      *short_node = n;
+      release(&memmap_lock);
+      return -1;
+    }
+  }
+  struct resv *r = resv_of(owner);
+  for (int i = 0; i < MEMMAP_MAX_RESV && r == NULL; i++)
+    if (resvs[i].owner == OWNER_NONE) {
+      r = &resvs[i];
+      struct resv fresh = {owner, {0}, {0}};
+      *r = fresh;
+    }
+  if (r == NULL) {
+    release(&memmap_lock);
+    panic("memmap_reserve_pages: more than %d owners hold reservations",
+          MEMMAP_MAX_RESV);
+  }
+  for (int n = 0; n < nnodes; n++)
+    resv_set(r, n, r->pages[n] + pages[n]);
+  release(&memmap_lock);
+  return 0;
+}
+
+void memmap_unreserve_pages(uint16_t owner, const uint64_t pages[MAX_NODES]) {
+  acquire(&memmap_lock);
+  struct resv *r = resv_of(owner);
+  for (int n = 0; n < nnodes; n++) {
+    uint64_t has = r == NULL ? 0 : r->pages[n];
+    if (pages[n] > has) {
+      release(&memmap_lock);
+      panic("memmap_unreserve_pages: owner %u gives back %lu pages on node "
+            "%d, but has %lu reserved", owner, pages[n], n, has);
+    }
+    if (pages[n] > 0)
+      resv_set(r, n, has - pages[n]);
+  }
+  if (r != NULL)
+    resv_maybe_drop(r);
+  release(&memmap_lock);
 }
 
 void memmap_print(void) {
@@ -298,5 +440,9 @@ void memmap_print(void) {
            " (%lu MiB free)\n",
            n, s.total, s.reserved, s.free, s.used,
            s.free * PAGE_SIZE / MiB);
+    printf("memory: node %d vms: reserved=%lu used=%lu shared=%lu "
+           "unreserved=%lu pages (%lu MiB unreserved)\n",
+           n, s.resv, s.resv_used, s.shared, s.unreserved,
+           s.unreserved * PAGE_SIZE / MiB);
   }
 }

@@ -18,6 +18,17 @@
 // from the preferred node and, when that node is out of memory, from the
 // nearest other node by NUMA distance.
 //
+// Admission (README, "Virtual machines"): a VM is created only if every
+// page it can ever hold can be set aside for it first. A reservation is
+// a count of pages per node, not a list of pages: memmap_reserve_pages
+// moves pages from a node's "unreserved" count to the owner, and from
+// then on the owner's allocations on that node, up to the count, cannot
+// fail, whatever others allocate; anyone's allocation beyond a
+// reservation takes only unreserved pages. Counts compose with the page
+// sharing of lab 3: a VM that maps a page another holds holds no page of
+// its own for it, and its reservation still covers the private copy a
+// write would need.
+//
 // Setting up, in this order (hyp/mem/memmap_boot.c does it from the device
 // tree; the host unit test does it by hand):
 //   memmap_init(nnodes, dist)         the nodes and their distances
@@ -37,7 +48,12 @@
 
 // Owners. VMs are numbered from 1.
 #define OWNER_NONE    0
+#define OWNER_BACKMAP 0xfffe       // the back-mapping records' pages (lab 1)
 #define OWNER_MONITOR 0xffff
+
+// How many owners may hold reservations at once (VMs, and the
+// back-mapping records).
+#define MEMMAP_MAX_RESV 16
 
 struct backmap;            // defined in hyp/mem/backmap.h (lab 1)
 
@@ -60,6 +76,16 @@ struct memmap_node_stats {
   uint64_t used;            // handed out now
   uint64_t alloc_local;     // allocations that asked for this node and got it
   uint64_t alloc_remote;    // pages this node gave to a request for another
+
+  // Admission (memmap_reserve_pages): pages reserved for owners, and how
+  // many of those their owners hold now. The rest of the reserved pages
+  // are promised: free pages no one else may take. So
+  //   unreserved = free - (resv - resv_used)
+  // is what a new reservation (or any allocation beyond one) can have.
+  uint64_t resv;            // pages reserved, all owners together
+  uint64_t resv_used;       // ... and taken by their owners
+  uint64_t shared;          // pages held by more than one VM (lab 3; 0 now)
+  uint64_t unreserved;      // free pages no reservation has a claim on
 };
 
 // Start over with nnodes nodes (1..MAX_NODES) whose distances are
@@ -80,15 +106,20 @@ void memmap_reserve(uint64_t base, uint64_t size);
 // Put every page that is not reserved on its node's free list.
 void memmap_ready(void);
 
-// Allocate one page for `owner`, preferring `node`; when that node has no
-// free page, take one from the nearest node that has (ties: lowest node
-// id). Returns the page's machine physical address, or 0 when all memory
-// is gone. The page is NOT zeroed: a caller that needs zeros clears it.
+// Allocate one page for `owner`, preferring `node`. If the owner has a
+// reservation on `node` that it has not used up, the page comes from it
+// (from `node`, and it is always there). Otherwise the page is an
+// unreserved one, from `node` or, when that has none, from the nearest
+// node that has (ties: lowest node id). Returns the page's machine
+// physical address, or 0 when no page is left for this owner. The page
+// is NOT zeroed: a caller that needs zeros clears it.
 uint64_t memmap_alloc(int node, uint16_t owner);
 
 // Allocate npages physically contiguous pages, aligned to npages pages
 // (npages a power of two), all on one node: `node` if it has such a run,
-// else the nearest node that has. Returns the first page's address, or 0.
+// else the nearest node that has; like memmap_alloc, from the owner's
+// reservation on `node` if it has npages left there, else from
+// unreserved pages only. Returns the first page's address, or 0.
 // For the few things hardware wants contiguous: the 16 KiB root of a
 // G-stage page table (privileged spec 8.5.1), for instance. It searches
 // the records, so it is slow; use it rarely. Free each page with
@@ -113,12 +144,28 @@ int memmap_fallback_order(int node, int order[MAX_NODES]);
 // Accounting for one node.
 struct memmap_node_stats memmap_stats(int node);
 
+// Reserve pages[n] pages on each node n for `owner`, all or nothing:
+// returns 0, or -1 if some node has fewer unreserved pages than asked
+// (then nothing is reserved, and *short_node names the first such node).
+// Reservations add up: an owner may reserve more later. At most
+// MEMMAP_MAX_RESV owners hold reservations at once (panic beyond).
+int memmap_reserve_pages(uint16_t owner, const uint64_t pages[MAX_NODES],
+                         int *short_node);
+
+// Give back pages[n] reserved pages on each node n (what one
+// memmap_reserve_pages call took). Pages the owner still holds stay its
+// own; they no longer count against a reservation.
+void memmap_unreserve_pages(uint16_t owner, const uint64_t pages[MAX_NODES]);
+
 // Build the memmap from the machine description (hyp/mem/memmap_boot.c):
 // the four setup steps above, with the records placed in RAM itself.
 void memmap_boot(void);
 
-// Print one line per node, for people and tests:
+// Print two lines per node, for people and tests: the pages (reserved
+// here is firmware and the monitor's image), then admission (reserved
+// here is for VMs: memmap_reserve_pages):
 //   memory: node 0 total=65536 reserved=1536 free=64000 used=0 pages
+//   memory: node 0 vms: reserved=2100 used=600 shared=0 unreserved=62500 pages
 void memmap_print(void);
 
 #endif

@@ -57,6 +57,43 @@ static uint64_t zeroed_page(struct pmap *pm, int node) {
   return pa;
 }
 
+// The pages that hold a map of ram_size bytes of guest RAM: one 8-byte
+// entry per guest page, in a power-of-two count of contiguous pages (as
+// memmap_alloc_contig wants).
+static uint64_t map_pages(uint64_t ram_size) {
+  uint64_t bytes = ram_size / PAGE_SIZE * sizeof(uint64_t);
+  uint64_t pages = 1;
+  while (pages * PAGE_SIZE < bytes)
+    pages *= 2;
+  return pages;
+}
+
+// How many aligned blocks of `block` bytes [base, base + size) touches.
+static uint64_t blocks(uint64_t base, uint64_t size, uint64_t block) {
+  return (base + size - 1) / block - base / block + 1;
+}
+
+void pmap_max_pages(uint64_t ram_base, uint64_t ram_size, int node, int span,
+                    int nvcpus, uint64_t pages[MAX_NODES]) {
+  for (int n = 0; n < MAX_NODES; n++)
+    pages[n] = 0;
+  // Guest pages: all on `node`, or in `span` equal chunks, chunk k on
+  // node k (pmap_page_node). Each node also gets one page per vCPU, and
+  // one for the monitor's own copies (vm_copy_to_guest): vCPUs that
+  // fault on one page at once each take a page, and the losers give
+  // theirs back only after (pmap_fault).
+  int nodes = span > 1 ? span : 1;
+  for (int k = 0; k < nodes; k++) {
+    int n = span > 1 ? k : node;
+    pages[n] += ram_size / PAGE_SIZE / (uint64_t)nodes + (uint64_t)nvcpus + 1;
+  }
+  // The G-stage table (all on `node`): the root, one level-1 table per
+  // 1 GiB of guest-physical space the RAM touches, one level-0 table per
+  // 2 MiB; and the map.
+  pages[node] += ROOT_PAGES + blocks(ram_base, ram_size, 1UL << 30) +
+                 blocks(ram_base, ram_size, 2 * MiB) + map_pages(ram_size);
+}
+
 int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
               uint64_t ram_size) {
   memset(pm, 0, sizeof(*pm));
@@ -73,12 +110,8 @@ int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
   memset((void *)pm->root, 0, ROOT_PAGES * PAGE_SIZE);
   pm->table_pages = ROOT_PAGES;
 
-  // The map: one 8-byte entry per guest page, in contiguous pages (a
-  // power-of-two count, as memmap_alloc_contig wants).
-  uint64_t bytes = ram_size / PAGE_SIZE * sizeof(uint64_t);
-  uint64_t pages = 1;
-  while (pages * PAGE_SIZE < bytes)
-    pages *= 2;
+  // The map: one 8-byte entry per guest page, in contiguous pages.
+  uint64_t pages = map_pages(ram_size);
   uint64_t map = memmap_alloc_contig(node, owner, (int)pages);
   if (map == 0) {
     for (int i = 0; i < ROOT_PAGES; i++)

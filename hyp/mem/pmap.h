@@ -55,6 +55,15 @@ struct pmap {
 int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
               uint64_t ram_size);
 
+// The most machine pages a pmap of ram_size bytes of guest RAM at
+// ram_base, its tables on `node` (its RAM spread over the first `span`
+// nodes if span > 1, see pmap_span), whose VM has nvcpus vCPUs, can ever
+// hold, per node: its guest pages, its G-stage table, its map. What the
+// VM reserves at admission (hyp/vm/vm.c); the back-mapping records are
+// counted apart (backmap_pages_for).
+void pmap_max_pages(uint64_t ram_base, uint64_t ram_size, int node, int span,
+                    int nvcpus, uint64_t pages[MAX_NODES]);
+
 // Spread the VM's RAM over the first n nodes: chunk k of its RAM (in n
 // equal chunks) gets its pages from node k, so the guest sees n NUMA nodes
 // (hyp/vm/vm_fdt.c describes them). Call right after pmap_init.

@@ -4,6 +4,7 @@
 #include "hyp/vm/bundle.h"
 #include "hyp/vm/loader.h"
 #include "hyp/boot/machine.h"
+#include "hyp/mem/backmap.h"
 #include "hyp/mem/memmap.h"
 #include "hyp/cpu/sched.h"
 #include "hyp/dev/vconsole.h"
@@ -14,6 +15,9 @@
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
 #include "kernel/string.h"
+
+_Static_assert(MAX_VMS + 1 <= MEMMAP_MAX_RESV,
+               "every VM and the back-mapping records hold a reservation");
 
 struct vm vms[MAX_VMS];
 struct spinlock vms_lock = SPINLOCK_INIT("vms");
@@ -43,14 +47,6 @@ static int refuse(char *why, const char *fmt, ...) {
   return -1;
 }
 
-// Free pages on all nodes.
-static uint64_t free_pages(void) {
-  uint64_t n = 0;
-  for (int i = 0; i < machine.nnodes; i++)
-    n += memmap_stats(i).free;
-  return n;
-}
-
 // The hart for vCPU i of the VM in slot `slot`: one of the harts of the
 // home node, spread so that VMs sharing a node do not pile onto one hart.
 static int pick_hart(int node, int slot, int i) {
@@ -77,11 +73,6 @@ static int check_config(const struct vm_config *cfg, char *why) {
   if (cfg->span && cfg->memory % span_unit != 0)
     return refuse(why, "span-nodes: memory must split into 2 MiB chunks per "
                   "node; MiB given (%lu)", cfg->memory / MiB);
-  // Leave room for the page tables and the pmap (under 1% of it).
-  uint64_t need = cfg->memory / PAGE_SIZE * 101 / 100 + 16;
-  if (need > free_pages())
-    return refuse(why, "more memory than the machine has free; MiB free (%lu)",
-                  free_pages() * PAGE_SIZE / MiB);
   return 0;
 }
 
@@ -157,13 +148,54 @@ static struct vm *take_slot(const struct vm_config *cfg, char *why) {
   return vm;
 }
 
+// Step 3a, admission (README, "Virtual machines"): reserve every page the
+// VM can ever hold, so that no other VM can starve it later: its guest
+// RAM, its G-stage table and map (pmap_max_pages), and its share of the
+// back-mapping records (backmap_pages_for). Or refuse it, with what it
+// asks and what the node has (nothing is reserved then). The reservation
+// stays with the slot across reboots (a reboot skips this step);
+// release_memory gives it back. First starts are admitted one at a time:
+// the boot hart creates the VMs.
+static int admit(struct vm *vm, const struct vm_config *cfg, char *why) {
+  uint64_t pages[MAX_NODES], records[MAX_NODES] = {0};
+  pmap_max_pages(GUEST_RAM_BASE, cfg->memory, cfg->home_node,
+                 cfg->span ? machine.nnodes : 1, cfg->vcpus, pages);
+  records[BACKMAP_NODE] = backmap_pages_for(cfg->memory / PAGE_SIZE);
+  int node;
+  if (memmap_reserve_pages((uint16_t)vm->id, pages, &node) == 0) {
+    if (memmap_reserve_pages(OWNER_BACKMAP, records, &node) == 0) {
+      memcpy(vm->reserved, pages, sizeof(pages));
+      memcpy(vm->reserved_records, records, sizeof(records));
+      return 0;
+    }
+    memmap_unreserve_pages((uint16_t)vm->id, pages);
+  }
+  uint64_t asked = pages[node] + records[node];
+  return refuse(why, "it needs %lu MiB on node %d (its %lu MiB of RAM, page "
+                "tables and back-mappings), but only %lu MiB there is "
+                "unreserved", (asked * PAGE_SIZE + MiB - 1) / MiB, node,
+                cfg->memory / MiB,
+                memmap_stats(node).unreserved * PAGE_SIZE / MiB);
+}
+
+// Give back the VM's reservation (its pages must be freed already).
+static void release_memory(struct vm *vm) {
+  memmap_unreserve_pages((uint16_t)vm->id, vm->reserved);
+  memmap_unreserve_pages(OWNER_BACKMAP, vm->reserved_records);
+  memset(vm->reserved, 0, sizeof(vm->reserved));
+  memset(vm->reserved_records, 0, sizeof(vm->reserved_records));
+}
+
 // Give up a slot that take_slot claimed (what the steps after it took is
-// freed already): a first start gives it back (FREE); a reboot leaves it
-// FINISHING, for vm_finish to mark DONE.
+// freed already): a first start gives back its reservation and the slot
+// (FREE); a reboot leaves both to vm_finish, which marks the slot DONE.
 static void give_back_slot(struct vm *vm, const struct vm_config *cfg) {
+  bool reboot = reboot_slot(cfg) >= 0;
+  if (!reboot)
+    release_memory(vm);
   acquire(&vms_lock);
   acquire(&sched_lock);
-  vm->state = reboot_slot(cfg) >= 0 ? VM_FINISHING : VM_FREE;
+  vm->state = reboot ? VM_FINISHING : VM_FREE;
   release(&sched_lock);
   release(&vms_lock);
 }
@@ -308,7 +340,8 @@ struct vm *vm_create(const struct vm_config *cfg) {
   if ((vm = take_slot(cfg, why)) == NULL)
     goto refused;
   // Until start_vm, the slot is CREATING: no one else touches it.
-  if (init_devices(vm, cfg, why) < 0 || init_memory(vm, cfg, why) < 0)
+  if ((reboot_slot(cfg) < 0 && admit(vm, cfg, why) < 0) ||
+      init_devices(vm, cfg, why) < 0 || init_memory(vm, cfg, why) < 0)
     goto give_back;
   if (load_kernel(vm, cfg, &files, &layout, why) < 0 ||
       place_boot_data(vm, cfg, &files, &layout, why) < 0 ||
@@ -411,8 +444,10 @@ void vm_finish(struct vm *vm) {
   pmap_destroy(&vm->pmap);
   // A reboot: the same VM, from scratch, in its own slot. Until it runs
   // the slot stays busy (CREATING), so the machine stays on meanwhile.
+  // Its reservation stays meanwhile, so no other VM can take its memory.
   if (vm->exit_code == VM_EXIT_REBOOT && vm_create(&configs[vm->id - 1]) != NULL)
     return;
+  release_memory(vm);
   acquire(&sched_lock);
   vm->state = VM_DONE;
   release(&sched_lock);

@@ -70,12 +70,17 @@ struct vm_config {
 // (as xv6 groups struct proc's): the lock to hold, or the rule.
 struct vm {
   // ---- Fixed for the slot's life: set by vm_create on a FREE slot, kept
-  // across reboots; anyone may read them once the state is not FREE. ----
+  // across reboots; anyone may read them once the state is not FREE.
+  // (The reservation below is written at admission and at the end.) ----
   int id;                   // 1..MAX_VMS: memmap owner, VMID
   char name[16];
   int home_node;
   int nvcpus;
-  uint64_t reserved[MAX_NODES];   // pages reserved on each node (admission)
+  // What it reserved at admission, on each node (memmap_reserve_pages):
+  // for its own pages, and for back-mapping records (OWNER_BACKMAP).
+  // Written only by the hart that creates or finishes it.
+  uint64_t reserved[MAX_NODES];
+  uint64_t reserved_records[MAX_NODES];
 
   // ---- sched_lock (hyp/cpu/sched.h) ----
   int state;                // VM_*

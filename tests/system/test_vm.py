@@ -259,6 +259,54 @@ def test_hsm_start_race():
         run.fail(f"only {m.group(1)} starts won: the race was hardly run")
 
 
+def test_hog_refused_at_admission():
+    """Admission: a VM is admitted only if all the memory it can ever use
+    can be reserved for it (issue 10, finding 2: VMs adding up to more
+    than the machine were all admitted, memory was filled lazily, and
+    whichever faulted last was stopped, "out of machine memory", though
+    admitted first). On a 64 MiB machine a 32 MiB VM comes first, waits
+    a second, and then writes all its memory; a second VM, a 40 MiB hog
+    that would write all of its own at once, does not fit beside it: it
+    is refused, with what it asked and what was left, and the first one
+    gets every page it writes."""
+    bundle = make_bundle("hog-refused", vm_config(
+        {"name": "first", "memory-mib": 32, "image": "memhog.elf", "bootargs": "wait"},
+        {"name": "hog", "memory-mib": 40, "image": "memhog.elf", "bootargs": "hold"}))
+    run = boot(cpus=2, nodes=1, mem=64, bundle=bundle, timeout=60)
+    run.expect_clean_exit()
+    run.match(r"^vm hog: not started: it needs 41 MiB on node 0 \(its 40 MiB of RAM, "
+              r"page tables and back-mappings\), but only \d+ MiB there is unreserved$")
+    expect_done(run, "first", "memhog")
+    run.forbid("out of machine memory")
+
+
+def test_reboot_beside_hog():
+    """A VM that reboots keeps its reservation while it is down, so a hog
+    beside it cannot take its memory and it always comes back (issue 10,
+    finding 2: a rebooting VM beside a hog was refused on reboot and
+    never came back). On a 64 MiB machine: rb reboots again and again;
+    hog1, admitted, writes all of its 32 MiB and holds it; hog2 does not
+    fit and is refused. Once hog1 holds its memory, rb must boot 10 more
+    times, each in fresh memory, and no VM may be stopped for lack of
+    memory."""
+    bundle = make_bundle("reboot-hog", vm_config(
+        {"name": "rb", "memory-mib": 8, "image": "reboot.elf"},
+        {"name": "hog1", "memory-mib": 32, "image": "memhog.elf", "bootargs": "hold"},
+        {"name": "hog2", "memory-mib": 32, "image": "memhog.elf", "bootargs": "hold"}))
+    run = boot(cpus=2, nodes=1, mem=64, bundle=bundle, timeout=90,
+               until=r"(?sm)\A.*^\[hog1\] memhog: holding it"
+                     r"(?:.*?^\[rb\] reboot: booted){10}|panic:|vm rb: not started")
+    run.forbid("panic")
+    run.forbid("out of machine memory")
+    run.forbid("vm rb: not started")
+    if run.timed_out:
+        run.fail("rb did not boot 10 times beside the holding hog")
+    run.match(r"^vm hog2: not started: it needs \d+ MiB on node 0")
+    boots = boots_of(run, "rb")
+    if len(boots) < 10 or set(boots) != {1}:
+        run.fail(f"rb: boots printed {boots}: want 10 or more, each in fresh memory")
+
+
 def test_flat_image():
     """A flat image with the Linux RISC-V Image header (hello.bin, made
     with objcopy -O binary) loads at RAM + 2 MiB and runs like the ELF."""
@@ -281,7 +329,8 @@ def test_bad_config_entries_skipped():
     run = boot(cpus=2, nodes=2, bundle=bundle)
     run.expect_clean_exit()
     run.expect("vm novcpu: not started: vcpus must be 1..8 (0)")
-    run.expect("vm huge: not started: more memory than the machine has free")
+    run.match(r"^vm huge: not started: it needs 41\d\d MiB on node \d \(its 4096 MiB of "
+              r"RAM, page tables and back-mappings\), but only \d+ MiB there is unreserved$")
     run.expect("vm noimage: not started: no image 'missing.elf' in the VM bundle")
     run.expect("vm nonode: not started: no such home node (3)")
     expect_done(run, "good", "hello")
@@ -532,6 +581,8 @@ TESTS += [
     ("vm-reboot", test_reboot),
     ("vm-two-vms-reboot-at-once", test_two_vms_reboot_at_once),
     ("vm-hsm-start-race", test_hsm_start_race),
+    ("vm-hog-refused-at-admission", test_hog_refused_at_admission),
+    ("vm-reboot-beside-hog", test_reboot_beside_hog),
     ("vm-spanning-nodes-with-initrd", test_vm_spanning_nodes_with_initrd),
     ("vm-initrd-placement-in-small-vm", test_initrd_placement_in_small_vm),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),

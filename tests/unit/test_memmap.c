@@ -254,6 +254,134 @@ static void contiguous_runs(void) {
   CHECK(PANICS(memmap_alloc_contig(0, 3, 3)));     // not a power of two
 }
 
+// ---- Admission: reservations (memmap_reserve_pages) ----
+
+// Pages per node, for memmap_reserve_pages.
+static void want(uint64_t pages[MAX_NODES], uint64_t n0, uint64_t n1) {
+  for (int n = 0; n < MAX_NODES; n++)
+    pages[n] = 0;
+  pages[0] = n0;
+  pages[1] = n1;
+}
+
+// A reservation takes pages off a node's unreserved count, never more
+// than it has; a request that does not fit on one node reserves nothing
+// anywhere, and says which node was short; giving it back restores the
+// counts.
+static void reserve_counts_all_or_nothing(void) {
+  machine_of(2, 16);
+  memmap_ready();
+  uint64_t p[MAX_NODES];
+  int short_node = -1;
+  want(p, 10, 4);
+  CHECK_EQ(memmap_reserve_pages(1, p, &short_node), 0);
+  CHECK_EQ(memmap_stats(0).resv, 10);
+  CHECK_EQ(memmap_stats(0).unreserved, 6);
+  CHECK_EQ(memmap_stats(1).unreserved, 12);
+  CHECK_EQ(memmap_stats(0).free, 16);            // counts, not pages
+
+  want(p, 2, 13);                                // node 1 has only 12
+  CHECK_EQ(memmap_reserve_pages(2, p, &short_node), -1);
+  CHECK_EQ(short_node, 1);
+  CHECK_EQ(memmap_stats(0).unreserved, 6);       // node 0 untouched
+  want(p, 7, 0);
+  CHECK_EQ(memmap_reserve_pages(2, p, &short_node), -1);
+  CHECK_EQ(short_node, 0);
+  want(p, 6, 12);                                // exactly what is left
+  CHECK_EQ(memmap_reserve_pages(2, p, &short_node), 0);
+  CHECK_EQ(memmap_stats(0).unreserved, 0);
+  CHECK_EQ(memmap_stats(1).unreserved, 0);
+
+  want(p, 10, 4);
+  memmap_unreserve_pages(1, p);
+  CHECK_EQ(memmap_stats(0).unreserved, 10);
+  CHECK_EQ(memmap_stats(1).unreserved, 4);
+  CHECK_EQ(memmap_stats(0).resv, 6);
+  CHECK(PANICS(memmap_unreserve_pages(1, p)));   // nothing left to give
+}
+
+// The guarantee: once an owner has reserved pages on a node, no one
+// else's allocations can take them (they get 0 instead), and the owner
+// gets every one of them, on that node, however the others allocated.
+static void reserved_pages_cannot_be_taken(void) {
+  machine_of(2, 8);
+  memmap_ready();
+  uint64_t p[MAX_NODES];
+  int short_node;
+  want(p, 5, 0);
+  CHECK_EQ(memmap_reserve_pages(1, p, &short_node), 0);
+
+  // A hog without a reservation: node 0's 3 unreserved pages, then node
+  // 1's 8 (the fallback), then nothing.
+  int got = 0;
+  while (memmap_alloc(0, 2) != 0)
+    got++;
+  CHECK_EQ(got, 3 + 8);
+  CHECK_EQ(memmap_stats(0).free, 5);             // kept for owner 1
+  CHECK_EQ(memmap_alloc_contig(0, 2, 1), 0);
+
+  for (int i = 0; i < 5; i++) {
+    uint64_t pa = memmap_alloc(0, 1);
+    CHECK(pa != 0);
+    CHECK_EQ(memmap_lookup(pa)->node, 0);
+  }
+  CHECK_EQ(memmap_stats(0).resv_used, 5);
+  CHECK_EQ(memmap_alloc(0, 1), 0);               // beyond its reservation
+}
+
+// A page the owner frees goes back to its own reservation, not to the
+// others; a page beyond the reservation is an unreserved one, and frees
+// as one. Giving the reservation back lets the others have the pages.
+static void freed_pages_return_to_their_reservation(void) {
+  machine_of(1, 8);
+  memmap_ready();
+  uint64_t p[MAX_NODES];
+  int short_node;
+  want(p, 4, 0);
+  CHECK_EQ(memmap_reserve_pages(1, p, &short_node), 0);
+  uint64_t mine[5];
+  for (int i = 0; i < 5; i++)
+    mine[i] = memmap_alloc(0, 1);                // 4 reserved, 1 beyond
+  CHECK(mine[4] != 0);
+  CHECK_EQ(memmap_stats(0).resv_used, 4);
+  CHECK_EQ(memmap_stats(0).unreserved, 3);
+
+  memmap_free(mine[0]);
+  CHECK_EQ(memmap_stats(0).unreserved, 4);       // the one beyond, back
+  memmap_free(mine[1]);
+  CHECK_EQ(memmap_stats(0).unreserved, 4);       // still owner 1's
+  CHECK_EQ(memmap_stats(0).resv_used, 3);
+  int others = 0;
+  while (memmap_alloc(0, 2) != 0)
+    others++;
+  CHECK_EQ(others, 4);
+  CHECK(memmap_alloc(0, 1) != 0);                // its page was kept
+
+  for (int i = 2; i < 5; i++)
+    memmap_free(mine[i]);
+  want(p, 4, 0);
+  memmap_unreserve_pages(1, p);
+  CHECK_EQ(memmap_stats(0).resv, 0);
+  CHECK_EQ(memmap_stats(0).resv_used, 0);
+  CHECK_EQ(memmap_stats(0).unreserved, memmap_stats(0).free);
+}
+
+// Contiguous runs come out of a reservation too, on its node only.
+static void contiguous_runs_from_a_reservation(void) {
+  machine_of(2, 8);
+  memmap_ready();
+  uint64_t p[MAX_NODES];
+  int short_node;
+  want(p, 8, 0);                                 // all of node 0
+  CHECK_EQ(memmap_reserve_pages(1, p, &short_node), 0);
+  uint64_t other = memmap_alloc_contig(0, 2, 4); // someone else: node 1
+  CHECK(other != 0);
+  CHECK_EQ(memmap_lookup(other)->node, 1);
+  CHECK_EQ(memmap_alloc_contig(0, 1, 4), BASE);  // owner 1: node 0
+  CHECK_EQ(memmap_alloc_contig(0, 1, 8), 0);     // only 4 of its 8 left
+  CHECK_EQ(memmap_stats(0).resv_used, 4);
+}
+
 int main(void) {
   TEST_RUN(accounting_and_exhaustion);
   TEST_RUN(record_fields);
@@ -265,5 +393,9 @@ int main(void) {
   TEST_RUN(bad_free_caught);
   TEST_RUN(bad_ranges_refused);
   TEST_RUN(contiguous_runs);
+  TEST_RUN(reserve_counts_all_or_nothing);
+  TEST_RUN(reserved_pages_cannot_be_taken);
+  TEST_RUN(freed_pages_return_to_their_reservation);
+  TEST_RUN(contiguous_runs_from_a_reservation);
   return TEST_EXIT();
 }
