@@ -51,7 +51,8 @@
 #define SBI_ERR_ALREADY_STOPPED   -8
 #define SBI_ERR_NO_SHMEM          -9
 
-// Hart states reported by HSM hart_get_status (SBI spec 9, table 15).
+// Hart states reported by HSM hart_get_status (SBI spec 9, the table "HSM
+// Hart States").
 #define SBI_HSM_STARTED         0
 #define SBI_HSM_STOPPED         1
 #define SBI_HSM_START_PENDING   2
