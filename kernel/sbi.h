@@ -16,8 +16,8 @@
 // The monitor calls these on OpenSBI; later, guests call the very same
 // functions, and then the monitor is the one that answers them.
 //
-// The numbers are shared with assembly (kernel/entry.S): the C-only part
-// is fenced off with __ASSEMBLY__.
+// The numbers can be included from assembly too: the C-only part is
+// fenced off with __ASSEMBLY__.
 #ifndef KERNEL_SBI_H
 #define KERNEL_SBI_H
 

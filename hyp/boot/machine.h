@@ -64,7 +64,7 @@ struct machine {
   int nvirtio;
   struct {
     struct range reg;
-    uint32_t irq;                   // its PLIC interrupt number
+    uint32_t irq;                   // its source on the irqchip (PLIC or APLIC)
   } virtio[MAX_VIRTIO];
 
   // The VM bundle, if QEMU was given one with -initrd (hyp/vm/bundle.h):
