@@ -5,7 +5,7 @@
 #ifndef HYP_PARAM_H
 #define HYP_PARAM_H
 
-#define MAX_HARTS    16      // hart ids 0..15 (QEMU virt: 8 per node)
+#define MAX_HARTS    16      // hart ids 0..15 (tools/qemu.py's CPUS limit)
 #define MAX_NODES    4       // QEMU's limit on NUMA nodes for riscv virt
 #define MAX_MEMRANGES 8      // /memory nodes (one per NUMA node on QEMU)
 #define MAX_RESERVED 16      // ranges no one may allocate

@@ -13,8 +13,9 @@
 // Probe the firmware's console once (call it first thing on the boot hart).
 void console_init(void);
 
-// Write n bytes. The caller holds console_lock when the bytes must stay
-// together (printf does); a single console_write is not split by itself.
+// Write n bytes. The caller holds console_lock: it covers the open line
+// below, which every write may take off and put back; holding it across
+// several calls also keeps their bytes together (printf does).
 void console_write(const char *s, size_t n);
 
 // The open line: one unfinished line kept at the bottom of the terminal,
@@ -39,8 +40,9 @@ void console_clear_open_line(void);
 // A byte typed on the console, or -1 if none is waiting.
 int console_getc(void);
 
-// Held by printf for the whole of one call, so that lines from different
-// harts do not mix. panic() takes it over by force.
+// Covers the console's output and the open line (kernel/console.c). Held
+// by printf for the whole of one call, so that lines from different harts
+// do not mix. panic() takes it over by force.
 extern struct spinlock console_lock;
 
 #endif

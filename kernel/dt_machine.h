@@ -63,8 +63,8 @@ struct dt_range {
   int numa;
 };
 
-// Where a walk over several nodes' reg entries has got to. Start it
-// zeroed (DT_WALK_START).
+// Where a walk over several nodes' reg entries has got to. Start it as
+// DT_WALK_START (node -1: no node read yet; not all zeros).
 struct dt_walk {
   int node;                  // the tree node being read (-1: before any)
   int depth;

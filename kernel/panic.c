@@ -7,8 +7,9 @@
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
 
-// Set by the first hart to panic; a second panic (on another hart, or from
-// inside the first one's printing) must not start a second report.
+// Set by the first hart to panic (an atomic exchange, so exactly one hart
+// wins); a second panic (on another hart, or from inside the first one's
+// printing) must not start a second report.
 static int panicking;
 
 void panic(const char *fmt, ...) {

@@ -122,12 +122,15 @@ void sbi_system_reset(uint32_t type, uint32_t reason) {
 }
 
 // ---- DBCN, chapter 12, and the legacy console ----
-// 0 = not probed (use legacy), 1 = DBCN present, 2 = absent.
+// 0 = not probed (use legacy), 1 = DBCN present, 2 = absent. Set once by
+// sbi_console_init on the boot hart, before any other hart runs; read-only
+// after.
 static int dbcn;
 
 void sbi_console_init(void) { dbcn = sbi_probe(SBI_EXT_DBCN) ? 1 : 2; }
 
-// Legacy console_putchar (spec 5.2): one byte per ecall.
+// One byte per ecall: DBCN console_write_byte (spec 12.3) when the
+// firmware has DBCN, else the legacy console_putchar (spec 5.2).
 void sbi_console_putc(char c) {
   if (dbcn == 1)
     call1(SBI_EXT_DBCN, 2, (uint8_t)c);        // write_byte
@@ -135,10 +138,10 @@ void sbi_console_putc(char c) {
     call1(SBI_EXT_LEGACY_PUTCHAR, 0, (uint8_t)c);
 }
 
-// DBCN write takes a *physical* address (num_bytes, base_lo, base_hi), so
-// the caller's buffer must be identity-mapped (it is, in the monitor and
-// in guest kernels that map themselves 1:1). It may write fewer bytes than
-// asked: loop until all are out.
+// DBCN console_write (spec 12.1) takes a *physical* address (num_bytes,
+// base_lo, base_hi), so the caller's buffer must be identity-mapped (it
+// is, in the monitor and in guest kernels that map themselves 1:1). It may
+// write fewer bytes than asked: loop until all are out.
 void sbi_console_write(const char *s, size_t n) {
   if (dbcn != 1) {
     for (size_t i = 0; i < n; i++)
@@ -154,8 +157,9 @@ void sbi_console_write(const char *s, size_t n) {
   }
 }
 
-// Legacy console_getchar (spec 5.3) returns the byte in a0, or -1. DBCN
-// read needs a buffer; one byte at a time is all a console needs.
+// DBCN console_read (spec 12.2) needs a buffer; one byte at a time is all
+// a console needs. The legacy console_getchar (spec 5.3) returns the byte
+// in a0, or -1.
 int sbi_console_getc(void) {
   if (dbcn == 1) {
     volatile char c = 0;

@@ -16,8 +16,8 @@
 // The monitor calls these on OpenSBI; later, guests call the very same
 // functions, and then the monitor is the one that answers them.
 //
-// The numbers are shared with assembly (kernel/entry.S): the C-only part
-// is fenced off with __ASSEMBLY__.
+// The numbers can be included from assembly too: the C-only part is
+// fenced off with __ASSEMBLY__.
 #ifndef KERNEL_SBI_H
 #define KERNEL_SBI_H
 
@@ -51,7 +51,8 @@
 #define SBI_ERR_ALREADY_STOPPED   -8
 #define SBI_ERR_NO_SHMEM          -9
 
-// Hart states reported by HSM hart_get_status (SBI spec 9, table 15).
+// Hart states reported by HSM hart_get_status (SBI spec 9, the table "HSM
+// Hart States").
 #define SBI_HSM_STARTED         0
 #define SBI_HSM_STOPPED         1
 #define SBI_HSM_START_PENDING   2

@@ -16,9 +16,10 @@
 #include "kernel/types.h"
 
 struct spinlock {
-  uint32_t locked;     // 0 = free, 1 = held
-  int32_t hart;        // the holder's hart id, -1 when free (for debugging)
-  const char *name;    // for panic messages
+  uint32_t locked;     // 0 = free, 1 = held; atomic (amoswap, store-release)
+  int32_t hart;        // the holder's hart id, -1 when free; written only by
+                       // the holder, while it holds the lock
+  const char *name;    // for panic messages; set once, read-only after
 };
 
 #define SPINLOCK_INIT(n) {.locked = 0, .hart = -1, .name = (n)}

@@ -6,10 +6,10 @@
 // (a page zeroed for a guest, a disk block copied between a guest and
 // the monitor's disk buffer), and words make that about eight times
 // fewer loads and stores than bytes. RISC-V allows misaligned word
-// accesses but may trap and emulate them very slowly (privileged spec
-// 3.6.3.3 and the misaligned-access note in the unprivileged spec), so
-// we never make one. (gcc is told -fno-builtin, so it will not turn these
-// loops back into calls to themselves.)
+// accesses but may trap and emulate them very slowly (unprivileged spec
+// 2.6, "Load and Store Instructions"), so we never make one. (gcc is
+// told -fno-builtin, so it will not turn these loops back into calls to
+// themselves.)
 #include "kernel/string.h"
 
 #define WORD sizeof(uint64_t)

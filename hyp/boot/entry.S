@@ -2,7 +2,8 @@
 #
 # OpenSBI enters the monitor in HS-mode with the MMU off and
 #     a0 = this hart's id       a1 = physical address of the device tree
-# (SBI spec, chapter "Binary Encoding", and OpenSBI's fw_dynamic docs).
+# (OpenSBI's docs/firmware/fw.md: the next booting stage gets the hart id
+# in a0 and the device tree in a1, as Linux's RISC-V boot protocol wants).
 # The entry itself, with the boot-hart lottery that copes with OpenSBI 1.1
 # sending two harts here, is shared with guest-os and splashos: it is
 # kernel/entry.S, included below. What is the monitor's own: the boot hart

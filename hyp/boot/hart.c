@@ -1,6 +1,7 @@
 // hyp/boot/hart.c: per-hart state and the start of the secondary harts.
 //
-// OpenSBI starts only one hart (the boot hart) in our code; every other
+// OpenSBI starts only one hart (the boot hart) in our code (nearly always:
+// see kernel/entry.S for the second one it sometimes sends); every other
 // hart waits in the firmware, in state STOPPED, until someone asks for it
 // with HSM hart_start (SBI spec, chapter 9 "Hart State Management"). The
 // started hart enters hyp/boot/entry.S at _secondary_entry with a0 = its id.
@@ -14,11 +15,13 @@
 
 struct hart harts[MAX_HARTS];
 
-// Set by the boot hart once harts[] is filled in. A hart that the firmware
-// let in early (see hyp/boot/entry.S) waits for it before it reads harts[].
+// Set once by the boot hart once harts[] is filled in (a fence before the
+// store, another after the load). A hart that the firmware let in early
+// (see kernel/entry.S) waits for it before it reads harts[].
 static volatile bool harts_ready;
 
-// Set by harts_release(): the VMs exist, the scheduler may start.
+// Set once by harts_release() on the boot hart, after a fence: the VMs
+// exist, the scheduler may start.
 static volatile bool harts_go;
 
 void harts_release(void) {
@@ -42,7 +45,7 @@ int harts_start(void) {
       continue;
     struct sbiret r = sbi_hart_start(id, (uint64_t)_secondary_entry, 0);
     // "Already started" is no error here: the firmware let that hart into
-    // _entry by itself, and hyp/boot/entry.S sent it on as a secondary hart.
+    // _entry by itself, and kernel/entry.S sent it on as a secondary hart.
     if (r.error != SBI_SUCCESS && r.error != SBI_ERR_ALREADY_AVAILABLE &&
         r.error != SBI_ERR_ALREADY_STARTED)
       printf("hart %lu: hart_start failed: %s\n", id, sbi_strerror(r.error));

@@ -9,21 +9,30 @@
 struct vcpu;
 
 struct hart {
-  volatile bool up;     // set by the hart itself once it runs monitor code
-  int node;             // its NUMA node (from the device tree)
-  struct vcpu *last_vcpu;   // whose VS state and translations it holds
-  struct vcpu *rq_head;     // run queue (hyp/cpu/sched.c), under sched_lock
+  // Set once at boot by the boot hart (harts_start), before it lets the
+  // other harts read harts[]; read-only after.
+  int node;                 // its NUMA node (from the device tree)
+
+  // Set once, by the hart itself, once it runs monitor code; read by the
+  // boot hart as it waits (volatile, with a fence before the store).
+  volatile bool up;
+
+  // sched_lock (hyp/cpu/sched.c) must be held when using these.
+  struct vcpu *rq_head;     // run queue
   struct vcpu *rq_tail;
   bool idle;                // waiting in sched_run's WFI for something to do
   uint64_t idle_ticks;      // time spent with nothing to run
+
+  // Only the hart itself uses these, with no lock.
+  struct vcpu *last_vcpu;   // whose VS state and translations it holds
   uint64_t slice_end;       // when the running vCPU's time slice ends
 };
 
 extern struct hart harts[MAX_HARTS];
 
 // On the boot hart: start every other hart the machine has (SBI HSM
-// hart_start at _secondary_entry) and wait, up to a second, for each to
-// report in. Returns how many harts are up, the boot hart included.
+// hart_start at _secondary_entry) and wait, up to five seconds, for each
+// to report in. Returns how many harts are up, the boot hart included.
 int harts_start(void);
 
 // On the boot hart, once the VMs exist: let every other hart into the

@@ -272,7 +272,8 @@ int machine_read(const void *dtb, uint64_t boot_hart) {
   read_initrd(&fdt);
 
   // Memory nobody else told us about but that is taken all the same:
-  //  - the device tree itself (we keep reading it later);
+  //  - the device tree itself (nothing reads it after machine_read; it
+  //    is left as the firmware handed it over);
   //  - the monitor image;
   //  - everything below the image in its RAM range. OpenSBI lists the part
   //    it protects in /reserved-memory, but the payload convention is that

@@ -23,6 +23,9 @@ struct range {
   const char *what;    // for reserved ranges: whose it is
 };
 
+// Written only at boot, on the boot hart, before any other hart runs
+// monitor code (machine_read, then machine_reserve from memmap_boot);
+// read-only after, so every hart reads it without a lock.
 struct machine {
   int nnodes;                       // NUMA nodes: 1..MAX_NODES
   int nharts;                       // harts the tree lists as usable
@@ -51,7 +54,8 @@ struct machine {
   struct range uart;                // ns16550a
   // One interrupt controller per node: a PLIC, or on machines where QEMU
   // 7.2 cannot build PLICs (see tools/qemu.py) the S-mode domain of an
-  // AIA APLIC. irqchip_kind says which ("plic" or "aplic").
+  // AIA APLIC. irqchip_kind says which ("plic", "aplic", or "none" when
+  // the tree has neither).
   const char *irqchip_kind;
   int nirqchip;
   struct range irqchip[MAX_NODES];
@@ -60,7 +64,7 @@ struct machine {
   int nvirtio;
   struct {
     struct range reg;
-    uint32_t irq;                   // its PLIC interrupt number
+    uint32_t irq;                   // its source on the irqchip (PLIC or APLIC)
   } virtio[MAX_VIRTIO];
 
   // The VM bundle, if QEMU was given one with -initrd (hyp/vm/bundle.h):

@@ -1,8 +1,10 @@
 // hyp/cpu/trap.c: the monitor's own traps (see hyp/cpu/trap.h).
 //
-// The monitor runs with interrupts off for now, so a trap here is an
-// exception caused by the monitor itself: a bug, unless we asked for it
-// (the H-extension probe below). A bug gets a panic that names the cause
+// The monitor never sets sstatus.SIE, so no interrupt traps while it
+// runs (interrupts reach it only while a guest runs, through
+// guest_trapvec in hyp/cpu/switch.S; its WFI wakes without taking one).
+// A trap here is an exception caused by the monitor itself: a bug, unless
+// we asked for it (trap_probe_begin, below). A bug gets a panic that names the cause
 // and the address, so it shows up in a test log instead of as a hang.
 #include "hyp/param.h"
 #include "hyp/cpu/trap.h"
@@ -13,7 +15,7 @@ extern char hyp_trapvec[];
 
 // probing[h] is set while hart h runs an instruction that may trap on
 // purpose; the handler then records the cause in probe_cause[h] instead of
-// panicking.
+// panicking. Each hart uses only its own entries, with no lock.
 static volatile bool probing[MAX_HARTS];
 static volatile uint64_t probe_cause[MAX_HARTS];
 
@@ -44,9 +46,9 @@ void hyp_trap(struct trapframe *tf) {
 
   if (probing[h] && !(scause & SCAUSE_INTERRUPT)) {
     // The probed instruction trapped: note why and step over it (probed
-    // instructions are 32-bit ones: csrr, hlvx.hu, hlv.d...). Cause 0,
-    // "instruction address misaligned", is recorded as ~0, so that 0 can
-    // keep meaning "no trap".
+    // instructions are 32-bit ones: the csrr of hstatus here, hlvx.hu in
+    // hyp/cpu/vtrap.c). Cause 0, "instruction address misaligned", is
+    // recorded as ~0, so that 0 can keep meaning "no trap".
     probe_cause[h] = scause == 0 ? ~0UL : scause;
     tf->x[0] += 4;
     return;

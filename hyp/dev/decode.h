@@ -8,7 +8,7 @@
 //   guest:   lw a5, 8(a0)         a0+8 is a UART register
 //   trap:    load guest-page fault, htval = guest-physical address >> 2
 //   decode:  { write=false, width=4, sign_extend=true, reg=15, insn_len=4 }
-//   device:  vuart_read(vm, &vm->uart, offset, 4, &value)
+//   device:  vuart_read(vm, offset, 4, &value)  (offset = gpa - UART base)
 //   monitor: x15 = mmio_extend(&a, value); sepc += 4
 //
 // The decoder turns instruction bits into a struct mmio_access, which

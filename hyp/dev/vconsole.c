@@ -6,8 +6,8 @@
 // also kept on the terminal, as the console's open line
 // (kernel/console.h): it stays at the bottom, and whatever else is
 // printed meanwhile (another VM's line, a message of the monitor) goes
-// above it. vconsole_lock keeps the VMs' lines and the focus; it is taken
-// before console_lock, never after.
+// above it. vconsole_lock covers every VM's line (vm->line, vm->linelen)
+// and the focus; it is taken before console_lock, never after.
 #include "hyp/dev/vconsole.h"
 #include "hyp/dev/vline.h"
 #include "hyp/vm/vm.h"
@@ -16,6 +16,10 @@
 #include "kernel/string.h"
 
 static struct spinlock vconsole_lock = SPINLOCK_INIT("vconsole");
+
+// Written only under vconsole_lock. vconsole_focus and
+// vconsole_focus_next read it without the lock: one aligned pointer, so a
+// reader sees the old focus or the new one, never a torn value.
 static struct vm *focus;   // gets the keys; its unfinished line is shown
 
 // "[name] " and the VM's line so far into buf (CONSOLE_OPEN_MAX bytes);

@@ -20,9 +20,10 @@ void vconsole_putc(struct vm *vm, char c);
 // Print what is left of the VM's last line (when it stops).
 void vconsole_flush(struct vm *vm);
 
-// The VM that has the focus (NULL before any VM exists), and how to give
-// the focus to another: says so on the console, then shows that VM's
-// unfinished line (its prompt, say).
+// The VM that has the focus (NULL before any VM exists; read without a
+// lock, so it may change right after), and how to give the focus to
+// another: says so on the console, then shows that VM's unfinished line
+// (its prompt, say).
 struct vm *vconsole_focus(void);
 void vconsole_set_focus(struct vm *vm);
 

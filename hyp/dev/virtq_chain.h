@@ -1,7 +1,7 @@
 // hyp/dev/virtq_chain.h: one request's descriptor chain, as a virtio device
 // in the monitor reads it from a guest's split virtqueue (virtio 1.2,
 // 2.7.5 "The Virtqueue Descriptor Table"; the table and rings are drawn
-// in hyp/virtio.h).
+// in hyp/dev/virtio.h).
 //
 // A guest's driver writes the chain, so everything in it is untrusted: a
 // descriptor number may be past the table, the chain may loop, a buffer

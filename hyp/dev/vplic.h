@@ -14,7 +14,8 @@
 // window, calls vplic_read() / vplic_write() with the offset from the
 // window's base, and afterwards asks vplic_pending() for each context it
 // emulates, turning the answer into hvip.VSEIP for the vCPU that owns the
-// context. The caller holds the VM's lock around every call.
+// context. The caller holds the VM's device lock (vm->dev_lock) around
+// every call.
 //
 // Contexts are numbered as QEMU's virt machine numbers them: two per hart,
 // context 2*h for hart h's M mode and 2*h+1 for its S mode. A guest only
@@ -44,7 +45,10 @@
 // All the state of one virtual PLIC. Per-source bits are packed as the
 // PLIC packs them in its registers: source s is bit s%32 of word s/32.
 struct vplic {
+  // Set by vplic_init when the VM is made; read-only after.
   int nctx;                              // contexts 0..nctx-1 exist
+
+  // The caller's lock (vm->dev_lock) must be held when using these.
   uint32_t priority[VPLIC_NSOURCES];     // 0..7; priority[0] stays 0
   uint32_t pending[VPLIC_NWORDS];        // IP bits: requests awaiting a claim
   uint32_t claimed[VPLIC_NWORDS];        // in service: claimed, not completed

@@ -17,12 +17,15 @@
 
 struct vm;
 
+// vm->dev_lock must be held when using any of these (the guest's MMIO on
+// its vCPUs' harts, and the keys conskeys.c hands over on the boot hart).
 struct vuart {
   uint8_t ier, lcr, mcr, scr, dll, dlm;
   bool thre_irq;                    // "transmitter empty" interrupt pending
   uint8_t rx[VUART_RXBUF];          // typed bytes for the guest
   int rx_head, rx_count;
-  uint64_t rx_dropped;              // keys dropped since the buffer filled
+  uint64_t rx_dropped;              // keys dropped since the last one kept
+                                    // (conskeys.c resets it)
 };
 
 // A guest's byte access at offset off (0..7) of vm's UART: the access
@@ -34,7 +37,8 @@ int vuart_read(struct vm *vm, uint64_t off, int width, uint64_t *val);
 int vuart_write(struct vm *vm, uint64_t off, int width, uint64_t val);
 
 // A key typed for this VM, after those before it. False, and counted in
-// rx_dropped, if the receive buffer is full.
+// rx_dropped, if the receive buffer is full. Caller holds vm->dev_lock and
+// calls mmio_irq_changed() afterwards.
 bool vuart_receive(struct vuart *u, uint8_t c);
 
 // Is vm's UART's interrupt line up?

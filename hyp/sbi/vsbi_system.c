@@ -16,7 +16,9 @@ static struct sbiret srst_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
     return r;
   }
   // Types: 0 shutdown, 1 cold reboot, 2 warm reboot; reasons: 0 none,
-  // 1 system failure, 0xE0000000.. SBI- and vendor-specific (table 2, 3).
+  // 1 system failure, 0xE0000000.. SBI- and vendor-specific (spec 10.1,
+  // the reset type and reset reason tables). Vendor reset types are
+  // refused, as the spec allows for ones a platform does not implement.
   if (type > 2 || (reason > 1 && reason < 0xE0000000UL)) {
     r.error = SBI_ERR_INVALID_PARAM;
     return r;

@@ -7,6 +7,8 @@
 #define ENTRY_SIZE   64
 #define NAME_SIZE    48
 
+// Set once by bundle_init on the boot hart, before the other harts are
+// let into the scheduler; read-only after.
 static const uint8_t *bundle;
 static uint64_t bundle_size;
 static uint32_t nentries;
