@@ -1,0 +1,264 @@
+"""tests/system/test_hostile.py: the hostile-guest suite.
+
+What these prove: the monitor's promise (Disco's): a virtual machine is a
+unit of fault containment. Each test runs one hostile guest (or a few,
+each with a different attack of one class, tests/guests/host*.c) beside
+a victim VM (tests/guests/victim.c) on a 2-hart machine. The victim, for
+a number of rounds, rewrites and checks all of its memory and writes and
+reads back its disk. A test passes when
+  - the monitor did not panic or hang (QEMU powers off by itself once
+    every VM has stopped, within the time limit, or, for attacks that
+    never end, the victim finished meanwhile);
+  - each hostile VM stopped with a report naming it, or was refused at
+    start, or was simply unharmed (it says "done, 0 failed"), whichever
+    the test says is right for its attack;
+  - the victim finished every round with no error, and the machine's
+    disk image holds, at the victim's region, what every round wrote.
+The promises, and which test checks each, are listed in lab-guide/
+monitor.md, "What a guest can and cannot do to the monitor".
+
+Some attacks break the monitor on purpose where issue 10 found it
+broken; their comments name the finding ("issue 10, finding N"). Those
+tests fail until that finding's fix is merged.
+"""
+
+import os
+import re
+
+from lib import TestFailure, boot, make_bundle, vm_config
+
+DISKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "build", "tests", "disks")
+SECTOR = 512
+MIB = 1024 * 1024
+VICTIM_DISK_MIB = 4
+SECTORS_PER_ROUND = 9          # tests/guests/victim.c
+ROUNDS = 40                    # long enough to overlap every attack
+
+
+def victim(rounds=ROUNDS, tag="victim"):
+    """The victim's VM configuration: first in the list, so its disk is
+    the first region of the machine's disk (from sector 0)."""
+    return {"name": "victim", "vcpus": 1, "memory-mib": 8, "home-node": 0,
+            "image": "victim.elf", "disk-mib": VICTIM_DISK_MIB,
+            "bootargs": f"rounds={rounds} tag={tag}"}
+
+
+def victim_sector(tag, r, s):
+    """What victim.c writes to sector s in round r (fill_sector)."""
+    head = f"victim {tag} round {r} sector {s}\n".encode()
+    return head + bytes((7 * i + s + r) & 0xff for i in range(len(head), SECTOR))
+
+
+def make_disk(name, mib):
+    """A fresh raw disk image of `mib` MiB of zeros; its path."""
+    os.makedirs(DISKS, exist_ok=True)
+    path = os.path.join(DISKS, name + ".img")
+    with open(path, "wb") as f:
+        f.truncate(mib * MIB)
+    return path
+
+
+def run_beside_victim(name, hostiles, rounds=ROUNDS, timeout=40, until=None,
+                      disk_mib=16, cpus=2, mem=256):
+    """Boot a 2-hart machine with the victim and the `hostiles` (VM
+    configurations); check what every test checks (no panic, no hang,
+    the victim's rounds and its disk). Returns the Run."""
+    tag = name[:12]
+    image = make_disk("hostile-" + name, disk_mib)
+    bundle = make_bundle("hostile-" + name, vm_config(victim(rounds, tag), *hostiles))
+    run = boot(cpus=cpus, nodes=1, mem=mem, bundle=bundle, disk=image,
+               timeout=timeout, until=until)
+    if run.timed_out:
+        run.fail(f"hung: the machine did not power off within {timeout}s"
+                 if until is None else
+                 f"hung: the victim did not finish within {timeout}s")
+    run.forbid("panic")
+    if run.status != 0:
+        run.fail(f"QEMU exited with status {run.status}")
+    expect_victim_ok(run, image, rounds, tag)
+    return run
+
+
+def expect_victim_ok(run, image, rounds, tag):
+    """The victim ran all its rounds with no error, and the disk image
+    holds what each round wrote."""
+    for line in run.output.splitlines():
+        if line.startswith("[victim] ") and ("did not" in line or "holds" in line
+                                             or "is not" in line or "cannot" in line):
+            run.fail(f"the victim saw harm: {line}")
+    run.expect(f"[victim] victim: {rounds} rounds ok")
+    run.expect("[victim] victim: done, 0 failed")
+    with open(image, "rb") as f:
+        for r in range(1, rounds + 1):
+            for s in range(r * SECTORS_PER_ROUND, (r + 1) * SECTORS_PER_ROUND):
+                f.seek(s * SECTOR)
+                got = f.read(SECTOR)
+                if got != victim_sector(tag, r, s):
+                    run.fail(f"the disk image's sector {s} (round {r}) is {got[:40]!r}..., "
+                             f"not what the victim wrote")
+
+
+def expect_stopped(run, vm, reason):
+    """VM `vm` was stopped by the monitor with a report naming it and
+    matching the regex `reason` (what follows "vm <vm>: stopped: ")."""
+    run.match(rf"^vm {re.escape(vm)}: stopped: {reason}$")
+    run.forbid(f"[{vm}] hostmem: the monitor let it through")
+    run.forbid(f"[{vm}] hostmmio: the monitor let it through")
+
+
+def expect_unharmed(run, vm, who):
+    """VM `vm` ran guest `who` to its end with every check passing."""
+    run.expect(f"[{vm}] {who}: done, 0 failed")
+    for line in run.output.splitlines():
+        if line.startswith(f"[{vm}] check ") and not line.endswith(": ok"):
+            run.fail(f"VM {vm}: {line}")
+    run.expect(f"vm {vm}: stopped: shutdown (exit 0)")
+
+
+def hostile(name, image, bootargs="", **more):
+    """A hostile VM's configuration: 4 MiB, one vCPU, unless told."""
+    cfg = {"name": name, "vcpus": 1, "memory-mib": 4, "home-node": 0,
+           "image": image, "bootargs": bootargs}
+    cfg.update(more)
+    return cfg
+
+
+GPA = r"0x[0-9a-f]{16}"
+PC = r"vCPU \d at pc 0x[0-9a-f]+"
+
+
+# ---- Memory at wild and machine-like addresses (tests/guests/hostmem.c) ----
+
+def not_there(op, addr):
+    """The report for an access where the VM has neither RAM nor a device."""
+    return rf"{PC}: {op} at guest-physical {addr:#018x}: not RAM and no device there \(exit 1\)"
+
+
+WILD = [  # (VM, op, address): nothing of this VM's is there
+    ("zero", "read", 0x0),
+    ("clint", "write", 0x2000000),             # the machine's CLINT
+    ("plichole", "read", 0x0c800000),          # past the virtual PLIC
+    ("uarthole", "write", 0x10000100),         # between the UART and virtio
+    ("virtio2", "write", 0x10002000),          # the machine's second virtio slot
+    ("aboveram", "read", 0x80400000),          # the first byte past its RAM
+    ("machram", "write", 0x8fe00000),          # machine RAM: its device tree
+]
+
+
+def test_wild_addresses():
+    """Loads and stores at addresses where the VM has nothing, several of
+    them where the machine has something (its CLINT, its other virtio
+    slots, its RAM beyond the VM's): each VM is stopped with a report
+    naming the address; nothing reaches the machine's devices or memory."""
+    run = run_beside_victim("wild", [
+        hostile(vm, "hostmem.elf", f"op={op} addr={addr:#x}") for vm, op, addr in WILD])
+    for vm, op, addr in WILD:
+        expect_stopped(run, vm, not_there(op, addr))
+
+
+WILD2 = [
+    ("fetchuart", "fetch", 0x10000000, r"fetch at guest-physical 0x0000000010000000: .*"),
+    ("fetchhole", "fetch", 0x90000000, r"fetch at guest-physical 0x0000000090000000: .*"),
+    ("amo", "amo", 0x90000000, r"write at guest-physical 0x0000000090000000: .*"),
+    ("sv39x4", "read", 1 << 41, r"read at guest-physical 0x0000020000000000: .*"),
+    ("top", "write", 0xfffffffffffff000, r".*"),
+    ("walkhole", "walk", 0x90000000, r"read at guest-physical 0x0000000090000000: .*"),
+    ("walkuart", "walk", 0x10000000, r".*"),
+]
+
+
+def test_wild_fetch_amo_walk():
+    """Instruction fetches from a device and from nowhere, an AMO to
+    nowhere, addresses past what the G-stage table can name, and a page
+    walk (the hardware's own load of a page-table entry) that leads to
+    nowhere or to a device: each VM is stopped with a report."""
+    run = run_beside_victim("wild2", [
+        hostile(vm, "hostmem.elf", f"op={op} addr={addr:#x}") for vm, op, addr, _ in WILD2])
+    for vm, op, addr, why in WILD2:
+        expect_stopped(run, vm, rf"{PC}: {why}")
+
+
+# ---- Device accesses no emulator can make sense of (tests/guests/hostmmio.c) ----
+
+def no_register(width, rw, addr):
+    """The report for an access the device has no register for."""
+    return rf"{PC}: {width}-byte {rw} at {addr:#018x}: the device has no such register \(exit 1\)"
+
+
+def cannot_emulate(addr):
+    """The report for a device access by an instruction that is no plain
+    load or store (an AMO, LR, a floating-point load)."""
+    return (rf"{PC}: device access at {addr:#018x} by an instruction the monitor "
+            r"cannot emulate \(exit 1\)")
+
+
+MMIO_FATAL = [
+    ("misaligned", "misaligned-plic", no_register(4, "read", 0x0c000006)),
+    ("halfword", "halfword-uart", no_register(2, "read", 0x10000000)),
+    ("wide", "wide-plic", no_register(8, "read", 0x0c000008)),
+    ("amoplic", "amo-plic", cannot_emulate(0x0c000004)),
+    ("amouart", "amo-uart", cannot_emulate(0x10000000)),
+    ("lrplic", "lr-plic", cannot_emulate(0x0c201004)),
+    ("floatplic", "float-plic", cannot_emulate(0x0c000004)),
+]
+MMIO_FATAL2 = [
+    ("cld", "cld-uart", no_register(8, "read", 0x10000000)),
+    ("context", "plic-context", no_register(4, "read", 0x0c20f000)),
+    ("novirtio", "virtio-absent", not_there("read", 0x10001000)),
+]
+
+
+def test_mmio_misaligned_amo_lr_float():
+    """Misaligned, too wide, AMO, LR and floating-point accesses to the
+    virtual PLIC and UART: each VM is stopped with a report naming the
+    address and why; the device is not touched."""
+    run = run_beside_victim("mmio", [
+        hostile(vm, "hostmmio.elf", f"attack={a}") for vm, a, _ in MMIO_FATAL])
+    for vm, _, why in MMIO_FATAL:
+        expect_stopped(run, vm, why)
+
+
+def test_mmio_compressed_context_absent_device():
+    """A compressed 8-byte load from the UART, a PLIC context the VM does
+    not have, and the virtio slot of a VM with no disk (where the victim
+    has its disk, in its own VM): each VM is stopped with a report; the
+    victim's disk is not reached."""
+    run = run_beside_victim("mmio2", [
+        hostile(vm, "hostmmio.elf", f"attack={a}") for vm, a, _ in MMIO_FATAL2])
+    for vm, _, why in MMIO_FATAL2:
+        expect_stopped(run, vm, why)
+
+
+def test_plic_uart_abuse():
+    """Every PLIC and UART register of the VM's own written with junk,
+    read-only registers written, claims with nothing pending, completions
+    of sources never claimed or that do not exist, compressed device
+    accesses, an instruction that straddles a page, sc.w to the UART,
+    4 KiB of every byte value on the console: the devices take it, each
+    hostile VM finishes unharmed, and so does the victim."""
+    attacks = ["plic-abuse", "uart-abuse", "page-cross", "sc-uart"]
+    run = run_beside_victim("plicuart", [
+        hostile(a.replace("-", ""), "hostmmio.elf", f"attack={a}") for a in attacks])
+    for a in attacks:
+        expect_unharmed(run, a.replace("-", ""), "hostmmio")
+
+
+def test_interrupt_storm():
+    """A guest that enables the UART's THR-empty interrupt and never
+    clears it takes an endless stream of interrupts through its PLIC for
+    two seconds; the monitor delivers them and still runs the victim."""
+    run = run_beside_victim("irqstorm", [
+        hostile("storm", "hostmmio.elf", "attack=irq-storm")])
+    expect_unharmed(run, "storm", "hostmmio")
+
+
+TESTS = [
+    ("hostile-wild-addresses", test_wild_addresses),
+    ("hostile-wild-fetch-amo-walk", test_wild_fetch_amo_walk),
+    ("hostile-mmio-misaligned-amo-lr-float", test_mmio_misaligned_amo_lr_float),
+    ("hostile-mmio-compressed-context-absent-device",
+     test_mmio_compressed_context_absent_device),
+    ("hostile-plic-uart-abuse", test_plic_uart_abuse),
+    ("hostile-interrupt-storm", test_interrupt_storm),
+]
