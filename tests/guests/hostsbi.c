@@ -11,7 +11,7 @@
 // bootargs "attack=dbcn-hi": DBCN console calls whose address has its
 // upper half (base_addr_hi) set: no such address in any VM.
 //
-// bootargs "attack=storm": both vCPUs call as fast as they can for ~2 s:
+// bootargs "attack=storm": both vCPUs call as fast as they can for ~1 s:
 // IPIs to each other, remote fences, timers due at once, status queries,
 // retentive suspends, probes. The calls are legal; the monitor must keep
 // up without starving the other VMs.
@@ -154,7 +154,7 @@ static void dbcn_high_half(void) {
 }
 
 static void storm(void) {
-  uint64_t end = rdtime() + 20000000;     // 2 s at 10 MHz
+  uint64_t end = rdtime() + 10000000;     // 1 s at 10 MHz
   check("start-1", start_hart(1, end) == 0, 0);
   irqs_on();
   uint64_t calls = 0;
