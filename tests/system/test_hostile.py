@@ -361,6 +361,16 @@ def test_memory_all_and_beyond():
     run.forbid("[hog] hostmemhog: the monitor let it through")
 
 
+def test_memory_first_touch_race():
+    """Four vCPUs write, each its own word, into the same 2048 fresh pages
+    at once: the monitor takes guest-page faults on one page on both
+    harts at the same moment, and gives each page exactly one machine
+    page (no vCPU's write is lost)."""
+    run = run_beside_victim("touchrace", [
+        hostile("race", "hostmemhog.elf", "race vcpus=4", vcpus=4, **{"memory-mib": 16})])
+    expect_unharmed(run, "race", "hostmemhog")
+
+
 def test_memory_overcommit():
     """Two VMs beside the victim, each asking for half the machine's
     memory (128 MiB), each touching all of it and holding it for three
@@ -448,6 +458,7 @@ TESTS = [
     ("hostile-spin-interrupts-off", test_spin_interrupts_off),
     ("hostile-wfi-forever", test_wfi_forever),
     ("hostile-memory-all-and-beyond", test_memory_all_and_beyond),
+    ("hostile-memory-first-touch-race", test_memory_first_touch_race),
     # Those below wait for issue 10's findings (named in each test).
     ("hostile-virtio-huge-requests", test_virtio_huge_requests),
     ("hostile-memory-overcommit", test_memory_overcommit),
