@@ -8,7 +8,8 @@
 // believes there is no hypervisor: every one of these must reach it as
 // an illegal-instruction exception, exactly as on a machine without the
 // H extension (the monitor turns the virtual-instruction exceptions it
-// gets into that, hyp/vtrap.c), and the guest goes on. One check line each; "hostinsn: done, 0 failed".
+// gets into that, hyp/cpu/vtrap.c), and the guest goes on. One check
+// line each; "hostinsn: done, 0 failed".
 #include "kernel/string.h"
 #include "tests/guests/guest.h"
 
