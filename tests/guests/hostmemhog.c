@@ -5,8 +5,8 @@
 // its configuration), so that the monitor must give it every page it was
 // promised; then, with "beyond", it goes on writing past the end of its
 // RAM, which must stop it with a report naming the first address there;
-// with "hold=N", it keeps what it took for N seconds before it powers
-// off, so that two hogs side by side both hold their memory at once.
+// with "hold", it keeps what it took forever, so that two hogs side by
+// side both hold their memory at once.
 //
 // With "race" it tests first touches instead: all its vCPUs (bootargs
 // "vcpus=N") write, each its own word, into the same fresh pages at the
@@ -23,7 +23,7 @@
 
 extern char _end[];
 
-#define RACE_PAGES 2048                 // 8 MiB from RACE_FROM
+#define RACE_PAGES 512                  // 2 MiB from RACE_FROM
 #define RACE_FROM (RAM + 0x400000)
 
 static volatile uint64_t ready, racers_done;
@@ -79,8 +79,11 @@ void guest_main(uint64_t hartid, const void *dtb) {
       *(volatile uint64_t *)a = a;
     printf("hostmemhog: the monitor let it through\n");
   }
-  uint64_t until = rdtime() + bootarg_num("hold", 0) * 10000000;   // 10 MHz
-  while (rdtime() < until)
-    ;
+  if (bootarg_has("hold")) {
+    printf("hostmemhog: holding it\n");
+    irqs_off();
+    for (;;)
+      wfi();
+  }
   finish("hostmemhog");
 }
