@@ -30,7 +30,7 @@ static uint64_t table[512] __attribute__((aligned(4096)));
 
 void guest_hart(uint64_t hartid, uint64_t opaque) {}
 
-// A load from virtual address 0x1000 with Sv39 paging on: our root table
+// A 4-byte load from virtual address 0x1000 with Sv39 paging on: our root table
 // maps our own gigabyte of RAM one to one (so that the code goes on
 // running), and sends virtual gigabyte 0 to a next-level table at
 // `next`, which the hardware's walk then reads (privileged spec 4.3.2).
@@ -41,7 +41,7 @@ static uint64_t walk_through(uint64_t next) {
   uint64_t v, root = (uint64_t)table, va = 0x1000;
   asm volatile("csrw satp, %1\n"
                "sfence.vma\n"
-               "ld %0, 0(%2)\n"
+               "lw %0, 0(%2)\n"
                "csrw satp, zero\n"
                "sfence.vma\n"
                : "=&r"(v) : "r"(SATP_SV39 | root >> 12), "r"(va) : "memory");
