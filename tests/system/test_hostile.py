@@ -25,7 +25,7 @@ tests fail until that finding's fix is merged.
 import os
 import re
 
-from lib import TestFailure, boot, make_bundle, vm_config
+from lib import boot, make_bundle, vm_config
 
 DISKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "build", "tests", "disks")
@@ -61,9 +61,9 @@ def make_disk(name, mib):
 
 def run_beside_victim(name, hostiles, rounds=ROUNDS, timeout=60, until=None,
                       disk_mib=16, cpus=2, mem=256):
-    """Boot a 2-hart machine with the victim and the `hostiles` (VM
-    configurations); check what every test checks (no panic, no hang,
-    the victim's rounds and its disk). Returns the Run."""
+    """Boot a machine of `cpus` harts (2 unless told) with the victim and
+    the `hostiles` (VM configurations); check what every test checks (no
+    panic, no hang, the victim's rounds and its disk). Returns the Run."""
     tag = name[:12]
     image = make_disk("hostile-" + name, disk_mib)
     bundle = make_bundle("hostile-" + name, vm_config(victim(rounds, tag), *hostiles))
@@ -84,9 +84,10 @@ def run_beside_victim(name, hostiles, rounds=ROUNDS, timeout=60, until=None,
 def expect_victim_ok(run, image, rounds, tag):
     """The victim ran all its rounds with no error, and the disk image
     holds what each round wrote."""
+    fine = re.compile(r"\[victim\] victim: (\d+ rounds over .*|round \d+ ok|"
+                      r"\d+ rounds ok|done, 0 failed)$")
     for line in run.output.splitlines():
-        if line.startswith("[victim] ") and ("did not" in line or "holds" in line
-                                             or "is not" in line or "cannot" in line):
+        if line.startswith("[victim] ") and not fine.match(line):
             run.fail(f"the victim saw harm: {line}")
     run.expect(f"[victim] victim: {rounds} rounds ok")
     run.expect("[victim] victim: done, 0 failed")
@@ -125,7 +126,6 @@ def hostile(name, image, bootargs="", **more):
     return cfg
 
 
-GPA = r"0x[0-9a-f]{16}"
 PC = r"vCPU \d at pc 0x[0-9a-f]+"
 
 
@@ -158,23 +158,23 @@ def test_wild_addresses():
         expect_stopped(run, vm, not_there(op, addr))
 
 
-WILD2 = [
-    ("fetchuart", "fetch", 0x10000000, r"fetch at guest-physical 0x0000000010000000: .*"),
-    ("fetchhole", "fetch", 0x90000000, r"fetch at guest-physical 0x0000000090000000: .*"),
-    ("amo", "amo", 0x90000000, r"write at guest-physical 0x0000000090000000: .*"),
-    ("sv39x4", "read", 1 << 41, r"read at guest-physical 0x0000020000000000: .*"),
-    ("top", "write", 0xfffffffffffff000, r".*"),
+WILD2 = [  # (VM, op, address, what the report calls the access)
+    ("fetchuart", "fetch", 0x10000000, "fetch"),
+    ("fetchhole", "fetch", 0x90000000, "fetch"),
+    ("amo", "amo", 0x90000000, "write"),
+    ("sv39x4", "read", 1 << 41, "read"),           # past what Sv39x4 names
+    ("top", "write", 0xfffffffffffff000, "write"),
 ]
 
 
-def test_wild_fetch_amo_walk():
+def test_wild_fetch_amo_huge_addresses():
     """Instruction fetches from a device and from nowhere, an AMO to
     nowhere, addresses past what the G-stage table can name: each VM is
-    stopped with a report."""
+    stopped with a report naming the address."""
     run = run_beside_victim("wild2", [
         hostile(vm, "hostmem.elf", f"op={op} addr={addr:#x}") for vm, op, addr, _ in WILD2])
-    for vm, op, addr, why in WILD2:
-        expect_stopped(run, vm, rf"{PC}: {why}")
+    for vm, op, addr, what in WILD2:
+        expect_stopped(run, vm, not_there(what, addr))
 
 
 WALKS = [("walkhole", 0x90000000), ("walkuart", 0x10000000), ("walkplic", 0x0c000000),
@@ -469,7 +469,7 @@ def test_reboot_storm():
 
 TESTS = [
     ("hostile-wild-addresses", test_wild_addresses),
-    ("hostile-wild-fetch-amo-walk", test_wild_fetch_amo_walk),
+    ("hostile-wild-fetch-amo-huge-addresses", test_wild_fetch_amo_huge_addresses),
     ("hostile-page-walk-into-device", test_page_walk_into_device),
     ("hostile-mmio-misaligned-amo-lr-float", test_mmio_misaligned_amo_lr_float),
     ("hostile-mmio-compressed-context-absent-device",
