@@ -17,6 +17,8 @@
 //   plic-context     the threshold of a PLIC context this VM does not have
 //   virtio-absent    the virtio slot of a VM without a disk (the victim's
 //                    disk sits at the same guest-physical address in its VM)
+//   misaligned-virtio  a 4-byte load from the disk's Status + 2
+//   amo-virtio       amoor.w on the disk's QueueNotify
 //
 // Abuse a device must take in its stride, after which this VM goes on
 // and ends with "hostmmio: done, 0 failed":
@@ -78,6 +80,10 @@ static void fatal(const char *a) {
     v = *r32(PLIC_THRESH(15));
   else if (strcmp(a, "virtio-absent") == 0)
     v = *r32(VIRTIO);
+  else if (strcmp(a, "misaligned-virtio") == 0)
+    asm volatile("lw %0, 0(%1)" : "=r"(v) : "r"(VIRTIO + 0x72) : "memory");
+  else if (strcmp(a, "amo-virtio") == 0)
+    asm volatile("amoor.w %0, %2, (%1)" : "=r"(v) : "r"(VIRTIO + 0x50), "r"(0) : "memory");
   else
     return;
   printf("hostmmio: the monitor let it through (%lx)\n", v);

@@ -161,9 +161,14 @@ static void storm(void) {
   while (rdtime() < end) {
     sbi_send_ipi(3, 0);
     sbi_remote_fence_i(~0UL, ~0UL);       // base -1: every hart
-    sbi_set_timer(rdtime());
     sbi_probe(SBI_EXT_HSM);
-    sbi_hart_suspend(0, 0, 0);            // retentive: the next IPI wakes us
+    // A retentive suspend, woken by vCPU 1's next IPI or, after the last
+    // one, by our own timer 1 ms on (set with interrupts off, so that it
+    // cannot be taken, and cancelled, before we suspend).
+    irqs_off();
+    sbi_set_timer(rdtime() + 10000);
+    sbi_hart_suspend(0, 0, 0);
+    irqs_on();                            // take what woke us
     sbi_call(SBI_EXT_LEGACY_GETCHAR, 0, 0, 0, 0, 0, 0, 0);
     calls += 6;
   }

@@ -227,6 +227,8 @@ MMIO_FATAL2 = [
     ("cld", "cld-uart", no_register(8, "read", 0x10000000)),
     ("context", "plic-context", no_register(4, "read", 0x0c20f000)),
     ("novirtio", "virtio-absent", not_there("read", 0x10001000)),
+    ("misvirtio", "misaligned-virtio", no_register(4, "read", 0x10001072)),
+    ("amovirtio", "amo-virtio", cannot_emulate(0x10001050)),
 ]
 
 
@@ -240,13 +242,16 @@ def test_mmio_misaligned_amo_lr_float():
         expect_stopped(run, vm, why)
 
 
-def test_mmio_compressed_context_absent_device():
+def test_mmio_compressed_context_virtio():
     """A compressed 8-byte load from the UART, a PLIC context the VM does
-    not have, and the virtio slot of a VM with no disk (where the victim
-    has its disk, in its own VM): each VM is stopped with a report; the
-    victim's disk is not reached."""
+    not have, the virtio slot of a VM with no disk (where the victim has
+    its disk, in its own VM), a misaligned load and an AMO on a disk's
+    registers: each VM is stopped with a report; the victim's disk is not
+    reached."""
     run = run_beside_victim("mmio2", [
-        hostile(vm, "hostmmio.elf", f"attack={a}") for vm, a, _ in MMIO_FATAL2])
+        hostile(vm, "hostmmio.elf", f"attack={a}",
+                **({"disk-mib": 4} if "virtio" in vm and vm != "novirtio" else {}))
+        for vm, a, _ in MMIO_FATAL2])
     for vm, _, why in MMIO_FATAL2:
         expect_stopped(run, vm, why)
 
@@ -472,8 +477,7 @@ TESTS = [
     ("hostile-wild-fetch-amo-huge-addresses", test_wild_fetch_amo_huge_addresses),
     ("hostile-page-walk-into-device", test_page_walk_into_device),
     ("hostile-mmio-misaligned-amo-lr-float", test_mmio_misaligned_amo_lr_float),
-    ("hostile-mmio-compressed-context-absent-device",
-     test_mmio_compressed_context_absent_device),
+    ("hostile-mmio-compressed-context-virtio", test_mmio_compressed_context_virtio),
     ("hostile-plic-uart-abuse", test_plic_uart_abuse),
     ("hostile-interrupt-storm", test_interrupt_storm),
     ("hostile-sbi-bad-arguments", test_sbi_bad_arguments),
