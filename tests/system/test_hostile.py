@@ -73,8 +73,8 @@ def run_beside_victim(name, hostiles, rounds=ROUNDS, timeout=60, until=None,
         run.fail(f"hung: the machine did not power off within {timeout}s"
                  if until is None else
                  f"hung: the victim did not finish within {timeout}s")
-    if re.search(r"^panic", run.output, re.M):
-        run.fail("the monitor panicked")
+    if run.panic_line():
+        run.fail(f"the monitor panicked: {run.panic_line()}")
     if run.status != 0:
         run.fail(f"QEMU exited with status {run.status}")
     expect_victim_ok(run, image, rounds, tag)
