@@ -41,6 +41,8 @@ static void race(uint64_t id, uint64_t n) {
 
 void guest_hart(uint64_t hartid, uint64_t opaque) { race(hartid, opaque); }
 
+// The race: start the other vCPUs, race with them, then check every
+// page for every vCPU's word, and power off.
 static void first_touch_race(void) {
   uint64_t n = bootarg_num("vcpus", 1);
   for (uint64_t i = 1; i < n; i++)

@@ -90,6 +90,8 @@ static void fatal(const char *a) {
   finish("hostmmio");
 }
 
+// Junk in every PLIC register of ours; the WARL fields keep what they
+// can hold, read-only ones nothing; then legal compressed accesses.
 static void plic_abuse(void) {
   for (int s = 0; s < 96; s++)
     *r32(PLIC_PRIO(s)) = 0xffffffff;
@@ -124,6 +126,8 @@ static void plic_abuse(void) {
     *r32(PLIC_ENABLE(CTX, w)) = 0;
 }
 
+// Junk in every UART register, the divisor latch, reads of an empty
+// receive buffer, and every byte value (but newline and ESC) as output.
 static void uart_abuse(void) {
   *r8(UART + 3) = 0x80;                             // DLAB
   *r8(UART + 0) = 0xff;
@@ -177,6 +181,8 @@ void guest_external_irq(void) {
     *r8(UART + 1) = 0;                            // IER off: it is over
 }
 
+// Enable the UART's THR-empty interrupt through the PLIC and let the
+// handler above take it, again and again, for a second.
 static void irq_storm(void) {
   *r32(PLIC_PRIO(UART_IRQ)) = 1;
   *r32(PLIC_ENABLE(CTX, 0)) = 1u << UART_IRQ;

@@ -34,12 +34,15 @@ static long legacy(uint64_t eid) {
   return sbi_call(eid, 0, 0, 0, 0, 0, 0, 0).error;
 }
 
+// One check: the call returned error `err`.
 static void expect(const char *name, struct sbiret r, long err) {
   check(name, r.error == err, r.error);
 }
 
 static volatile int parked;
 
+// vCPU 1: for badargs (opaque 1) it only has to be running; for the
+// storm (opaque = when to stop) it calls as fast as it can.
 void guest_hart(uint64_t hartid, uint64_t opaque) {
   if (opaque == 1) {                      // badargs: sit still until told
     parked = 1;
@@ -58,6 +61,7 @@ void guest_hart(uint64_t hartid, uint64_t opaque) {
   irqs_off();
 }
 
+// Every bad argument, one check each (see the top of this file).
 static void badargs(void) {
   uint64_t ram = 0x80200000UL;            // our own code: a legal address
   expect("base-no-such-fid", call(SBI_EXT_BASE, 7, 0, 0, 0), SBI_ERR_NOT_SUPPORTED);
@@ -153,6 +157,7 @@ static void dbcn_high_half(void) {
          SBI_ERR_INVALID_PARAM);
 }
 
+// vCPU 0's side of the storm; vCPU 1 runs guest_hart above.
 static void storm(void) {
   uint64_t end = rdtime() + 10000000;     // 1 s at 10 MHz
   check("start-1", start_hart(1, end) == 0, 0);

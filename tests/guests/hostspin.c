@@ -13,6 +13,8 @@
 
 static bool use_wfi;
 
+// Interrupts off, none enabled, and spin (or WFI) until `until` (0:
+// forever).
 static void lose_the_hart(uint64_t until) {
   irqs_off();
   csr_write(sie, 0);

@@ -37,6 +37,7 @@ static volatile uint8_t status;
 static uint8_t buf[4096] __attribute__((aligned(4096)));
 static uint64_t ram_end;
 
+// Descriptor i.
 static void d(int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next) {
   vblk_desc[i] = (struct vblk_desc){addr, len, flags, next};
 }
@@ -64,6 +65,7 @@ static void works(const char *group) {
   check(name, ok, (long)vblk_rd(VBLK_STATUS));
 }
 
+// Chains the device cannot walk: back unused, with length 0.
 static void bad_chains(void) {
   hdr = (struct vblk_req){VBLK_T_IN, 0, 0};
   d(0, (uint64_t)&hdr, sizeof(hdr), VBLK_F_NEXT, 0);          // 0 -> 0 -> ...
@@ -93,6 +95,7 @@ static bool refused(long used) {
   return (used == 1 && status == VBLK_S_IOERR) || (used == 0 && status == 0xee);
 }
 
+// Chains it can walk, with buffers or sectors it must refuse.
 static void bad_buffers(void) {
   check("huge-len", refused(req3(VBLK_T_IN, 0, (uint64_t)buf, 0xffffffffu, true)), status);
   check("past-ram", req3(VBLK_T_IN, 0, ram_end - 100, 512, true) == 1 &&
@@ -147,6 +150,7 @@ static void place(uint64_t desc, uint64_t avail, uint64_t used, uint32_t num) {
   vblk_wr(VBLK_NOTIFY, 0);
 }
 
+// The queue's areas, size or index where they cannot be.
 static void bad_rings(void) {
   uint64_t dsc = (uint64_t)vblk_desc, av = (uint64_t)&vblk_avail, us = (uint64_t)&vblk_used;
   vblk_avail.idx = 1;
@@ -167,6 +171,7 @@ static void bad_rings(void) {
   works("index-ahead");
 }
 
+// Junk in every register that takes a write; every readable one read.
 static void bad_registers(void) {
   static const int writable[] = {VBLK_DEV_FEAT_SEL, VBLK_DRV_FEAT, VBLK_DRV_FEAT_SEL,
                                  VBLK_QUEUE_SEL, VBLK_QUEUE_NUM, VBLK_QUEUE_READY,
@@ -196,17 +201,21 @@ static void bad_registers(void) {
 // the whole region.
 static volatile bool go;
 
+// vCPU 1 of the huge attack: QueueNotify, again and again.
 static void notify_forever(void) {
   for (;;)
     vblk_wr(VBLK_NOTIFY, 0);
 }
 
+// vCPU 1: wait until the chains are built, then notify forever.
 void guest_hart(uint64_t hartid, uint64_t opaque) {
   while (!go)
     ;
   notify_forever();
 }
 
+// vCPU 0 of the huge attack: build the chains, offer them, notify,
+// and offer them again, forever.
 static void huge(void) {
   uint64_t bytes = vblk_capacity * 512;
   uint64_t data = ((uint64_t)_end + 4095) & ~4095UL;   // past our image

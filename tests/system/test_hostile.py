@@ -78,6 +78,7 @@ def run_beside_victim(name, hostiles, rounds=ROUNDS, timeout=60, until=None,
     if run.status != 0:
         run.fail(f"QEMU exited with status {run.status}")
     expect_victim_ok(run, image, rounds, tag)
+    run.image = image
     return run
 
 
@@ -322,10 +323,15 @@ def test_virtio_malformed():
     onto the victim's, rings in device registers or across RAM's end,
     bad queue sizes, junk in every register: each request is refused (or
     the device asks for a reset) and the device still works after a
-    reset; the victim's region of the machine's disk is untouched."""
+    reset; the victim's region of the machine's disk is untouched, and so
+    is everything past the hostile VM's region."""
     run = run_beside_victim("virtio", [
         hostile("virtio", "hostvirtio.elf", "attack=malformed mib=4", **{"disk-mib": 4})])
     expect_unharmed(run, "virtio", "hostvirtio")
+    with open(run.image, "rb") as f:
+        f.seek((VICTIM_DISK_MIB + 4) * MIB)
+        if f.read().strip(b"\0"):
+            run.fail("the hostile VM's writes reached the disk past its region")
 
 
 def test_virtio_huge_requests():
