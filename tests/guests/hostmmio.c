@@ -35,6 +35,9 @@
 //                    the guest without touching the device)
 //   irq-storm        the UART's THR-empty interrupt enabled and never
 //                    cleared: an endless stream of interrupts for ~1 s
+//   flood            both vCPUs print lines through the UART as fast as
+//                    they can for ~1 s: the console is shared, and the
+//                    other VMs' lines must still get out
 #include "kernel/string.h"
 #include "tests/guests/guest.h"
 
@@ -52,7 +55,19 @@
 static volatile uint32_t *r32(uint64_t a) { return (volatile uint32_t *)a; }
 static volatile uint8_t *r8(uint64_t a) { return (volatile uint8_t *)a; }
 
-void guest_hart(uint64_t hartid, uint64_t opaque) {}
+// Print numbered lines through the UART until `until` (rdtime).
+static void flood(uint64_t id, uint64_t until) {
+  static const char text[] = " the quick brown fox jumps over the lazy dog\n";
+  for (uint64_t n = 0; rdtime() < until; n++) {
+    *r8(UART) = (uint8_t)('0' + id);
+    *r8(UART) = (uint8_t)('0' + n % 10);
+    for (const char *p = text; *p; p++)
+      *r8(UART) = (uint8_t)*p;
+  }
+}
+
+// vCPU 1 of the flood.
+void guest_hart(uint64_t hartid, uint64_t opaque) { flood(hartid, opaque); }
 
 // The accesses after which the VM must be stopped. Returns if the
 // monitor let one through.
@@ -217,6 +232,10 @@ void guest_main(uint64_t hartid, const void *dtb) {
     check("sc-fails", fail != 0, (long)fail);
   } else if (strcmp(a, "irq-storm") == 0) {
     irq_storm();
+  } else if (strcmp(a, "flood") == 0) {
+    uint64_t until = rdtime() + 10000000;         // 1 s at 10 MHz
+    check("start-1", start_hart(1, until) == 0, 0);
+    flood(0, until);
   } else {
     printf("hostmmio: no attack '%s'\n", a);
     checks_failed++;

@@ -280,6 +280,17 @@ def test_interrupt_storm():
     expect_unharmed(run, "storm", "hostmmio")
 
 
+def test_console_flood():
+    """Two vCPUs printing lines through their UART as fast as they can for
+    a second: the console is shared, yet the victim's lines still come out
+    and it finishes; the flood's lines all carry its name."""
+    run = run_beside_victim("flood", [
+        hostile("flood", "hostmmio.elf", "attack=flood", vcpus=2)])
+    expect_unharmed(run, "flood", "hostmmio")
+    if len(run.lines("[flood] 0")) == 0 or len(run.lines("[flood] 1")) == 0:
+        run.fail("the flood's two vCPUs did not both print")
+
+
 # ---- SBI calls with bad arguments, and storms (tests/guests/hostsbi.c) ----
 
 def test_sbi_bad_arguments():
@@ -486,6 +497,7 @@ TESTS = [
     ("hostile-mmio-compressed-context-virtio", test_mmio_compressed_context_virtio),
     ("hostile-plic-uart-abuse", test_plic_uart_abuse),
     ("hostile-interrupt-storm", test_interrupt_storm),
+    ("hostile-console-flood", test_console_flood),
     ("hostile-sbi-bad-arguments", test_sbi_bad_arguments),
     ("hostile-sbi-storm", test_sbi_storm),
     ("hostile-sbi-dbcn-address-high-half", test_sbi_dbcn_address_high_half),
