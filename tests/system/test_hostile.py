@@ -83,13 +83,17 @@ def run_beside_victim(name, hostiles, rounds=ROUNDS, timeout=60, until=None,
 
 
 def expect_victim_ok(run, image, rounds, tag):
-    """The victim ran all its rounds with no error, and the disk image
-    holds what each round wrote."""
+    """The victim ran all its rounds with no error (every round's line
+    came out, in order), and the disk image holds what each round wrote."""
     fine = re.compile(r"\[victim\] victim: (\d+ rounds over .*|round \d+ ok|"
                       r"\d+ rounds ok|done, 0 failed)$")
     for line in run.output.splitlines():
         if line.startswith("[victim] ") and not fine.match(line):
             run.fail(f"the victim saw harm: {line}")
+    seen = run.lines("[victim] victim: round ")
+    if seen != [f"[victim] victim: round {r} ok" for r in range(1, rounds + 1)]:
+        run.fail(f"the victim's round lines are {seen[:3]}...: want rounds 1..{rounds}, "
+                 "each once, in order")
     run.expect(f"[victim] victim: {rounds} rounds ok")
     run.expect("[victim] victim: done, 0 failed")
     with open(image, "rb") as f:
