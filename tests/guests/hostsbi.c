@@ -146,7 +146,6 @@ static void badargs(void) {
 
 // Spec 12.1: base_addr_hi holds the upper XLEN bits of the address; on
 // RV64 anything there names an address at or above 2^64, which no VM has.
-// (Issue 10, finding 8: arguments checked against the spec's types.)
 static void dbcn_high_half(void) {
   snprintf(line, sizeof(line), "hostsbi: the monitor wrote this\n");
   expect("dbcn-write-hi-bit-32", call(SBI_EXT_DBCN, 0, 32, (uint64_t)line, 1UL << 32),

@@ -312,9 +312,10 @@ def test_sbi_dbcn_address_high_half():
     """DBCN console calls whose address has base_addr_hi set (on RV64 the
     upper 64 bits of the address, SBI spec 12.1): refused with
     INVALID_PARAM, nothing read or written.
-    Issue 10, finding 8 (SBI arguments checked against the spec's types):
-    today the monitor shifts base_addr_hi left by 32 and ORs it in, so
-    hi = 1 << 32 lands back in the VM's RAM and is accepted."""
+    Found by this suite after issue 10's finding 8 (SBI arguments checked
+    against the spec's types) was fixed: the monitor shifted base_addr_hi
+    left by 32 and ORed it in, so hi = 1 << 32 landed back in the VM's
+    RAM and was accepted (hyp/sbi/vsbi_console.c)."""
     run = run_beside_victim("dbcnhi", [
         hostile("dbcnhi", "hostsbi.elf", "attack=dbcn-hi")])
     run.forbid("[dbcnhi] hostsbi: the monitor wrote this")
