@@ -9,7 +9,8 @@
 //                 software interrupt (another hart wants our attention)
 //   cause 10      ecall from VS-mode: an SBI call      -> hyp/sbi/vsbi.c
 //   cause 20/21/23  guest-page fault: first touch of a RAM page -> pmap,
-//                 or a device access to emulate, or a bad address
+//                 or a device access to emulate, or a bad address (the
+//                 instruction's, or its page-table walk's)
 //   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
 //                 something the guest may not do, reflected to it as an
 //                 illegal instruction
@@ -68,6 +69,42 @@ static void host_interrupt(struct vcpu *v, uint64_t irq) {
   }
 }
 
+// vsatp's MODE field (privileged spec 4.1.11, 8.2.18): Bare, or how many
+// levels the guest's page table has.
+#define SATP_MODE_SHIFT 60
+#define SATP_PPN_MASK ((1UL << 44) - 1)
+#define PTE_V 0x1UL
+#define PTE_RWX 0xeUL
+
+// Was a guest-page fault at gpa taken by the hardware's walk of the
+// guest's own page table, reading a page-table entry (an implicit access),
+// rather than by the instruction's access to va? A device access must be
+// the instruction's; a walk that reads a device instead of RAM has no
+// register to go to. The spec would say so in htinst (a pseudoinstruction,
+// 8.6.3), but QEMU 7.2 leaves htinst 0, so walk the guest's table (vsatp,
+// live on this hart) in software, as the hardware did (4.3.2), and see
+// whether one of the entries it reads is at gpa. Walking it changes
+// nothing: no A or D bits are set.
+static bool fault_in_page_walk(struct vcpu *v, uint64_t va, uint64_t gpa) {
+  uint64_t satp = csr_read_num(CSR_VSATP);
+  uint64_t mode = satp >> SATP_MODE_SHIFT;
+  if (mode < 8 || mode > 10)                 // Bare (or reserved): no walk
+    return false;
+  int levels = (int)mode - 5;                // Sv39 3, Sv48 4, Sv57 5
+  uint64_t table = (satp & SATP_PPN_MASK) << 12;
+  for (int level = levels - 1; level >= 0; level--) {
+    uint64_t entry = table + ((va >> (12 + 9 * level)) & 511) * 8;
+    if (entry == (gpa & ~7UL))
+      return true;
+    uint64_t pte;
+    if (vm_copy_from_guest(v->vm, &pte, entry, sizeof(pte)) < 0 ||
+        !(pte & PTE_V) || (pte & PTE_RWX) != 0)
+      return false;                          // ends before gpa: not the walk
+    table = (pte >> 10) << 12;
+  }
+  return false;
+}
+
 // Guest-page fault: htval holds the guest-physical address shifted right
 // by 2, and stval's low bits complete it (privileged spec 8.6.3).
 static void guest_page_fault(struct vcpu *v) {
@@ -76,6 +113,11 @@ static void guest_page_fault(struct vcpu *v) {
   if (pmap_is_ram(&vm->pmap, gpa)) {
     if (pmap_fault(&vm->pmap, gpa) < 0)
       vm_fail(v, "out of machine memory for guest page %p", (void *)gpa);
+    return;
+  }
+  if (fault_in_page_walk(v, v->stval, gpa)) {
+    vm_fail(v, "page walk for va %p read guest-physical %p: not RAM",
+            (void *)v->stval, (void *)gpa);
     return;
   }
   if (v->scause != EXC_INST_GUEST_PAGE_FAULT && mmio_access(v, gpa))

@@ -34,9 +34,17 @@ static uint64_t take_keys(struct vm *vm, char *buf, uint64_t n) {
 static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
   uint64_t n = v->x[10];
-  uint64_t gpa = v->x[11] | (v->x[12] << 32);   // base_addr_lo, base_addr_hi
+  // base_addr_lo and base_addr_hi are the lower and the upper XLEN bits
+  // of the address (spec 12.1): on RV64, hi is bits 64..127, so any bit
+  // set there names an address no VM has.
+  uint64_t gpa = v->x[11];
+  bool above_2_64 = v->x[12] != 0;
   char buf[DBCN_CHUNK];
 
+  if ((fid == 0 || fid == 1) && above_2_64) {
+    r.error = SBI_ERR_INVALID_PARAM;
+    return r;
+  }
   switch (fid) {
   case 0:                                        // console_write
     if (n > DBCN_CHUNK)

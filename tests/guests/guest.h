@@ -23,6 +23,11 @@ long start_hart(uint64_t hart, uint64_t opaque);
 // The S-mode external interrupt handler (weak default in rt.c).
 void guest_external_irq(void);
 
+// An exception the guest itself takes (delegated to it): return true,
+// with *sepc moved to where to go on, if it was expected (weak default in
+// rt.c: none is).
+bool guest_exception(uint64_t scause, uint64_t *sepc, uint64_t stval);
+
 // Counts of interrupts taken, per hart, and the last trap cause.
 extern volatile uint64_t timer_irqs[8], soft_irqs[8];
 
@@ -34,6 +39,18 @@ void irqs_off(void);
 void check(const char *name, bool ok, long got);
 // The number of failed checks so far.
 extern int checks_failed;
+
+// The device tree the guest was started with (a1 at boot).
+extern const void *guest_dtb;
+
+// Boot arguments: the words of /chosen/bootargs. bootarg_has: is `word`
+// one of them, alone or as "word=..."? bootarg_num: the number after
+// "key=" (decimal, or hex with 0x), or dflt when there is none.
+// bootarg_str: the text after "key=" up to the next space into buf (n
+// bytes, NUL-terminated); false, and buf untouched, when there is none.
+bool bootarg_has(const char *word);
+uint64_t bootarg_num(const char *key, uint64_t dflt);
+bool bootarg_str(const char *key, char *buf, int n);
 
 // Power the VM off: SRST shutdown, reason "none" when every check passed,
 // "system failure" otherwise. Prints "<who>: done, N failed" first.

@@ -1,9 +1,12 @@
 // tests/guests/rt.c: the test guests' runtime (see tests/guests/guest.h).
 #include "kernel/console.h"
+#include "kernel/fdt.h"
+#include "kernel/string.h"
 #include "tests/guests/guest.h"
 
 volatile uint64_t timer_irqs[8], soft_irqs[8];
 int checks_failed;
+const void *guest_dtb;
 
 extern char _secondary[];
 
@@ -14,9 +17,17 @@ __attribute__((weak)) void guest_external_irq(void) {
   finish("guest");
 }
 
+// A guest that expects exceptions of its own defines this; the default
+// takes none, and an exception stops the guest as unexpected.
+__attribute__((weak)) bool guest_exception(uint64_t scause, uint64_t *sepc,
+                                           uint64_t stval) {
+  return false;
+}
+
 // The boot vCPU: console first, then the guest.
 void guest_boot(uint64_t hartid, const void *dtb) {
   console_init();
+  guest_dtb = dtb;
   guest_main(hartid, dtb);
   finish("guest");
 }
@@ -54,6 +65,8 @@ uint64_t guest_trap(uint64_t scause, uint64_t sepc, uint64_t stval) {
     guest_external_irq();
     return sepc;
   }
+  if (guest_exception(scause, &sepc, stval))
+    return sepc;
   printf("guest: unexpected trap scause %lx sepc %lx stval %lx\n", scause,
          sepc, stval);
   finish("guest");
@@ -74,4 +87,68 @@ void finish(const char *who) {
                                                      : SBI_RESET_REASON_NONE);
   for (;;)
     wfi();
+}
+
+// /chosen/bootargs as a string, or "" (the tree is the monitor's, or
+// QEMU's: trusted to be well formed, but read through the checked reader).
+static const char *bootargs(void) {
+  struct fdt fdt;
+  const void *val;
+  int len;
+  if (guest_dtb == NULL || fdt_init(&fdt, guest_dtb, 64 * 1024) < 0)
+    return "";
+  int n = fdt_path(&fdt, "/chosen");
+  if (n < 0 || fdt_getprop(&fdt, n, "bootargs", &val, &len) < 0 || len < 1 ||
+      ((const char *)val)[len - 1] != 0)
+    return "";
+  return val;
+}
+
+// Where the word `key` (followed by '=', ' ' or the end) starts in the
+// boot arguments, or NULL.
+static const char *find_word(const char *key) {
+  size_t k = strlen(key);
+  for (const char *s = bootargs(); *s; s++) {
+    if ((s == bootargs() || s[-1] == ' ') && strncmp(s, key, k) == 0 &&
+        (s[k] == 0 || s[k] == ' ' || s[k] == '='))
+      return s;
+  }
+  return NULL;
+}
+
+bool bootarg_has(const char *word) { return find_word(word) != NULL; }
+
+bool bootarg_str(const char *key, char *buf, int n) {
+  const char *s = find_word(key);
+  if (s == NULL || s[strlen(key)] != '=')
+    return false;
+  s += strlen(key) + 1;
+  int i = 0;
+  while (i < n - 1 && s[i] && s[i] != ' ') {
+    buf[i] = s[i];
+    i++;
+  }
+  buf[i] = 0;
+  return true;
+}
+
+uint64_t bootarg_num(const char *key, uint64_t dflt) {
+  char buf[24];
+  if (!bootarg_str(key, buf, sizeof(buf)) || buf[0] == 0)
+    return dflt;
+  const char *s = buf;
+  uint64_t base = 10, v = 0;
+  if (s[0] == '0' && s[1] == 'x') {
+    base = 16;
+    s += 2;
+  }
+  for (; *s; s++) {
+    int d = *s >= '0' && *s <= '9'   ? *s - '0'
+            : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+                                     : 99;
+    if (d >= (int)base)
+      return dflt;
+    v = v * base + (uint64_t)d;
+  }
+  return v;
 }
