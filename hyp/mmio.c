@@ -16,6 +16,7 @@
 // Bao's idea: the decoded access (struct mmio_access) is the one interface
 // between traps and devices; devices never see instructions.
 #include "hyp/decode.h"
+#include "hyp/diskq.h"
 #include "hyp/mmio.h"
 #include "hyp/sched.h"
 #include "hyp/vm.h"
@@ -99,6 +100,10 @@ bool mmio_access(struct vcpu *v, uint64_t gpa) {
     mmio_update_irqs(vm);
   }
   release(&vm->dev_lock);
+  // A notify queued requests: start them now (not under dev_lock, which
+  // comes after the disk scheduler's lock).
+  if (a.write && r == 0 && gpa - VVIRTIO_GPA_BASE < VVIRTIO_GPA_SIZE)
+    diskq_run();
   if (r < 0) {
     vm_fail(v, "%d-byte %s at %p: the device has no such register", a.width,
             a.write ? "write" : "read", (void *)gpa);

@@ -2,6 +2,7 @@
 // (see hyp/vm.h).
 #include <stdarg.h>
 #include "hyp/bundle.h"
+#include "hyp/diskq.h"
 #include "hyp/loader.h"
 #include "hyp/machine.h"
 #include "hyp/memmap.h"
@@ -151,6 +152,8 @@ struct vm *vm_create(const struct vm_config *cfg) {
   vcpu_reset(&vm->vcpus[0], vm->entry, vm->fdt_gpa);
   vm->start_time = rdtime();
   vm->state = VM_RUNNING;
+  if (vm->blk.present)
+    diskq_attach(vm);             // its disk requests may start
   if (cfg->span)
     printf("vm %s: %d vCPUs, %lu MiB spread over %d nodes, image %s, entry %p\n",
            vm->name, vm->nvcpus, cfg->memory / MiB, machine.nnodes, cfg->image,
@@ -243,6 +246,11 @@ void vm_finish(struct vm *vm) {
     vconsole_focus_next();        // the keys go to a VM that can use them
   printf("vm %s: stopped: %s (exit %d)\n", vm->name, vm->exit_reason,
          vm->exit_code == VM_EXIT_REBOOT ? 0 : vm->exit_code);
+  // Its disk requests in flight finish first: they may write into its
+  // pages, and what it was told is written must be on the disk before
+  // its region is used again (by its reboot).
+  if (vm->blk.present)
+    diskq_drain(vm);
   vm_print_counters(vm);
   pmap_destroy(&vm->pmap);
   bool reboot = vm->exit_code == VM_EXIT_REBOOT;
@@ -333,9 +341,11 @@ void vm_print_counters(struct vm *vm) {
 
   if (vm->blk.nsectors > 0)
     printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu "
-           "direct=%lu wait-us=%lu\n", vm->name, vm->blk.reads, vm->blk.writes,
-           vm->blk.flushes, vm->blk.errors, vm->blk.direct,
-           vm->blk.wait_ticks * 1000000 / machine.timebase);
+           "direct=%lu wait-us=%lu pieces=%lu inflight-max=%d queued-max=%d\n",
+           vm->name, vm->blk.reads, vm->blk.writes, vm->blk.flushes,
+           vm->blk.errors, vm->blk.direct,
+           vm->blk.wait_ticks * 1000000 / machine.timebase, vm->blk.npieces,
+           vm->blk.inflight_max, vm->blk.queued_max);
 
   struct pmap *pm = &vm->pmap;
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",
