@@ -586,6 +586,7 @@ void vvirtio_blk_stop(struct vm *vm) {
   struct vvirtio_blk *b = &vm->blk;
   b->stopping = true;
   b->nreqs = 0;
+  b->drained += (uint64_t)b->inflight;
 }
 
 // ---- The transport (4.2.2 "MMIO Device Register Layout") ----

@@ -135,6 +135,7 @@ struct vvirtio_blk {
   uint64_t npieces;          // pieces sent to the real disk
   int inflight_max;          // most pieces in flight at once
   int queued_max;            // most requests taken and not yet answered
+  uint64_t drained;          // pieces still in flight when the VM stopped
 };
 
 // Give the VM the virtual disk its configuration asks for (cfg->disk

@@ -17,7 +17,7 @@
 //           them back and sleeping 2 ms; then asks for a key on the
 //           console, and says which one it got.
 //   drain   first boot (no mark on sector 0): marks sector 0, makes
-//           NREQ 256 KiB writes available with one notify, prints which
+//           NREQ - 1 writes of 1 MiB available with one notify, prints which
 //           are done the moment the first one is, and reboots its VM at
 //           once, with the others in flight. Second boot: reads the
 //           areas back and says for each whether it holds what was
@@ -53,7 +53,7 @@
 #define QN 16                         // descriptors
 #define NREQ 8                        // requests in flight, 2 descriptors each
 #define ROUNDS 10                     // the victim's rounds
-#define HOG_BUF 0x80800000UL          // the hog's buffer: its RAM from 8 MiB
+#define HOG_BUF 0x81000000UL          // the hog's buffer: its RAM from 16 MiB
 #define TICKS_PER_MS 10000            // QEMU's timebase: 10 MHz
 
 struct desc {
@@ -86,7 +86,7 @@ static char mode[16];
 // Data buffers: each request i has its own, with room for the status byte
 // at the end (the in stream is data then status, 2.7.4: one buffer may
 // hold both).
-#define AREA (256 * 1024)
+#define AREA (1024 * 1024)
 static uint8_t data[NREQ][AREA + 4096] __attribute__((aligned(4096)));
 
 static uint32_t rd(int off) { return regs[off / 4]; }
@@ -299,10 +299,14 @@ static void drain(void) {
       ;
     io_fence();
     uint16_t done = used.idx;         // what the device has said so far
-    printf("drain: told done:");
-    for (uint16_t k = used_seen; k != done; k++)
-      printf(" %u", used.ring[k % QN].id / 2);
-    printf("\n");
+    // One line, printed at once: every trap lets the monitor start more
+    // pieces, and the point is to reboot with many still to do.
+    char line[80];
+    int n = snprintf(line, sizeof(line), "drain: told done:");
+    for (uint16_t k = used_seen; k != done && n < 70; k++)
+      n += snprintf(line + n, sizeof(line) - (size_t)n, " %u",
+                    used.ring[k % QN].id / 2);
+    printf("%s\n", line);
     sbi_system_reset(SBI_RESET_COLD_REBOOT, SBI_RESET_REASON_NONE);
   }
   // Second boot: what is in each area?
