@@ -50,7 +50,7 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--no-relax -Wl,--build-id=none
 
 # ---- The shared runtime (kernel/) and the monitor (hyp/) ------------------
 KERNEL_SRCS := $(wildcard kernel/*.c)
-HYP_SRCS    := $(wildcard hyp/*.c) $(wildcard hyp/*.S)
+HYP_SRCS    := $(wildcard hyp/*/*.c) $(wildcard hyp/*/*.S)
 
 KERNEL_OBJS := $(patsubst %.c,$(B)/%.o,$(KERNEL_SRCS))
 HYP_OBJS    := $(patsubst %,$(B)/%.o,$(basename $(HYP_SRCS)))
@@ -99,7 +99,7 @@ $(BUNDLE): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
 	python3 tools/mkbundle.py --config $(VMCONFIG) --search $(IMAGE_DIRS) -o $@
 
 # The machine's disk for the configuration's VMs: their regions in order,
-# each starting as a copy of its disk-image (hyp/vmconfig.h). Like
+# each starting as a copy of its disk-image (hyp/vm/vmconfig.h). Like
 # `make qemu-guest-os`'s disk, it keeps what the VMs write from one run to
 # the next, until the configuration or an image changes. Not made when
 # DISK= names a disk of your own; not there when no VM has a disk.
@@ -165,31 +165,35 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
 
 UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format \
 	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write \
-	$(B)/tests/test_console
+	$(B)/tests/test_console $(B)/tests/test_dt_machine
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_fdt.c kernel/fdt.c
 
-$(B)/tests/test_memmap: tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/memmap.c hyp/memmap.h tests/unit/unit.h
+$(B)/tests/test_memmap: tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/mem/memmap.c hyp/mem/memmap.h tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/memmap.c
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_memmap.c tests/unit/host_stubs.c hyp/mem/memmap.c
 
 $(B)/tests/test_format: tests/unit/test_format.c kernel/format.c kernel/format.h tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_format.c kernel/format.c
 
-$(B)/tests/test_decode: tests/unit/test_decode.c hyp/decode.c hyp/decode.h tests/unit/unit.h
+$(B)/tests/test_decode: tests/unit/test_decode.c hyp/dev/decode.c hyp/dev/decode.h tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_decode.c hyp/decode.c
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_decode.c hyp/dev/decode.c
 
-$(B)/tests/test_vplic: tests/unit/test_vplic.c hyp/vplic.c hyp/vplic.h tests/unit/unit.h
+$(B)/tests/test_vplic: tests/unit/test_vplic.c hyp/dev/vplic.c hyp/dev/vplic.h tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vplic.c hyp/vplic.c
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vplic.c hyp/dev/vplic.c
 
 $(B)/tests/test_fdt_write: tests/unit/test_fdt_write.c kernel/fdt_write.c kernel/fdt_write.h kernel/fdt.c tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_fdt_write.c kernel/fdt_write.c kernel/fdt.c
+
+$(B)/tests/test_dt_machine: tests/unit/test_dt_machine.c kernel/dt_machine.c kernel/dt_machine.h kernel/fdt.c tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_dt_machine.c kernel/dt_machine.c kernel/fdt.c kernel/string.c
 
 $(B)/tests/test_console: tests/unit/test_console.c kernel/console.c kernel/console.h tests/unit/unit.h
 	@mkdir -p $(@D)

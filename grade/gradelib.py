@@ -45,7 +45,11 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-import qemu  # noqa: E402  (tools/qemu.py)
+import qemu  # noqa: E402,F401  (tools/qemu.py)
+# The runner, the checks on a run and the counters parser are the system
+# tests' too (tools/qemurun.py): a grader and `make test` read a run alike.
+import qemurun  # noqa: E402
+from qemurun import TestFailure, Run, as_terminal_shows, vm_config  # noqa: E402,F401
 
 BUILD = os.path.join(ROOT, "build")
 HYP = os.path.join(BUILD, "hyp", "hyp.elf")
@@ -61,72 +65,6 @@ HOSTCC = os.environ.get("HOSTCC", "cc")
 HOST_CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra",
                "-Wno-unused-parameter", "-fsanitize=address,undefined",
                "-fno-sanitize-recover=all", "-Igrade/unit/host", "-I."]
-
-
-class TestFailure(Exception):
-    """A failed check: why it failed, in one line."""
-
-
-class Run:
-    """One program's run: its command, output, exit status, whether it hung.
-    The checks raise TestFailure with a reason a student can act on."""
-
-    def __init__(self, cmd, output, status, timed_out, seconds):
-        self.cmd = cmd
-        self.output = output
-        self.status = status
-        self.timed_out = timed_out
-        self.seconds = seconds
-
-    def fail(self, reason):
-        raise TestFailure(reason)
-
-    def panic_line(self):
-        """The monitor's panic message, if it panicked."""
-        m = re.search(r"^panic: .*$", self.output, re.M)
-        return m.group(0) if m else None
-
-    def expect(self, text):
-        """The output must contain `text`."""
-        if text not in self.output:
-            self.fail(self.why_not(f"expected {text!r} in the output"))
-
-    def forbid(self, text):
-        """The output must not contain `text`."""
-        if text in self.output:
-            self.fail(f"did not expect {text!r} in the output")
-
-    def match(self, pattern):
-        """The first match of regex `pattern` (multi-line mode), or a failure."""
-        m = re.search(pattern, self.output, re.M)
-        if m is None:
-            self.fail(self.why_not(f"no line matches {pattern!r}"))
-        return m
-
-    def lines(self, prefix):
-        """Every output line that starts with `prefix`."""
-        return [l for l in self.output.splitlines() if l.startswith(prefix)]
-
-    def expect_clean_exit(self):
-        """The machine must have stopped by itself, with status 0, and
-        without a monitor panic."""
-        panic = self.panic_line()
-        if panic:
-            self.fail(f"the monitor panicked: {panic}")
-        if self.timed_out:
-            self.fail(f"hung: no power-off within {self.seconds:.0f}s")
-        if self.status != 0:
-            self.fail(f"QEMU exited with status {self.status}")
-
-    def why_not(self, reason):
-        """A missing line is often the symptom of a panic or a hang: say
-        that instead, it is what the student should look at first."""
-        panic = self.panic_line()
-        if panic:
-            return f"{reason}; the monitor panicked first: {panic}"
-        if self.timed_out:
-            return f"{reason}; the machine hung ({self.seconds:.0f}s)"
-        return reason
 
 
 class Test:
@@ -153,51 +91,23 @@ class Test:
         run counts as a clean exit. A run still going after `timeout`
         seconds (the test's timeout by default) is killed: a hang fails,
         it never waits forever."""
-        extra = list(extra)
-        if bundle is not None:
-            extra = ["-initrd", bundle] + extra
-        cmd = qemu.qemu_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
-                                extra=extra)
+        cmd = qemurun.qemu_boot_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
+                                        extra=extra, bundle=bundle)
         return self.run(cmd, timeout=timeout, until=until)
 
     def run(self, cmd, timeout=None, until=None, cwd=ROOT):
-        """Run any program, collecting stdout and stderr together."""
-        timeout = timeout or self.timeout
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out, timed_out, stopped = b"", False, False
-        pattern = re.compile(until.encode(), re.M) if until else None
-        os.set_blocking(proc.stdout.fileno(), False)
-        while True:
-            chunk = proc.stdout.read()
-            if chunk:
-                out += chunk
-            if pattern is not None and pattern.search(out):
-                stopped = True
-                break
-            if proc.poll() is not None:
-                out += proc.stdout.read() or b""
-                break
-            if time.monotonic() - start > timeout:
-                timed_out = True
-                break
-            time.sleep(0.02)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        text = as_terminal_shows(out)
-        secs = time.monotonic() - start
-        note = " (timed out)" if timed_out else ""
-        self.log(f"$ {' '.join(cmd)}\n{text}\n[exit {proc.returncode}{note}, "
-                 f"{secs:.1f}s]\n")
-        return Run(cmd, text, 0 if stopped else proc.returncode, timed_out, secs)
+        """Run any program (tools/qemurun.py's run), into the transcript."""
+        r = qemurun.run(cmd, timeout or self.timeout, until=until, cwd=cwd)
+        note = " (timed out)" if r.timed_out else ""
+        self.log(f"$ {' '.join(cmd)}\n{r.output}\n[exit {r.status}{note}, "
+                 f"{r.seconds:.1f}s]\n")
+        return r
 
     # ---- VM bundles -----------------------------------------------------
 
     @staticmethod
     def vm(**props):
-        """One VM of a configuration: the properties of hyp/vmconfig.h
+        """One VM of a configuration: the properties of hyp/vm/vmconfig.h
         (vcpus, memory-mib, home-node, image, bootargs; write them with _
         for -) and name (the node's name, vm0 by default)."""
         return {k.replace("_", "-"): v for k, v in props.items()}
@@ -205,31 +115,12 @@ class Test:
     def bundle(self, name, *vms):
         """Write a VM configuration with these VMs (see vm()) and pack it,
         with the guest images it names, into a VM bundle; return its path."""
-        lines = ["/dts-v1/;", "/ {"]
-        for i, vm in enumerate(vms):
-            lines.append(f"  {vm.get('name', f'vm{i}')} {{")
-            lines.append('    compatible = "disco-v,vm";')
-            for key, val in vm.items():
-                if key == "name":
-                    continue
-                if isinstance(val, int):
-                    lines.append(f"    {key} = <{val}>;")
-                else:
-                    lines.append(f'    {key} = "{val}";')
-            lines.append("  };")
-        lines.append("};")
-        where = os.path.join(WORK, "bundles")
-        os.makedirs(where, exist_ok=True)
-        base = os.path.join(where, f"lab{self.grader.lab}-{name}")
-        with open(base + ".dts", "w") as f:
-            f.write("\n".join(lines) + "\n")
-        run = self.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
-                        "--config", base + ".dts", "--search", GUESTS,
-                        "-o", base + ".bundle"], timeout=60)
-        if run.status != 0:
-            last = (run.output.strip().splitlines() or ["?"])[-1]
-            self.fail(f"could not pack the VM bundle {name}: {last}")
-        return base + ".bundle"
+        path = os.path.join(WORK, "bundles", f"lab{self.grader.lab}-{name}")
+        try:
+            return qemurun.pack_bundle(vm_config(*vms), path, [GUESTS])
+        except TestFailure as e:
+            self.log(e.output)
+            self.fail(str(e))
 
     # ---- host tests -------------------------------------------------------
 
@@ -248,17 +139,8 @@ class Test:
 
     def counters(self, run, vm):
         """The monitor's counters for `vm`: every name=value pair on its
-        "counters <vm>: ..." lines (hyp/vm.c: vm_print_counters)."""
-        found = {}
-        for line in run.lines(f"counters {vm}: "):
-            for word in line.split()[2:]:
-                if "=" in word:
-                    k, v = word.split("=", 1)
-                    if v.isdigit():
-                        found[k] = int(v)
-        if not found:
-            self.fail(run.why_not(f"no counters printed for VM {vm}"))
-        return found
+        "counters <vm>: ..." lines (hyp/vm/vm.c: vm_print_counters)."""
+        return qemurun.counters(run, vm)
 
 
 class Grader:
@@ -399,14 +281,6 @@ class Grader:
         with open(path, "w") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
-
-
-def as_terminal_shows(out):
-    """QEMU's console output as text, the way a terminal leaves it: CR LF
-    is a newline, and "CR ESC [ K" (the monitor's console erasing its
-    open line, kernel/console.h) wipes what came before it on its line."""
-    text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    return re.sub(r"[^\n]*\r\x1b\[K", "", text)
 
 
 def build_and_run_host(name, sources):

@@ -2,7 +2,7 @@
 """grade/lab1.py: lab 1, the pmap (lab-guide/lab1.md).
 
 Two kinds of tests. The host tests (grade/unit/test_lab1.c) run your
-hyp/backmap.c and hyp/pmap.c on the host, on a made-up two-node machine,
+hyp/mem/backmap.c and hyp/mem/pmap.c on the host, on a made-up two-node machine,
 and check each rule of their contracts separately: they say exactly which
 PTE bit or counter is wrong. The VM tests then boot the monitor under QEMU
 with real guests (tests/guests/) and check that they run, that their
@@ -21,7 +21,7 @@ g = Grader(lab=1, title="pmap",
            build=["all"] + [f"build/tests/guests/{x}.elf" for x in GUESTS])
 
 g.host_program("test_lab1", ["grade/unit/test_lab1.c", "tests/unit/host_stubs.c",
-                             "hyp/backmap.c", "hyp/memmap.c"])
+                             "hyp/mem/backmap.c", "hyp/mem/memmap.c"])
 
 
 # ---- Host tests: one function at a time ------------------------------------

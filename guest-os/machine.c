@@ -18,6 +18,7 @@
 //                                 sifive,plic-1.0.0.yaml)
 //   /chosen/bootargs              the boot arguments           (spec 3.6)
 #include "guest-os/machine.h"
+#include "kernel/dt_machine.h"
 #include "kernel/fdt.h"
 #include "kernel/printf.h"
 #include "kernel/string.h"
@@ -54,56 +55,29 @@ static uint32_t cell(const void *val, int i) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-// Does a riscv,isa string ("rv64imafdc_zicsr_sstc") name the multi-letter
-// extension ext? Those come after the single letters, each after an '_'.
-static bool isa_has(const char *isa, int len, const char *ext) {
-  size_t n = strlen(ext);
-  for (int i = 0; i < len && isa[i]; i++) {
-    if (isa[i] != '_' || i + 1 + (int)n > len)
-      continue;
-    char after = i + 1 + (int)n < len ? isa[i + 1 + n] : 0;
-    if (strncmp(isa + i + 1, ext, n) == 0 && (after == '_' || after == 0))
-      return true;
-  }
-  return false;
-}
-
-// The harts: children of /cpus with device_type "cpu" that are not
-// disabled. Sstc counts only if every one of them has it.
+// The harts the tree lists as usable (kernel/dt_machine.c). Sstc counts
+// only if every one of them has it.
 static int read_harts(const struct fdt *fdt) {
-  int cpus = fdt_path(fdt, "/cpus");
-  if (cpus < 0)
-    return bad("no /cpus node", cpus);
-  uint32_t tb;
-  if (fdt_getprop_u32(fdt, cpus, "timebase-frequency", &tb) < 0 || tb == 0)
+  if (dt_timebase(fdt, &machine.timebase) < 0)
     return bad("no /cpus/timebase-frequency", 0);
-  machine.timebase = tb;
   machine.sstc = true;
-  for (int c = fdt_first_child(fdt, cpus); c >= 0;
-       c = fdt_next_sibling(fdt, c)) {
-    // /cpus also holds cpu-map; and a disabled hart is one the firmware
-    // will not start (spec 3.8: status).
-    if (!fdt_prop_has_string(fdt, c, "device_type", "cpu") ||
-        fdt_prop_has_string(fdt, c, "status", "disabled"))
-      continue;
-    uint64_t id, unused;
-    if (fdt_reg(fdt, c, 0, &id, &unused) != 0)
-      return bad("cpu node without reg", c);
-    if (id >= MAX_HARTS) {
+  struct dt_hart h = {.node_off = -1};
+  int more;
+  while ((more = dt_next_hart(fdt, &h)) > 0) {
+    if (h.id >= MAX_HARTS) {
       // No stack or state for it: leave it stopped, but say so.
       printf("guest-os: hart %lu is beyond MAX_HARTS (%d); not used\n",
-             id, MAX_HARTS);
+             h.id, MAX_HARTS);
       continue;
     }
-    machine.hart_ids[machine.nharts++] = (uint32_t)id;
+    machine.hart_ids[machine.nharts++] = (uint32_t)h.id;
     // A process may move between harts, and each hart writes its own
     // stimecmp: Sstc is usable only if no hart lacks it.
-    const void *isa;
-    int len;
-    if (fdt_getprop(fdt, c, "riscv,isa", &isa, &len) < 0 ||
-        !isa_has(isa, len, "sstc"))
+    if (!dt_isa_has_ext(h.isa, h.isa_len, "sstc"))
       machine.sstc = false;
   }
+  if (more < 0)
+    return bad(dt_strerror(more), h.node_off);
   if (machine.nharts == 0)
     return bad("no usable hart under /cpus", 0);
   return 0;
@@ -111,20 +85,14 @@ static int read_harts(const struct fdt *fdt) {
 
 // RAM: every reg entry of every device_type "memory" node.
 static int read_memory(const struct fdt *fdt) {
-  // Memory nodes may sit anywhere (QEMU puts one per NUMA node at the
-  // top level), so walk the whole tree for device_type "memory".
-  int depth = 0;
-  for (int n = fdt_root(fdt); n >= 0; n = fdt_next_node(fdt, n, &depth)) {
-    if (!fdt_prop_has_string(fdt, n, "device_type", "memory"))
-      continue;
-    uint64_t base, size;
-    for (int i = 0; fdt_reg(fdt, n, i, &base, &size) == 0; i++) {
-      if (machine.nram == MAX_MEMRANGES)
-        return bad("too many memory ranges", MAX_MEMRANGES);
-      machine.ram[machine.nram].base = base;
-      machine.ram[machine.nram].end = base + size;
-      machine.nram++;
-    }
+  struct dt_walk w = DT_WALK_START;
+  struct dt_range m;
+  while (dt_next_memory(fdt, &w, &m)) {
+    if (machine.nram == MAX_MEMRANGES)
+      return bad("too many memory ranges", MAX_MEMRANGES);
+    machine.ram[machine.nram].base = m.base;
+    machine.ram[machine.nram].end = m.base + m.size;
+    machine.nram++;
   }
   if (machine.nram == 0)
     return bad("no memory node", 0);
@@ -150,14 +118,10 @@ static void reserve(uint64_t base, uint64_t size) {
 // the bare machine (OpenSBI); in a VM it is nothing, but we cannot tell
 // the two apart (and must not try), so we leave it alone either way.
 static int read_reserved(const struct fdt *fdt, const void *dtb) {
-  uint64_t base, size;
-  for (int i = 0; fdt_memreserve(fdt, i, &base, &size) == 0; i++)
-    reserve(base, size);
-  int rm = fdt_path(fdt, "/reserved-memory");
-  for (int c = rm < 0 ? rm : fdt_first_child(fdt, rm); c >= 0;
-       c = fdt_next_sibling(fdt, c))
-    for (int i = 0; fdt_reg(fdt, c, i, &base, &size) == 0; i++)
-      reserve(base, size);
+  struct dt_walk w = DT_WALK_START;
+  struct dt_range r;
+  while (dt_next_reserved(fdt, &w, &r))
+    reserve(r.base, r.size);
   reserve((uint64_t)dtb, fdt->size);
 
   uint64_t image = (uint64_t)_entry;

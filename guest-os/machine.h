@@ -4,7 +4,7 @@
 // the firmware hands over in a1 at boot: how many harts, how much RAM and
 // where, where the UART and the PLIC are, the boot arguments. The same
 // binary therefore runs on the bare QEMU machine and in a Disco-V VM
-// (where the monitor writes the tree, hyp/vm_fdt.c), and never needs to
+// (where the monitor writes the tree, hyp/vm/vm_fdt.c), and never needs to
 // know which. machine_read() copies out all of it at boot; nothing reads
 // the tree afterwards.
 #ifndef GUEST_OS_MACHINE_H

@@ -17,7 +17,7 @@
 // its line while received data waits, the PLIC passes it on, and
 // uart_interrupt drains RBR until LSR.DR is clear, which drops the line.
 // In a Disco-V VM every one of these accesses traps to the monitor, which
-// emulates the UART (hyp/vuart.c).
+// emulates the UART (hyp/dev/vuart.c).
 #include "guest-os/machine.h"
 #include "guest-os/tty.h"
 #include "guest-os/uart.h"

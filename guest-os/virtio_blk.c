@@ -6,7 +6,7 @@
 // slots (guest-os/machine.c); most are empty (DeviceID 0). We take the
 // first slot whose DeviceID is 2. On the bare machine that slot is
 // wherever QEMU plugged the drive; in a Disco-V VM it is the one slot the
-// monitor describes (hyp/vvirtio_blk.c), at 0x10001000.
+// monitor describes (hyp/dev/vvirtio_blk.c), at 0x10001000.
 //
 // One queue of disk.num descriptors. A request is a chain of them: the
 // header, one per 4 KiB block (consecutive blocks, up to RUN_MAX), the

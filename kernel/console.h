@@ -21,7 +21,7 @@ void console_write(const char *s, size_t n);
 // below everything else that is printed, the way a shell's prompt and
 // what you type after it stay at the bottom while messages scroll past.
 // The monitor keeps the focused VM's unfinished line there
-// (hyp/vconsole.c). While there is one, console_write first erases it
+// (hyp/dev/vconsole.c). While there is one, console_write first erases it
 // (carriage return and ESC [ K, which a terminal and tests/system/lib.py
 // understand), writes its bytes, and, once they end a line, draws the
 // open line again. A program that never sets one (guest-os, splashos)

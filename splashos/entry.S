@@ -1,6 +1,6 @@
 # splashos/entry.S: the first instructions of a splashos image.
 #
-# The image is entered exactly like the monitor (hyp/entry.S), so that the
+# The image is entered exactly like the monitor (hyp/boot/entry.S), so that the
 # same binary boots on the bare machine and, later, as a guest of the
 # monitor (Disco section 4.4: SPLASHOS runs unchanged on either). The
 # firmware (OpenSBI, or the monitor playing firmware) enters at _entry in
@@ -12,7 +12,7 @@
 # (SBI spec chapter 9) at _secondary_entry, with a0 = their id.
 #
 # Two harts have been seen to arrive at _entry in one boot on QEMU 7.2 with
-# OpenSBI 1.1 (see hyp/entry.S), so we hold a lottery of our own: the first
+# OpenSBI 1.1 (see hyp/boot/entry.S), so we hold a lottery of our own: the first
 # hart to swap a 1 into boot_lottery boots; a later one waits until .bss
 # is clear and then goes on as a secondary hart. thread.c copes with the
 # "already started" answer hart_start then gives for it.

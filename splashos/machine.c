@@ -8,6 +8,7 @@
 //   /reserved-memory/*, /memreserve/   firmware's own memory  (3.5, 5.3)
 //   /chosen/bootargs           the boot arguments             (spec 3.6)
 //   numa-node-id               Linux's bindings/numa.txt
+#include "kernel/dt_machine.h"
 #include "kernel/fdt.h"
 #include "kernel/printf.h"
 #include "kernel/string.h"
@@ -23,13 +24,6 @@ static int bad(const char *what, long value) {
   return -1;
 }
 
-// A node's numa-node-id, 0 when it has none (a machine without NUMA
-// information is one node).
-static int node_of(const struct fdt *fdt, int off) {
-  int n = fdt_numa_node(fdt, off);
-  return n < 0 ? 0 : n;
-}
-
 // Record that node n exists. Returns 0, or -1 for an id we cannot hold.
 static int see_node(int n) {
   if (n >= MAX_NODES)
@@ -39,36 +33,26 @@ static int see_node(int n) {
   return 0;
 }
 
-// The harts: children of /cpus with device_type "cpu" that are not
-// disabled, and the timebase the /cpus node gives for all of them.
+// The harts the tree lists as usable (kernel/dt_machine.c), and the
+// timebase the /cpus node gives for all of them.
 static int read_harts(const struct fdt *fdt) {
-  int cpus = fdt_path(fdt, "/cpus");
-  if (cpus < 0)
-    return bad("no /cpus node", cpus);
-  uint32_t tb;
-  if (fdt_getprop_u32(fdt, cpus, "timebase-frequency", &tb) == 0)
-    machine.timebase = tb;
-  for (int c = fdt_first_child(fdt, cpus); c >= 0;
-       c = fdt_next_sibling(fdt, c)) {
-    if (!fdt_prop_has_string(fdt, c, "device_type", "cpu") ||
-        fdt_prop_has_string(fdt, c, "status", "disabled"))
-      continue;
-    uint64_t id, unused;
-    if (fdt_reg(fdt, c, 0, &id, &unused) != 0)
-      return bad("cpu node without reg", c);
-    if (id >= MAX_HARTS || machine.nharts == MAX_HARTS)
-      return bad("hart id too large, or too many harts", (long)id);
-    int node = node_of(fdt, c);
-    if (see_node(node) < 0)
+  if (dt_timebase(fdt, &machine.timebase) < 0)
+    return bad("no /cpus/timebase-frequency", 0);
+  struct dt_hart h = {.node_off = -1};
+  int more;
+  while ((more = dt_next_hart(fdt, &h)) > 0) {
+    if (h.id >= MAX_HARTS || machine.nharts == MAX_HARTS)
+      return bad("hart id too large, or too many harts", (long)h.id);
+    if (see_node(h.numa) < 0)
       return -1;
-    machine.harts[machine.nharts].id = id;
-    machine.harts[machine.nharts].node = node;
+    machine.harts[machine.nharts].id = h.id;
+    machine.harts[machine.nharts].node = h.numa;
     machine.nharts++;
   }
+  if (more < 0)
+    return bad(dt_strerror(more), h.node_off);
   if (machine.nharts == 0)
     return bad("no usable harts under /cpus", 0);
-  if (machine.timebase == 0)
-    return bad("no /cpus/timebase-frequency", 0);
   return 0;
 }
 
@@ -77,23 +61,19 @@ static int read_harts(const struct fdt *fdt) {
 // run; ram_base/ram_end is the run that holds the image.
 static int read_memory(const struct fdt *fdt) {
   uint64_t image = (uint64_t)_entry;
-  int depth = 0;
-  for (int n = fdt_root(fdt); n >= 0; n = fdt_next_node(fdt, n, &depth)) {
-    if (!fdt_prop_has_string(fdt, n, "device_type", "memory"))
-      continue;
-    int node = node_of(fdt, n);
+  struct dt_walk w = DT_WALK_START;
+  struct dt_range m;
+  while (dt_next_memory(fdt, &w, &m)) {
+    int node = m.numa;
     if (see_node(node) < 0)
       return -1;
-    uint64_t base, size;
-    for (int i = 0; fdt_reg(fdt, n, i, &base, &size) == 0; i++) {
-      if (machine.node_base[node] == 0 || base < machine.node_base[node])
-        machine.node_base[node] = base;
-      if (base + size > machine.node_end[node])
-        machine.node_end[node] = base + size;
-      if (base <= image && image < base + size) {
-        machine.ram_base = base;
-        machine.ram_end = base + size;
-      }
+    if (machine.node_base[node] == 0 || m.base < machine.node_base[node])
+      machine.node_base[node] = m.base;
+    if (m.base + m.size > machine.node_end[node])
+      machine.node_end[node] = m.base + m.size;
+    if (m.base <= image && image < m.base + m.size) {
+      machine.ram_base = m.base;
+      machine.ram_end = m.base + m.size;
     }
   }
   if (machine.ram_end == 0)
@@ -126,14 +106,10 @@ static void keep_out(uint64_t base, uint64_t size) {
 static void place_heap(const struct fdt *fdt) {
   machine.heap_base = ALIGN_UP((uint64_t)_image_end, PAGE_SIZE);
   machine.heap_end = ALIGN_DOWN(machine.ram_end, PAGE_SIZE);
-  uint64_t base, size;
-  for (int i = 0; fdt_memreserve(fdt, i, &base, &size) == 0; i++)
-    keep_out(base, size);
-  int rm = fdt_path(fdt, "/reserved-memory");
-  for (int c = rm < 0 ? rm : fdt_first_child(fdt, rm); c >= 0;
-       c = fdt_next_sibling(fdt, c))
-    for (int i = 0; fdt_reg(fdt, c, i, &base, &size) == 0; i++)
-      keep_out(base, size);
+  struct dt_walk w = DT_WALK_START;
+  struct dt_range r;
+  while (dt_next_reserved(fdt, &w, &r))
+    keep_out(r.base, r.size);
   machine.heap_end = ALIGN_DOWN(machine.heap_end, PAGE_SIZE);
 }
 

@@ -148,7 +148,7 @@ def main():
     results = Results()
     start = time.monotonic()
     dtb_dir = dump_dtbs(results)
-    unit_args = {"test_fdt": [dtb_dir]}
+    unit_args = {"test_fdt": [dtb_dir], "test_dt_machine": [dtb_dir]}
     for binary in sorted(glob.glob(os.path.join(BUILD, "tests", "test_*"))):
         if os.access(binary, os.X_OK) and not binary.endswith(".d"):
             run_unit(results, binary,

@@ -171,7 +171,7 @@ def workload_result(out, name):
 
 def monitor_ms(out, vm):
     """The monitor's time on the VM's traps, in ms: the sum of its
-    "counters <vm>: monitor-time ..." line (hyp/vm.c)."""
+    "counters <vm>: monitor-time ..." line (hyp/vm/vm.c)."""
     m = re.search(rf"counters {vm}: monitor-time (.*)", out)
     us = sum(int(v) for v in re.findall(r"=(\d+)", m.group(1))) if m else 0
     return us // 1000

@@ -15,19 +15,19 @@ and, for the machine's disk (`make qemu` does both):
   python3 tools/mkbundle.py --config hyp/vms/default.dts \
       --search build/guest-os --disk-out build/bundle/default.disk
 
-The configuration (device-tree source, see hyp/vmconfig.h) is compiled with
+The configuration (device-tree source, see hyp/vm/vmconfig.h) is compiled with
 dtc; every `image` and `initrd` it names is looked up in the --search
 folders and packed. An image that cannot be found is left out with a warning: the
 monitor then reports that VM as not started, and starts the others.
 
 The machine's disk (--disk-out): the VMs' disk regions one after the
 other in the configuration's order (each `disk-mib` MiB; the monitor
-places them the same way, hyp/vmconfig.h), each starting with a copy of
+places them the same way, hyp/vm/vmconfig.h), each starting with a copy of
 the file its `disk-image` names (found in the --search folders) and
 zeros after it. Without any disk-mib in the configuration nothing is
 written and the file is removed, so a stale disk is never used.
 
-Bundle layout (little-endian; hyp/bundle.h reads it):
+Bundle layout (little-endian; hyp/vm/bundle.h reads it):
   0    magic "DISCOVB1"
   8    u32 entry count, u32 0
   16   entries: name (48 bytes, NUL-padded), u64 offset, u64 size
@@ -127,7 +127,7 @@ def write_disk(blob, search, out):
 
 
 def one_vm_config(a):
-    """Device-tree source for a configuration of one VM (hyp/vmconfig.h)."""
+    """Device-tree source for a configuration of one VM (hyp/vm/vmconfig.h)."""
     if '"' in a.bootargs or '"' in a.image:
         sys.exit("mkbundle: quotes are not allowed in --image or --bootargs")
     return (f'/dts-v1/;\n/ {{\n  {a.name} {{\n'

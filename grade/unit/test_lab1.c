@@ -6,7 +6,7 @@
 // which PTE bit is missing, which counter is off, which page leaked. The
 // QEMU tests of the grader then check that the same code runs real guests.
 //
-// hyp/pmap.c is #included, not linked, so that its static functions
+// hyp/mem/pmap.c is #included, not linked, so that its static functions
 // (pmap_walk, pmap_enter_locked) can be called directly. Every case runs in
 // a child process of its own, on a fresh machine, so a crash or a panic in
 // one case (say, the handout's stub) fails that case alone:
@@ -21,9 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hyp/pmap.c"
+#include "hyp/mem/pmap.c"
 
-#include "hyp/backmap.h"
+#include "hyp/mem/backmap.h"
 #include "tests/unit/host_stubs.h"
 #include "tests/unit/unit.h"
 
@@ -226,7 +226,7 @@ static void new_pmap(int node, uint64_t ram_size) {
   }
 }
 
-// ---- Back-mappings (hyp/backmap.c) ----------------------------------------
+// ---- Back-mappings (hyp/mem/backmap.c) ----------------------------------------
 
 // Three mappings of one page: all recorded, counted, none on another page.
 static void backmap_add_and_count(void) {

@@ -9,7 +9,7 @@
 //     an unknown type, a descriptor chain that loops, broken rings;
 //   - takes one completion as an interrupt through the PLIC.
 // Everything about virtio is written here from the spec, not taken from
-// the monitor's hyp/virtio.h, so that a mistake there shows up here.
+// the monitor's hyp/dev/virtio.h, so that a mistake there shows up here.
 //
 // bootargs: "tag=<word>" names the pattern (default "blk"; the system
 // test reads it back from the disk image); "badwidth" makes it end with a

@@ -5,8 +5,8 @@ What these prove: on every topology QEMU can build (1, 2 or 4 NUMA nodes,
 exactly the machine that the QEMU command described (which hart and which
 memory sit on which node, the distances), accounts for every page, and
 powers the machine off by itself. A test that fails here tells a student
-that the machine description (hyp/machine.c), the hart start-up
-(hyp/hart.c) or the memmap (hyp/memmap*.c) is off, before any guest runs.
+that the machine description (hyp/boot/machine.c), the hart start-up
+(hyp/boot/hart.c) or the memmap (hyp/mem/memmap*.c) is off, before any guest runs.
 """
 
 import os

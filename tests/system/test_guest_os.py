@@ -331,7 +331,7 @@ def test_autorun_with_arguments():
 # `exit 3`. Each is typed once the line before it is complete, which
 # works the same on the bare machine and in a VM (where the VM with the
 # focus has its output shown as it comes, prompt included, and the
-# others a line at a time: hyp/vconsole.c). Keys typed before a program reads wait in the
+# others a line at a time: hyp/dev/vconsole.c). Keys typed before a program reads wait in the
 # kernel's line buffer (so the first goes as soon as the kernel has
 # looked for its file system, before the shell has started).
 KEYS = [(r"guest-os: (no )?file system", b"hello\r"),

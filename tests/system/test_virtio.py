@@ -1,8 +1,8 @@
 """tests/system/test_virtio.py: the VMs' virtio-blk disks.
 
 What these prove: the monitor drives the machine's real virtio-blk disk
-(hyp/virtio_blk.c) and gives each VM that asks for one a virtual
-virtio-blk device (hyp/vvirtio_blk.c) backed by its own region of that
+(hyp/dev/virtio_blk.c) and gives each VM that asks for one a virtual
+virtio-blk device (hyp/dev/vvirtio_blk.c) backed by its own region of that
 disk. A guest driver finds it in its device tree, brings it up as virtio
 1.x, writes and reads sectors, and takes a completion interrupt through
 its PLIC (tests/guests/blktest.c); requests that name memory outside the
@@ -12,7 +12,7 @@ read back here after the run, shows each VM's sectors at the offset of
 its region: the VMs' regions follow one another in the order they were
 created. A machine without a disk still runs the VMs that do not want
 one. A failure here points at one of those two files, or at the disk
-lines of hyp/vm_fdt.c and hyp/mmio.c.
+lines of hyp/vm/vm_fdt.c and hyp/dev/mmio.c.
 """
 
 import os

@@ -252,7 +252,7 @@ def shipped_config_test(path, keys=()):
 
 # What to type at the VMs of a shipped configuration that wait for input.
 # The default one runs two guest-os shells. Its first VM has the focus,
-# so its prompt shows before any newline (hyp/vconsole.c): a command
+# so its prompt shows before any newline (hyp/dev/vconsole.c): a command
 # there that writes a file on its disk; then the focus to os1, whose
 # prompt is drawn then, and a command there that looks for that file (on
 # its own disk it is not there); then `exit` in each (when the focused VM

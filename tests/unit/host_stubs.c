@@ -1,7 +1,7 @@
 // tests/unit/host_stubs.c: host stand-ins for the parts of kernel/ that
 // only make sense on the RISC-V machine (panic powers off, spinlocks read
 // the hart id from tp). Unit tests link these instead, so that the code
-// under test (hyp/memmap.c, say) compiles unchanged.
+// under test (hyp/mem/memmap.c, say) compiles unchanged.
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// tests/unit/test_decode.c: host tests for hyp/decode.c, the MMIO decoder.
+// tests/unit/test_decode.c: host tests for hyp/dev/decode.c, the MMIO decoder.
 //
 // When a guest touches a device, the monitor does the load or store for
 // it, from the record decode_mmio() or decode_htinst() makes. A wrong
@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hyp/decode.h"
+#include "hyp/dev/decode.h"
 #include "tests/unit/unit.h"
 
 // One instruction and what the decoder must say about it.

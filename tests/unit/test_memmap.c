@@ -1,5 +1,5 @@
 // tests/unit/test_memmap.c: the memmap and its per-node page allocator
-// (hyp/memmap.c), on made-up machines.
+// (hyp/mem/memmap.c), on made-up machines.
 //
 // The allocator hands out machine memory to everything the monitor will
 // build: page tables, guest memory, replicas. If its accounting drifts, or
@@ -7,7 +7,7 @@
 // later as a guest that reads another guest's data. These tests pin the
 // contract down where such a bug is still easy to see.
 #include <stdlib.h>
-#include "hyp/memmap.h"
+#include "hyp/mem/memmap.h"
 #include "tests/unit/host_stubs.h"
 #include "tests/unit/unit.h"
 

@@ -1,5 +1,5 @@
 // tests/unit/test_vplic.c: the virtual PLIC's registers and rules
-// (hyp/vplic.c).
+// (hyp/dev/vplic.c).
 //
 // A guest's device driver talks to its disk and console through the PLIC:
 // if a claim returns the wrong source, a source is delivered twice, or a
@@ -8,7 +8,7 @@
 // would, through 32-bit loads and stores at the spec's offsets, plus the
 // device lines, and checks one rule of the RISC-V PLIC spec.
 #include <stdlib.h>
-#include "hyp/vplic.h"
+#include "hyp/dev/vplic.h"
 #include "tests/unit/unit.h"
 
 // Offsets from the PLIC base (the spec's "Memory Map").

@@ -1,7 +1,7 @@
 // grade/unit/host/kernel/riscv.h: the host graders' stand-in for
 // kernel/riscv.h.
 //
-// The lab graders compile monitor files such as hyp/pmap.c with the host
+// The lab graders compile monitor files such as hyp/mem/pmap.c with the host
 // compiler (grade/gradelib.py puts this folder first on the include path),
 // so the real header's inline RISC-V assembly must not come along. This
 // one declares only what those files use; the test program defines it, and

@@ -1,0 +1,324 @@
+// hyp/cpu/sched.c: the scheduler (see hyp/cpu/sched.h).
+//
+// Each hart has a run queue of RUNNABLE vCPUs. A vCPU belongs to a hart on
+// its VM's home node (vm_create spreads them), so its memory is local
+// (Disco 4.2.3: keep a virtual CPU near its memory). A hart runs the vCPU
+// at the head of its queue for a time slice; when the slice ends (the
+// monitor's own timer interrupt) the vCPU goes to the back of the queue.
+// A hart with an empty queue first takes a RUNNABLE vCPU from another
+// hart's queue, nearest node first; if there is none it sleeps in WFI until
+// a timer or an IPI wakes it.
+//
+// A guest's WFI traps (hstatus.VTW) and its vCPU becomes IDLE: it costs no
+// hart time until it has an interrupt to take (Disco 4.2.1: an idle
+// virtual CPU is descheduled).
+#include "hyp/boot/hart.h"
+#include "hyp/boot/machine.h"
+#include "hyp/cpu/sched.h"
+#include "hyp/dev/conskeys.h"
+#include "hyp/dev/diskq.h"
+#include "hyp/mem/memmap.h"
+#include "hyp/vm/vm.h"
+#include "kernel/printf.h"
+#include "kernel/riscv.h"
+#include "kernel/sbi.h"
+
+struct spinlock sched_lock = SPINLOCK_INIT("sched");
+
+// The slice: 10 ms of the platform timer.
+static uint64_t slice_ticks(void) { return machine.timebase / 100; }
+
+// Exceptions the guest handles itself (hedeleg, privileged spec 8.2.2):
+// its own page faults, breakpoints, misaligned accesses, illegal
+// instructions and its user programs' ecalls. Ecalls from VS-mode (SBI
+// calls) and guest-page faults stay with the monitor.
+#define HEDELEG_GUEST ((1UL << EXC_INST_MISALIGNED) | (1UL << EXC_ILLEGAL_INST) | \
+  (1UL << EXC_BREAKPOINT) | (1UL << EXC_LOAD_MISALIGNED) |                     \
+  (1UL << EXC_STORE_MISALIGNED) | (1UL << EXC_ECALL_U) |                       \
+  (1UL << EXC_INST_PAGE_FAULT) | (1UL << EXC_LOAD_PAGE_FAULT) |                \
+  (1UL << EXC_STORE_PAGE_FAULT))
+// And the VS-level interrupts go straight to the guest (hideleg).
+#define HIDELEG_GUEST ((1UL << IRQ_VS_SOFT) | (1UL << IRQ_VS_TIMER) | \
+  (1UL << IRQ_VS_EXT))
+
+void sched_hart_init(void) {
+  csr_write_num(CSR_HEDELEG, HEDELEG_GUEST);
+  csr_write_num(CSR_HIDELEG, HIDELEG_GUEST);
+  // Let the guest read time, cycle and instret (hcounteren, spec 8.2.7).
+  csr_write_num(CSR_HCOUNTEREN, ~0UL);
+  // Sstc: the guest's stimecmp is its own vstimecmp (henvcfg.STCE, bit 63).
+  if (machine.has_sstc)
+    csr_write_num(CSR_HENVCFG, 1UL << 63);
+  // The monitor never takes interrupts while it runs itself (sstatus.SIE
+  // stays 0); they are taken when they arrive while a guest runs, and WFI
+  // in the idle loop wakes on them. These enables say which ones.
+  csr_set(sie, (1UL << IRQ_S_TIMER) | (1UL << IRQ_S_SOFT));
+}
+
+// ---- Run queues (caller holds sched_lock) ----
+
+static void rq_push(int hart, struct vcpu *v) {
+  struct hart *h = &harts[hart];
+  v->rq_next = NULL;
+  if (h->rq_tail != NULL)
+    h->rq_tail->rq_next = v;
+  else
+    h->rq_head = v;
+  h->rq_tail = v;
+}
+
+static struct vcpu *rq_pop(int hart) {
+  struct hart *h = &harts[hart];
+  struct vcpu *v = h->rq_head;
+  if (v != NULL) {
+    h->rq_head = v->rq_next;
+    if (h->rq_head == NULL)
+      h->rq_tail = NULL;
+    v->rq_next = NULL;
+  }
+  return v;
+}
+
+// Take every vCPU of vm off every run queue (the VM has stopped; a reboot
+// will reuse its vCPU structures, which must not stay linked anywhere).
+// Caller holds sched_lock.
+static void rq_remove_vm(struct vm *vm) {
+  for (int i = 0; i < machine.nharts; i++) {
+    struct hart *h = &harts[machine.harts[i].id];
+    struct vcpu *keep = NULL, *tail = NULL;
+    for (struct vcpu *v = h->rq_head, *next; v != NULL; v = next) {
+      next = v->rq_next;
+      v->rq_next = NULL;
+      if (v->vm == vm)
+        continue;
+      if (tail != NULL)
+        tail->rq_next = v;
+      else
+        keep = v;
+      tail = v;
+    }
+    h->rq_head = keep;
+    h->rq_tail = tail;
+  }
+}
+
+// Send a software interrupt to another hart (SBI IPI), so that it leaves
+// its guest or its WFI and looks at the run queues again.
+static void kick_hart(int hart) {
+  if (hart != (int)hart_id())
+    sbi_send_ipi(1UL << hart, 0);
+}
+
+// Make v RUNNABLE on its hart's queue. Caller holds sched_lock.
+static void make_runnable(struct vcpu *v) {
+  v->state = VCPU_RUNNABLE;
+  rq_push(v->hart, v);
+  if (harts[v->hart].idle)
+    kick_hart(v->hart);
+}
+
+void sched_start_vcpu(struct vcpu *v) {
+  acquire(&sched_lock);
+  make_runnable(v);
+  release(&sched_lock);
+}
+
+// The new state only takes effect in after_run, once v is off the hart
+// with its CSRs saved: until then v stays RUNNING, so no other hart can
+// pick it up half-saved.
+void sched_idle_vcpu(struct vcpu *v, int state) {
+  v->next_state = state;
+  v->leave = 1;
+}
+
+void sched_kick_vcpu(struct vcpu *v) {
+  acquire(&sched_lock);
+  if (v->state == VCPU_IDLE || v->state == VCPU_SUSPENDED) {
+    // Off its hart, CSRs saved in v: it can go back in line.
+    if (vcpu_has_interrupt(v)) {
+      v->idle_ticks += rdtime() - v->idle_since;
+      make_runnable(v);
+    }
+  } else if (v->state == VCPU_RUNNING) {
+    kick_hart(v->hart);
+  }
+  release(&sched_lock);
+}
+
+void sched_kick_vm(struct vm *vm) {
+  acquire(&sched_lock);
+  for (int i = 0; i < vm->nvcpus; i++)
+    if (vm->vcpus[i].state == VCPU_RUNNING)
+      kick_hart(vm->vcpus[i].hart);
+  release(&sched_lock);
+}
+
+// ---- The loop ----
+
+// IDLE vCPUs of this hart that have an interrupt now go back in line;
+// returns the earliest time one of the others wants to wake (its timer).
+// Caller holds sched_lock.
+static uint64_t wake_idle(int me) {
+  uint64_t next = ~0UL;
+  for (int i = 0; i < MAX_VMS; i++) {
+    struct vm *vm = &vms[i];
+    if (vm->state != VM_RUNNING)
+      continue;
+    for (int j = 0; j < vm->nvcpus; j++) {
+      struct vcpu *v = &vm->vcpus[j];
+      if (v->hart != me || (v->state != VCPU_IDLE && v->state != VCPU_SUSPENDED))
+        continue;
+      if (vcpu_has_interrupt(v)) {
+        v->idle_ticks += rdtime() - v->idle_since;
+        make_runnable(v);
+      } else if ((v->vsie & (1UL << IRQ_S_TIMER)) && v->vstimecmp < next) {
+        next = v->vstimecmp;
+      }
+    }
+  }
+  return next;
+}
+
+// A RUNNABLE vCPU from another hart's queue: same node first, then the
+// nearest nodes. It moves to this hart. Caller holds sched_lock.
+static struct vcpu *steal(int me) {
+  int order[MAX_NODES];
+  int n = memmap_fallback_order(harts[me].node, order);
+  for (int k = 0; k < n; k++) {
+    for (int i = 0; i < machine.nharts; i++) {
+      int h = (int)machine.harts[i].id;
+      if (h == me || harts[h].node != order[k])
+        continue;
+      struct vcpu *v = rq_pop(h);
+      if (v != NULL) {
+        v->hart = me;
+        return v;
+      }
+    }
+  }
+  return NULL;
+}
+
+// Are all VMs done (stopped, and finished by vm_finish)? Caller holds
+// sched_lock.
+static bool all_done(void) {
+  if (vms_rebooting > 0)
+    return false;
+  for (int i = 0; i < MAX_VMS; i++)
+    if (vms[i].state != VM_FREE && vms[i].state != VM_DONE)
+      return false;
+  return true;
+}
+
+// v came back from vcpu_run: decide where it goes. Returns the VM if v was
+// its last vCPU on a hart and the VM has stopped (the caller finishes it).
+// Caller holds sched_lock.
+static struct vm *after_run(struct vcpu *v) {
+  struct vm *vm = v->vm;
+  if (vm->state != VM_RUNNING) {
+    v->state = VCPU_STOPPED;
+    for (int i = 0; i < vm->nvcpus; i++)
+      if (vm->vcpus[i].state == VCPU_RUNNING)
+        return NULL;              // another one is still on a hart
+    if (vm->state == VM_STOPPING) {
+      vm->state = VM_FINISHING;   // vm_finish, then VM_DONE
+      rq_remove_vm(vm);
+      for (int i = 0; i < vm->nvcpus; i++)
+        vm->vcpus[i].state = VCPU_STOPPED;
+      return vm;
+    }
+    return NULL;
+  }
+  if (v->next_state == VCPU_RUNNING) {
+    make_runnable(v);             // slice over, or kicked: back in line
+    return NULL;
+  }
+  v->state = v->next_state;       // what sched_idle_vcpu asked for
+  v->next_state = VCPU_RUNNING;
+  v->idle_since = rdtime();
+  if ((v->state == VCPU_IDLE || v->state == VCPU_SUSPENDED) &&
+      vcpu_has_interrupt(v)) {
+    make_runnable(v);             // an interrupt came while it went idle
+  }
+  return NULL;
+}
+
+// The last VM has finished: whichever hart sees it first powers off.
+static void power_off_when_done(void) {
+  static int once;
+  if (__atomic_exchange_n(&once, 1, __ATOMIC_ACQ_REL) != 0)
+    for (;;)
+      wfi();
+  printf("Disco-V: all VMs have stopped\n");
+  memmap_print();
+  sbi_system_reset(SBI_RESET_SHUTDOWN, SBI_RESET_REASON_NONE);
+  for (;;)
+    wfi();
+}
+
+void sched_run(void) {
+  int me = (int)hart_id();
+  bool console = (uint64_t)me == machine.boot_hart;
+  for (;;) {
+    if (console)
+      conskeys_poll();            // keys typed on the console
+    diskq_poll();                 // requests the real disk has finished
+    acquire(&sched_lock);
+    uint64_t next_wake = wake_idle(me);
+    struct vcpu *v = rq_pop(me);
+    if (v == NULL)
+      v = steal(me);
+    // A vCPU of a VM that stopped while it waited in line: drop it.
+    while (v != NULL && v->vm->state != VM_RUNNING) {
+      struct vm *done = after_run(v);
+      release(&sched_lock);
+      if (done != NULL)
+        vm_finish(done);
+      acquire(&sched_lock);
+      v = rq_pop(me);
+    }
+    if (v == NULL) {
+      if (all_done()) {
+        release(&sched_lock);
+        power_off_when_done();
+      }
+      // Nothing to run: sleep until the next guest timer, or until
+      // another hart kicks us (sbi_send_ipi sets our SSIP).
+      harts[me].idle = true;
+      release(&sched_lock);
+      uint64_t t0 = rdtime();
+      // The boot hart also wakes up now and then to read the console.
+      if (console && next_wake > t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS)
+        next_wake = t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS;
+      // And the disk watcher, to look for finished disk requests.
+      uint64_t disk = diskq_deadline();
+      if (disk < next_wake)
+        next_wake = disk;
+      sbi_set_timer(next_wake);
+      wfi();
+      csr_clear(sip, 1UL << IRQ_S_SOFT);
+      acquire(&sched_lock);
+      harts[me].idle = false;
+      harts[me].idle_ticks += rdtime() - t0;
+      release(&sched_lock);
+      continue;
+    }
+
+    v->state = VCPU_RUNNING;
+    v->next_state = VCPU_RUNNING;
+    v->hart = me;
+    release(&sched_lock);
+
+    // Run it until its slice ends or it leaves by itself.
+    harts[me].slice_end = rdtime() + slice_ticks();
+    sbi_set_timer(harts[me].slice_end);
+    vcpu_run(v);
+    sbi_set_timer(~0UL);
+
+    acquire(&sched_lock);
+    struct vm *done = after_run(v);
+    release(&sched_lock);
+    if (done != NULL)
+      vm_finish(done);
+  }
+}

@@ -1,0 +1,36 @@
+// hyp/cpu/sched.h: which vCPU runs on which hart, and when.
+#ifndef HYP_SCHED_H
+#define HYP_SCHED_H
+
+#include "hyp/cpu/vcpu.h"
+#include "kernel/spinlock.h"
+
+// One lock for every run queue and every vCPU's state: simple to reason
+// about, and a monitor with a handful of harts does not feel it.
+extern struct spinlock sched_lock;
+
+// Set up this hart's hypervisor CSRs (what the guest handles itself, what
+// it may read) and interrupt enables. Every hart calls it once.
+void sched_hart_init(void);
+
+// Put a STOPPED vCPU (just reset by vm_create or HSM hart_start) on its
+// hart's run queue.
+void sched_start_vcpu(struct vcpu *v);
+
+// From a trap handler on v's own hart: v waits for an interrupt (WFI:
+// state VCPU_IDLE; HSM retentive suspend: VCPU_SUSPENDED) or stops
+// (VCPU_STOPPED). v leaves the hart after this trap.
+void sched_idle_vcpu(struct vcpu *v, int state);
+
+// v has a new interrupt (vcpu_raise_irq was called): wake it if it waits,
+// or make its hart look at it if it runs elsewhere.
+void sched_kick_vcpu(struct vcpu *v);
+
+// Make every hart running a vCPU of vm leave it (vm_stop uses this).
+void sched_kick_vm(struct vm *vm);
+
+// The scheduler loop of every hart, once the VMs exist. Never returns:
+// when every VM has stopped, the boot hart powers the machine off.
+void sched_run(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,137 @@
+// hyp/cpu/vtrap.c: guest traps, by cause (see hyp/cpu/vtrap.h).
+//
+// OpenSBI delegates to HS-mode the exceptions a monitor needs (the ecall
+// from VS-mode, guest-page faults, virtual-instruction exceptions), and
+// the monitor delegates on to the guest everything the guest handles for
+// itself (hedeleg, set in hyp/cpu/sched.c). What is left arrives here:
+//
+//   interrupts    the monitor's own: its timer (time slice over) and its
+//                 software interrupt (another hart wants our attention)
+//   cause 10      ecall from VS-mode: an SBI call      -> hyp/sbi/vsbi.c
+//   cause 20/21/23  guest-page fault: first touch of a RAM page -> pmap,
+//                 or a device access to emulate, or a bad address
+//   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
+//                 something the guest may not do, reflected to it as an
+//                 illegal instruction
+#include "hyp/boot/hart.h"
+#include "hyp/dev/mmio.h"
+#include "hyp/cpu/sched.h"
+#include "hyp/cpu/trap.h"
+#include "hyp/vm/vm.h"
+#include "hyp/sbi/vsbi.h"
+#include "hyp/cpu/vtrap.h"
+#include "kernel/riscv.h"
+#include "kernel/sbi.h"
+
+#define INSN_WFI 0x10500073
+
+int vtrap_read_insn(struct vcpu *v, uint64_t va, uint32_t *insn) {
+  uint64_t lo, hi = 0;
+  // Two halves, as the spec suggests for a possibly page-crossing
+  // 32-bit instruction: HLVX.HU reads 16 bits with execute permission.
+  trap_probe_begin();
+  asm volatile(".option push\n.option arch, +h\n"
+               "hlvx.hu %0, (%1)\n.option pop" : "=r"(lo) : "r"(va));
+  if (trap_probe_end() != 0)
+    return -1;
+  if ((lo & 3) == 3) {
+    trap_probe_begin();
+    asm volatile(".option push\n.option arch, +h\n"
+                 "hlvx.hu %0, (%1)\n.option pop" : "=r"(hi) : "r"(va + 2));
+    if (trap_probe_end() != 0)
+      return -1;
+  }
+  *insn = (uint32_t)(lo | hi << 16);
+  return 0;
+}
+
+// A host interrupt arrived while the guest ran.
+static void host_interrupt(struct vcpu *v, uint64_t irq) {
+  v->interrupts++;
+  if (irq == IRQ_S_TIMER) {
+    // Either the time slice is over (hyp/cpu/sched.c set the timer): give the
+    // hart to the next vCPU in line, and the scheduler sets a new
+    // deadline; or, on a host without Sstc, the guest's own timer is due
+    // (vcpu_run set the timer for it) and vcpu_run injects it.
+    if (rdtime() >= harts[hart_id()].slice_end) {
+      sbi_set_timer(~0UL);
+      v->leave = 1;
+    } else {
+      sbi_set_timer(harts[hart_id()].slice_end);
+    }
+  } else if (irq == IRQ_S_SOFT) {
+    // Another hart kicked us: a VM stopped, or this vCPU has a new
+    // interrupt to take (vcpu_run folds it into hvip on the way back in).
+    csr_clear(sip, 1UL << IRQ_S_SOFT);
+  } else {
+    vm_fail(v, "unexpected host interrupt %lu", irq);
+  }
+}
+
+// Guest-page fault: htval holds the guest-physical address shifted right
+// by 2, and stval's low bits complete it (privileged spec 8.6.3).
+static void guest_page_fault(struct vcpu *v) {
+  uint64_t gpa = (v->htval << 2) | (v->stval & 3);
+  struct vm *vm = v->vm;
+  if (pmap_is_ram(&vm->pmap, gpa)) {
+    if (pmap_fault(&vm->pmap, gpa) < 0)
+      vm_fail(v, "out of machine memory for guest page %p", (void *)gpa);
+    return;
+  }
+  if (v->scause != EXC_INST_GUEST_PAGE_FAULT && mmio_access(v, gpa))
+    return;
+  const char *what = v->scause == EXC_STORE_GUEST_PAGE_FAULT ? "write"
+                     : v->scause == EXC_LOAD_GUEST_PAGE_FAULT ? "read"
+                                                              : "fetch";
+  vm_fail(v, "%s at guest-physical %p: not RAM and no device there", what,
+          (void *)gpa);
+}
+
+// Virtual-instruction exception: a WFI trapped by hstatus.VTW, or an
+// instruction VS-mode may not run (an h* CSR, hfence, ...).
+static void virtual_instruction(struct vcpu *v) {
+  uint32_t insn = 0;
+  if (vtrap_read_insn(v, v->sepc, &insn) < 0) {
+    vm_fail(v, "cannot read the instruction at %p", (void *)v->sepc);
+    return;
+  }
+  if (insn == INSN_WFI) {
+    v->sepc += 4;
+    v->wfis++;
+    vcpu_sync_irq_state(v);       // the guest's live interrupt state
+    if (!vcpu_has_interrupt(v))
+      sched_idle_vcpu(v, VCPU_IDLE);
+    return;
+  }
+  // What real hardware without a monitor would do: illegal instruction.
+  vcpu_inject_exception(v, EXC_ILLEGAL_INST, insn);
+}
+
+void vtrap_handle(struct vcpu *v) {
+  uint64_t cause = v->scause;
+  if (cause & SCAUSE_INTERRUPT) {
+    host_interrupt(v, cause & ~SCAUSE_INTERRUPT);
+    return;
+  }
+  if (cause < NCAUSES)
+    v->traps[cause]++;
+  switch (cause) {
+  case EXC_ECALL_VS:
+    vsbi_call(v);
+    break;
+  case EXC_INST_GUEST_PAGE_FAULT:
+  case EXC_LOAD_GUEST_PAGE_FAULT:
+  case EXC_STORE_GUEST_PAGE_FAULT:
+    guest_page_fault(v);
+    break;
+  case EXC_VIRTUAL_INST:
+    virtual_instruction(v);
+    break;
+  default:
+    // Everything the guest can handle itself is delegated to it
+    // (hedeleg); anything else reaching us means the guest is broken.
+    vm_fail(v, "unexpected trap: scause %lu stval %p", cause,
+            (void *)v->stval);
+    break;
+  }
+}

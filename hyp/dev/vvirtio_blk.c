@@ -1,0 +1,758 @@
+// hyp/dev/vvirtio_blk.c: a VM's virtual disk (see hyp/dev/vvirtio_blk.h).
+//
+// Two halves, as in every virtio device (virtio 1.2; register and ring
+// layouts are drawn in hyp/dev/virtio.h):
+//
+//   the transport, virtio-mmio version 2 (4.2.2): registers the guest's
+//   driver reads and writes to find the device, agree on features
+//   (VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when the real disk has a
+//   write cache), and place queue 0 in its memory;
+//
+//   the queue, a split virtqueue (2.7): when the driver writes
+//   QueueNotify, the device takes every new entry of the available ring;
+//   when a request (5.2.6: header, data, status byte) is done, it puts the
+//   chain on the used ring and raises InterruptStatus bit 0, which is the
+//   device's line to the VM's PLIC (source 1, as on QEMU virt).
+//
+// Requests are asynchronous (hyp/dev/vvirtio_blk.h): the notify takes them
+// off the available ring into reqs[], a first-in first-out queue; the
+// disk scheduler (hyp/dev/diskq.c) asks for pieces of them (next_piece) and
+// hands back each piece the real disk has done (piece_done); a request
+// whose data is all done is answered, in the order the guest made the
+// requests available (retire).
+//
+// Everything in guest memory is read through vm_copy_from_guest and
+// written through vm_copy_to_guest, which refuse any byte outside the VM's
+// RAM; and every buffer a request names is checked against the VM's RAM
+// when it is taken, before the device does anything, so that a request
+// with one bad buffer changes nothing on the disk nor in memory but its
+// status byte. The driver may change its rings while we read them
+// (another vCPU); we copy each chain once, when we take the request, and
+// use only the copy, so what we checked is what we use.
+//
+// Guest pages under a request of the real disk are pinned: each piece
+// takes a reference on the machine pages it reads or writes
+// (memmap_ref), dropped when it is done, so that a page the VM gives up
+// meanwhile (a lab's unmapping, the VM stopping) is not reused under the
+// device's DMA. A VM that stops drains first (diskq_drain): its pieces in
+// flight finish before its memory is freed or its region reused.
+//
+// Locks: the VM's dev_lock covers all of struct vvirtio_blk; the disk
+// scheduler's lock comes before it, the real disk's after it.
+#include "hyp/dev/diskq.h"
+#include "hyp/dev/mmio.h"
+#include "hyp/dev/virtio.h"
+#include "hyp/dev/virtio_blk.h"
+#include "hyp/dev/vvirtio_blk.h"
+#include "hyp/mem/memmap.h"
+#include "hyp/mem/pmap.h"
+#include "hyp/vm/vm.h"
+#include "kernel/printf.h"
+#include "kernel/riscv.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+
+#define VENDOR 0x43534944   // "DISC", little-endian: ours, not QEMU's
+#define CONFIG_SIZE 0x40    // the config space the guest may read (5.2.4)
+#define ID_PREFIX "disco-v:"
+
+// ---- Its region of the real disk ----
+// Fixed by the configuration (hyp/vm/vmconfig.h: regions in file order, from
+// sector 0), so a VM that reboots finds its region again with what it
+// wrote there, and a host tool can lay out the machine's disk to match.
+
+int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
+                     int n) {
+  if (cfg->disk == 0)
+    return 0;                     // no disk: no device in its window
+  uint64_t mib = cfg->disk / MiB;
+  uint64_t disk = virtio_blk_capacity();
+  if (disk == 0) {
+    snprintf(why, (size_t)n, "disk-mib = <%lu>, but the machine has no "
+             "virtio-blk disk (tools/qemu.py --disk)", mib);
+    return -1;
+  }
+  uint64_t first = cfg->disk_offset / VIRTIO_BLK_SECTOR;
+  uint64_t count = cfg->disk / VIRTIO_BLK_SECTOR;
+  if (first > disk || count > disk - first) {
+    snprintf(why, (size_t)n, "disk-mib = <%lu> from MiB %lu of the "
+             "machine's disk, but it has only %lu MiB", mib,
+             cfg->disk_offset / MiB, disk * VIRTIO_BLK_SECTOR / MiB);
+    return -1;
+  }
+  vm->blk.present = true;
+  vm->blk.first_sector = first;
+  vm->blk.nsectors = count;
+  printf("vm %s: disk of %lu MiB: sectors %lu..%lu of the machine's disk\n",
+         cfg->name, mib, vm->blk.first_sector,
+         vm->blk.first_sector + vm->blk.nsectors - 1);
+  return 0;
+}
+
+bool vvirtio_blk_irq_level(struct vm *vm) {
+  return vm->blk.interrupt_status != 0;
+}
+
+bool vvirtio_blk_present(struct vm *vm) { return vm->blk.present; }
+
+void vvirtio_blk_after_write(struct vm *vm) { diskq_run(); }
+
+// ---- Descriptor chains ----
+
+// Read the chain that starts at descriptor `head` from the guest's
+// descriptor table (2.7.5). Returns 0, or -1 if it is malformed: a
+// descriptor number beyond the queue, more descriptors than the queue has
+// (so a loop, 2.7.5.2), an indirect descriptor (a feature we do not
+// offer), a readable buffer after a writable one (2.7.4.2), a table
+// outside the VM's RAM.
+static int read_chain(struct vm *vm, struct vvirtio_blk *b, uint16_t head,
+                      struct vchain *c) {
+  c->n = 0;
+  c->out_len = c->in_len = 0;
+  uint16_t i = head;
+  for (;;) {
+    struct virtq_desc d;
+    if (i >= b->queue_num || c->n == (int)b->queue_num ||
+        vm_copy_from_guest(vm, &d, b->desc + sizeof(d) * i, sizeof(d)) < 0)
+      return -1;
+    bool w = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
+    if ((d.flags & VIRTQ_DESC_F_INDIRECT) || (!w && c->n > 0 && c->seg[c->n - 1].write))
+      return -1;
+    c->seg[c->n++] = (struct vseg){d.addr, d.len, w};
+    if (w)
+      c->in_len += d.len;
+    else
+      c->out_len += d.len;
+    if ((d.flags & VIRTQ_DESC_F_NEXT) == 0)
+      return c->in_len <= UINT32_MAX ? 0 : -1;   // used.len is 32 bits
+    i = d.next;
+  }
+}
+
+// Is every buffer of the chain inside the VM's RAM? RAM is one range, so
+// a buffer whose first and last bytes are in it is all in it (the second
+// test also catches addr + len wrapping around). Empty buffers are never
+// touched, so they pass wherever they point.
+static bool chain_in_ram(struct vm *vm, const struct vchain *c) {
+  for (int i = 0; i < c->n; i++) {
+    uint64_t a = c->seg[i].addr, len = c->seg[i].len;
+    if (len > 0 && (!pmap_is_ram(&vm->pmap, a) || a + len - 1 < a ||
+                    !pmap_is_ram(&vm->pmap, a + len - 1)))
+      return false;
+  }
+  return true;
+}
+
+// Copy n bytes between buf and the chain's in stream (to_guest) or out
+// stream (from the guest), starting `off` bytes into the stream. Returns
+// 0, or -1 if the stream is shorter or some byte is not in the VM's RAM.
+static int chain_copy(struct vm *vm, const struct vchain *c, bool to_guest,
+                      uint64_t off, void *buf, uint64_t n) {
+  uint8_t *p = buf;
+  for (int i = 0; i < c->n && n > 0; i++) {
+    const struct vseg *s = &c->seg[i];
+    if (s->write != to_guest)
+      continue;
+    if (off >= s->len) {
+      off -= s->len;
+      continue;
+    }
+    uint64_t k = s->len - off < n ? s->len - off : n;
+    int r = to_guest ? vm_copy_to_guest(vm, s->addr + off, p, k)
+                     : vm_copy_from_guest(vm, p, s->addr + off, k);
+    if (r < 0)
+      return -1;
+    p += k, n -= k, off = 0;
+  }
+  return n == 0 ? 0 : -1;
+}
+
+// One stretch of a data stream that lies in one guest page and one buffer.
+struct stretch {
+  uint64_t gpa;
+  uint64_t len;
+};
+
+// The stretch of the chain's in (or out) stream that starts `off` bytes
+// into it, cut where its buffer or its guest page ends. 0, or -1 past the
+// stream's end.
+static int stretch_at(const struct vchain *c, bool in, uint64_t off,
+                      struct stretch *st) {
+  for (int i = 0; i < c->n; i++) {
+    const struct vseg *s = &c->seg[i];
+    if (s->write != in)
+      continue;
+    if (off >= s->len) {
+      off -= s->len;
+      continue;
+    }
+    st->gpa = s->addr + off;
+    st->len = s->len - off;
+    uint64_t to_page_end = PAGE_SIZE - st->gpa % PAGE_SIZE;
+    if (st->len > to_page_end)
+      st->len = to_page_end;
+    return 0;
+  }
+  return -1;
+}
+
+// ---- Straight to and from the guest's pages ----
+// Disco's monitor let the real disk's DMA go straight into the VM's
+// machine pages (Disco 4.2.4), with no copy. We do the same when we can:
+// if every stretch of the request's data is whole sectors (a guest that
+// moves page-aligned blocks, as guest-os does), each piece is a few
+// stretches, each one a buffer of the real disk's request at the
+// stretch's machine address (pmap_lookup; a page never touched is filled
+// first, as a guest access would). Otherwise the data goes through the
+// piece's bounce buffer, VVIRTIO_BOUNCE bytes at a time.
+
+// Is every stretch of the request's data whole sectors?
+static bool can_go_direct(const struct vreq *r) {
+  bool in = r->type == VIRTIO_BLK_T_IN;
+  struct stretch st;
+  for (uint64_t done = 0; done < r->len; done += st.len) {
+    if (stretch_at(&r->chain, in, r->data_off + done, &st) < 0)
+      return false;
+    if (st.len > r->len - done)
+      st.len = r->len - done;
+    if (st.len % VIRTIO_BLK_SECTOR != 0)
+      return false;
+  }
+  return true;
+}
+
+// ---- Taking requests (5.2.6 "Device Operation") ----
+
+// Is [sector, sector + len bytes) whole sectors inside the VM's region?
+static bool in_region(struct vvirtio_blk *b, uint64_t sector, uint64_t len) {
+  uint64_t n = len / VIRTIO_BLK_SECTOR;
+  return len % VIRTIO_BLK_SECTOR == 0 && sector <= b->nsectors &&
+         n <= b->nsectors - sector;
+}
+
+// VIRTIO_BLK_T_GET_ID: the device's id string, "disco-v:<vm name>",
+// NUL-padded to 20 bytes (no NUL if it is 20 long), or as much of it as
+// the buffer holds. Returns the status.
+static uint8_t get_id(struct vm *vm, struct vreq *r) {
+  char id[VIRTIO_BLK_ID_BYTES + 1];
+  memset(id, 0, sizeof(id));
+  snprintf(id, sizeof(id), "%s%s", ID_PREFIX, vm->name);
+  uint64_t n = r->chain.in_len - 1;
+  if (n > VIRTIO_BLK_ID_BYTES)
+    n = VIRTIO_BLK_ID_BYTES;
+  if (chain_copy(vm, &r->chain, true, 0, id, n) < 0)
+    return VIRTIO_BLK_S_IOERR;
+  r->written = (uint32_t)n + 1;
+  return VIRTIO_BLK_S_OK;
+}
+
+// A read or a write of r->len bytes at the VM's sector `sector`: check
+// it and say where its data is. Returns the status so far.
+static uint8_t take_rw(struct vvirtio_blk *b, struct vreq *r, uint64_t sector) {
+  bool in = r->type == VIRTIO_BLK_T_IN;
+  r->data_off = in ? 0 : sizeof(struct virtio_blk_req);
+  r->len = in ? r->chain.in_len - 1 : r->chain.out_len - r->data_off;
+  if (!in_region(b, sector, r->len)) {
+    r->len = 0;
+    return VIRTIO_BLK_S_IOERR;
+  }
+  r->sector = b->first_sector + sector;
+  r->direct = can_go_direct(r);
+  if (r->direct)
+    b->direct++;
+  if (in)
+    r->written = (uint32_t)r->len + 1;
+  return VIRTIO_BLK_S_OK;
+}
+
+// Fill in request r from its chain (r->head set): what it asks, whether
+// it can be done, what is left for the real disk. A request the device
+// answers without the real disk (refused, GET_ID) has nothing left.
+static void take_one(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
+  r->status = VIRTIO_BLK_S_OK;
+  r->answerable = true;
+  r->direct = r->flush_left = false;
+  r->type = 0;
+  r->len = r->issued = 0;
+  r->pieces = 0;
+  r->written = 1;
+  r->taken = rdtime();
+  struct virtio_blk_req h;
+  if (read_chain(vm, b, r->head, &r->chain) < 0 || r->chain.in_len == 0) {
+    r->answerable = false;            // no status byte to write
+    r->status = VIRTIO_BLK_S_IOERR;
+    return;
+  }
+  if (!chain_in_ram(vm, &r->chain) || r->chain.out_len < sizeof(h) ||
+      chain_copy(vm, &r->chain, false, 0, &h, sizeof(h)) < 0) {
+    r->status = VIRTIO_BLK_S_IOERR;
+    return;
+  }
+  r->type = h.type;
+  switch (r->type) {
+  case VIRTIO_BLK_T_IN:
+  case VIRTIO_BLK_T_OUT:
+    r->status = take_rw(b, r, h.sector);
+    break;
+  case VIRTIO_BLK_T_FLUSH:
+    // Offered only when the real disk has a write cache; refused if the
+    // driver did not agree on it (5.2.6.2).
+    if (b->drv_features & (1UL << VIRTIO_BLK_F_FLUSH))
+      r->flush_left = true;
+    else
+      r->status = VIRTIO_BLK_S_UNSUPP;
+    break;
+  case VIRTIO_BLK_T_GET_ID:
+    r->status = get_id(vm, r);
+    break;
+  default:
+    r->status = VIRTIO_BLK_S_UNSUPP;
+    break;
+  }
+}
+
+// Does request r still have work for the real disk (pieces to start)?
+static bool work_left(const struct vreq *r) {
+  return r->status == VIRTIO_BLK_S_OK && (r->issued < r->len || r->flush_left);
+}
+
+// Is request r finished: nothing left to start, nothing in flight?
+static bool finished(const struct vreq *r) {
+  return !work_left(r) && r->pieces == 0;
+}
+
+// ---- Pieces (for hyp/dev/diskq.c) ----
+
+// Does [first, first + n) overlap a piece of this VM in flight? A flush
+// in flight covers everything, and must wait for everything.
+static bool overlaps(struct vvirtio_blk *b, uint64_t first, uint64_t n) {
+  for (int i = 0; i < VVIRTIO_PIECES; i++) {
+    struct vpiece *p = &b->pieces[i];
+    if (p->busy && first < p->first + p->nsect && p->first < first + n)
+      return true;
+  }
+  return false;
+}
+
+// The machine address behind guest-physical gpa, filling the page first
+// if the guest never touched it; 0 if out of memory.
+static uint64_t machine_addr(struct vm *vm, uint64_t gpa) {
+  uint64_t pa = pmap_lookup(&vm->pmap, gpa);
+  if (pa == 0 && pmap_fault(&vm->pmap, gpa) == 0)
+    pa = pmap_lookup(&vm->pmap, gpa);
+  return pa;
+}
+
+// Cut piece p of request r: its data from byte r->issued, a few guest
+// pages (direct) or a bounce buffer's worth. Returns the bytes it covers.
+static uint64_t cut_piece(const struct vreq *r, struct vpiece *p) {
+  uint64_t left = r->len - r->issued;
+  p->bounce = !r->direct;
+  if (p->bounce)
+    return left < VVIRTIO_BOUNCE ? left : VVIRTIO_BOUNCE;
+  bool in = r->type == VIRTIO_BLK_T_IN;
+  uint64_t n = 0;
+  struct stretch st;
+  p->io.nseg = 0;
+  while (n < left && p->io.nseg < VIRTIO_BLK_MAX_SEGS &&
+         stretch_at(&r->chain, in, r->data_off + r->issued + n, &st) == 0) {
+    if (st.len > left - n)
+      st.len = left - n;
+    p->io.seg[p->io.nseg].pa = st.gpa;      // guest-physical for now
+    p->io.seg[p->io.nseg].len = (uint32_t)st.len;
+    p->io.nseg++;
+    n += st.len;
+  }
+  return n;
+}
+
+// Pin and translate p's guest pages (direct), or fill its bounce buffer
+// (a write). Returns 0, or -1 if memory ran out or a copy failed (then
+// nothing stays pinned).
+static int load_piece(struct vm *vm, const struct vreq *r, struct vpiece *p) {
+  p->npinned = 0;
+  if (p->bounce) {
+    p->io.nseg = 1;
+    p->io.seg[0].pa = (uint64_t)p->buf;
+    p->io.seg[0].len = (uint32_t)p->len;
+    if (r->type == VIRTIO_BLK_T_OUT &&
+        chain_copy(vm, &r->chain, false, r->data_off + p->off, p->buf, p->len) < 0)
+      return -1;
+    return 0;
+  }
+  for (int i = 0; i < p->io.nseg; i++) {
+    uint64_t pa = machine_addr(vm, p->io.seg[i].pa);
+    if (pa == 0) {
+      for (int k = 0; k < p->npinned; k++)
+        memmap_free(p->pinned[k]);
+      p->npinned = 0;
+      return -1;
+    }
+    uint64_t page = pa & ~(PAGE_SIZE - 1);
+    memmap_ref(page);
+    p->pinned[p->npinned++] = page;
+    p->io.seg[i].pa = pa;
+  }
+  return 0;
+}
+
+struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
+  struct vvirtio_blk *b = &vm->blk;
+  if (b->stopping)
+    return NULL;
+  // The oldest request with work left; every one before it is started.
+  struct vreq *r = NULL;
+  int ri = 0;
+  for (int i = 0; i < b->nreqs && r == NULL; i++) {
+    ri = (b->req_head + i) % VVIRTIO_QUEUE_MAX;
+    if (work_left(&b->reqs[ri]))
+      r = &b->reqs[ri];
+  }
+  struct vpiece *p = NULL;
+  for (int i = 0; i < VVIRTIO_PIECES && p == NULL; i++)
+    if (!b->pieces[i].busy)
+      p = &b->pieces[i];
+  if (r == NULL || p == NULL)
+    return NULL;
+  p->io.type = r->flush_left ? VIRTIO_BLK_T_FLUSH : r->type;
+  p->off = r->issued;
+  if (r->flush_left) {
+    // A flush covers the writes done before it: it waits for them all.
+    if (b->inflight > 0)
+      return NULL;
+    p->first = 0, p->nsect = ~0UL;
+    p->len = 0;
+    p->io.nseg = 0;
+    p->bounce = false;
+    p->npinned = 0;
+  } else {
+    p->len = cut_piece(r, p);
+    p->first = r->sector + r->issued / VIRTIO_BLK_SECTOR;
+    p->nsect = p->len / VIRTIO_BLK_SECTOR;
+    if (overlaps(b, p->first, p->nsect))
+      return NULL;                  // after the earlier one on these sectors
+    if (load_piece(vm, r, p) < 0) {
+      r->status = VIRTIO_BLK_S_IOERR;   // nothing more of it starts
+      return NULL;
+    }
+  }
+  p->io.sector = p->first;
+  p->vm = vm;
+  p->req = ri;
+  p->gen = b->gen;
+  p->busy = true;
+  r->issued += p->len;
+  r->flush_left = false;
+  r->pieces++;
+  b->inflight++;
+  b->npieces++;
+  if (b->inflight > b->inflight_max)
+    b->inflight_max = b->inflight;
+  return p;
+}
+
+// ---- Answering (2.7.8, 2.7.14 from the device's side) ----
+
+static int read16(struct vm *vm, uint64_t gpa, uint16_t *v) {
+  return vm_copy_from_guest(vm, v, gpa, sizeof(*v));
+}
+
+// Something is wrong that only a reset can cure (the driver broke its
+// rings): say so as 2.1.2 asks, with DEVICE_NEEDS_RESET and a
+// configuration-change interrupt. The queue is not used again until the
+// driver resets the device.
+static void device_error(struct vvirtio_blk *b) {
+  b->status |= VIRTIO_STATUS_NEEDS_RESET;
+  b->interrupt_status |= VIRTIO_INT_CONFIG;
+  b->errors++;
+}
+
+// Put chain `head` on the used ring with `len`: the element first, then
+// the index, so a driver that sees the index sees the element (2.7.8).
+static int put_used(struct vm *vm, struct vvirtio_blk *b, uint16_t head,
+                    uint32_t len) {
+  struct virtq_used_elem e = {head, len};
+  uint64_t slot = b->used + VIRTQ_USED_RING(b->used_idx % b->queue_num);
+  if (vm_copy_to_guest(vm, slot, &e, sizeof(e)) < 0)
+    return -1;
+  b->used_idx++;
+  virtio_fence();
+  return vm_copy_to_guest(vm, b->used + VIRTQ_USED_IDX, &b->used_idx,
+                          sizeof(b->used_idx));
+}
+
+// Answer request r: its status byte, then the used ring. A request with
+// no status byte we can write goes back with len 0, untouched. Returns
+// 0, or -1 if the used ring is not in the VM's RAM.
+static int answer(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
+  b->wait_ticks += rdtime() - r->taken;
+  uint32_t len = 0;
+  if (r->status != VIRTIO_BLK_S_OK) {
+    b->errors++;
+    r->written = 1;
+  } else if (r->type == VIRTIO_BLK_T_IN) {
+    b->reads++;
+  } else if (r->type == VIRTIO_BLK_T_OUT) {
+    b->writes++;
+  } else if (r->type == VIRTIO_BLK_T_FLUSH) {
+    b->flushes++;
+  }
+  if (r->answerable &&
+      chain_copy(vm, &r->chain, true, r->chain.in_len - 1, &r->status, 1) == 0)
+    len = r->written;
+  return put_used(vm, b, r->head, len);
+}
+
+// Answer the finished requests at the head of the queue, in order, and
+// interrupt the driver unless it asked not to be (VIRTQ_AVAIL_F_NO_INTERRUPT,
+// 2.7.7).
+static void retire(struct vm *vm, struct vvirtio_blk *b) {
+  bool answered = false;
+  while (b->nreqs > 0 && finished(&b->reqs[b->req_head])) {
+    if (answer(vm, b, &b->reqs[b->req_head]) < 0) {
+      device_error(b);
+      return;
+    }
+    b->req_head = (b->req_head + 1) % VVIRTIO_QUEUE_MAX;
+    b->nreqs--;
+    answered = true;
+  }
+  uint16_t flags;
+  if (answered && read16(vm, b->avail + VIRTQ_AVAIL_FLAGS, &flags) == 0 &&
+      !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT))
+    b->interrupt_status |= VIRTIO_INT_USED;
+}
+
+// Is the queue usable: the driver is up, the queue ready, no reset due?
+static bool queue_live(struct vvirtio_blk *b) {
+  return (b->status & VIRTIO_STATUS_DRIVER_OK) && b->queue_ready &&
+         !(b->status & VIRTIO_STATUS_NEEDS_RESET) && !b->stopping;
+}
+
+// Take every new entry of the available ring (2.7.13 from the device's
+// side), as many as reqs[] has room for (the rest wait until some are
+// answered), and answer those that need no real disk. Bounded work: at
+// most VVIRTIO_QUEUE_MAX chains are read.
+static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
+  if (!queue_live(b))
+    return;
+  uint16_t avail_idx, head;
+  if (read16(vm, b->avail + VIRTQ_AVAIL_IDX, &avail_idx) < 0 ||
+      (uint16_t)(avail_idx - b->last_avail) > b->queue_num) {
+    device_error(b);          // unreadable, or more entries than the queue has
+    return;
+  }
+  while (b->last_avail != avail_idx && b->nreqs < VVIRTIO_QUEUE_MAX) {
+    uint64_t slot = b->avail + VIRTQ_AVAIL_RING(b->last_avail % b->queue_num);
+    if (read16(vm, slot, &head) < 0) {
+      device_error(b);
+      return;
+    }
+    struct vreq *r = &b->reqs[(b->req_head + b->nreqs) % VVIRTIO_QUEUE_MAX];
+    r->head = head;
+    take_one(vm, b, r);
+    b->nreqs++;
+    b->last_avail++;
+  }
+  if (b->nreqs > b->queued_max)
+    b->queued_max = b->nreqs;
+  retire(vm, b);
+}
+
+void vvirtio_blk_piece_done(struct vm *vm, struct vpiece *p) {
+  struct vvirtio_blk *b = &vm->blk;
+  for (int i = 0; i < p->npinned; i++)
+    memmap_free(p->pinned[i]);          // the request's reference only
+  p->npinned = 0;
+  p->busy = false;
+  b->inflight--;
+  if (p->gen != b->gen || b->stopping)
+    return;                             // its request is gone (reset, stop)
+  struct vreq *r = &b->reqs[p->req];
+  r->pieces--;
+  if (p->io.result < 0)
+    r->status = VIRTIO_BLK_S_IOERR;
+  else if (p->bounce && r->type == VIRTIO_BLK_T_IN &&
+           chain_copy(vm, &r->chain, true, r->data_off + p->off, p->buf, p->len) < 0)
+    r->status = VIRTIO_BLK_S_IOERR;
+  retire(vm, b);
+  take_requests(vm, b);                 // those that found reqs[] full
+  mmio_irq_changed(vm);               // the used interrupt may be up
+}
+
+void vvirtio_blk_stop(struct vm *vm) {
+  struct vvirtio_blk *b = &vm->blk;
+  b->stopping = true;
+  b->nreqs = 0;
+  b->drained += (uint64_t)b->inflight;
+}
+
+// ---- The transport (4.2.2 "MMIO Device Register Layout") ----
+
+// Back to the state after power-on (2.4, "Device Reset"); the VM keeps
+// its region, and the counters go on.
+static void reset(struct vvirtio_blk *b) {
+  b->status = 0;
+  b->dev_features_sel = b->drv_features_sel = b->queue_sel = 0;
+  b->drv_features = 0;
+  b->interrupt_status = 0;
+  b->queue_num = 0;
+  b->queue_ready = false;
+  b->desc = b->avail = b->used = 0;
+  b->last_avail = b->used_idx = 0;
+  // Requests taken are forgotten; pieces of them still in flight finish,
+  // but touch nothing of the new generation (vvirtio_blk_piece_done).
+  b->nreqs = 0;
+  b->req_head = 0;
+  b->gen++;
+}
+
+// The features we offer: VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when
+// the real disk has a write cache (then the guest's writes may sit in it,
+// and the guest must be able to ask for them to be made durable).
+static uint64_t offered(void) {
+  uint64_t f = 1UL << VIRTIO_F_VERSION_1;
+  if (virtio_blk_has_flush())
+    f |= 1UL << VIRTIO_BLK_F_FLUSH;
+  return f;
+}
+
+// Status written by the driver. FEATURES_OK sticks only if the driver
+// accepted nothing we did not offer (2.2.2: the device leaves the bit
+// clear to refuse). A driver that leaves VERSION_1 out is let through,
+// though 6.2 would allow refusing it: xv6's driver, for one, never writes
+// the upper feature word, and on a little-endian machine nothing else
+// would change for it.
+static void write_status(struct vvirtio_blk *b, uint32_t val) {
+  if (val == 0) {
+    reset(b);
+    return;
+  }
+  bool ok = (b->drv_features & ~offered()) == 0;
+  if ((val & VIRTIO_STATUS_FEATURES_OK) &&
+      !(b->status & VIRTIO_STATUS_FEATURES_OK) && !ok)
+    val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
+  b->status = (val & 0xff) | (b->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+// QueueReady = 1: the queue's size and the alignment of its three areas
+// (2.7: 16, 2 and 4 bytes) must be right, or the device wants a reset.
+static void queue_ready(struct vvirtio_blk *b, uint32_t val) {
+  if (val == 0) {
+    b->queue_ready = false;
+    return;
+  }
+  if (b->queue_num == 0 || b->queue_num > VVIRTIO_QUEUE_MAX ||
+      b->desc % 16 != 0 || b->avail % 2 != 0 || b->used % 4 != 0) {
+    device_error(b);
+    return;
+  }
+  b->queue_ready = true;
+}
+
+// Set one half of a 64-bit value the driver writes as two registers:
+// the Low one at an offset that is a multiple of 8, the High one 4 after.
+static void set_half(uint64_t *addr, uint64_t off, uint32_t val) {
+  if (off % 8 == 0)
+    *addr = (*addr & ~0xffffffffUL) | val;
+  else
+    *addr = (*addr & 0xffffffffUL) | (uint64_t)val << 32;
+}
+
+// The config space (5.2.4): capacity, then fields that belong to features
+// we do not offer, read as 0. 1-, 2- and 4-byte aligned reads (4.2.2.2).
+static int config_read(struct vvirtio_blk *b, uint64_t off, int width,
+                       uint64_t *val) {
+  if ((width != 1 && width != 2 && width != 4) || off % (uint64_t)width != 0 ||
+      off >= CONFIG_SIZE)
+    return -1;
+  uint8_t cfg[CONFIG_SIZE];
+  memset(cfg, 0, sizeof(cfg));
+  memcpy(cfg + VIRTIO_BLK_CFG_CAPACITY, &b->nsectors, sizeof(b->nsectors));
+  uint32_t v = 0;
+  memcpy(&v, cfg + off, (size_t)width);
+  *val = v;
+  return 0;
+}
+
+int vvirtio_blk_read(struct vm *vm, uint64_t off, int width, uint64_t *val) {
+  struct vvirtio_blk *b = &vm->blk;
+  if (off >= VIRTIO_MMIO_CONFIG)
+    return config_read(b, off - VIRTIO_MMIO_CONFIG, width, val);
+  if (width != 4 || off % 4 != 0)
+    return -1;
+  switch (off) {
+  case VIRTIO_MMIO_MAGIC_VALUE: *val = VIRTIO_MMIO_MAGIC; break;
+  case VIRTIO_MMIO_VERSION: *val = 2; break;
+  case VIRTIO_MMIO_DEVICE_ID: *val = VIRTIO_ID_BLOCK; break;
+  case VIRTIO_MMIO_VENDOR_ID: *val = VENDOR; break;
+  case VIRTIO_MMIO_DEVICE_FEATURES:
+    *val = b->dev_features_sel < 2
+               ? (uint32_t)(offered() >> (32 * b->dev_features_sel)) : 0;
+    break;
+  case VIRTIO_MMIO_QUEUE_NUM_MAX:
+    *val = b->queue_sel == 0 ? VVIRTIO_QUEUE_MAX : 0;   // 0: no such queue
+    break;
+  case VIRTIO_MMIO_QUEUE_READY: *val = b->queue_sel == 0 && b->queue_ready; break;
+  case VIRTIO_MMIO_INTERRUPT_STATUS: *val = b->interrupt_status; break;
+  case VIRTIO_MMIO_STATUS: *val = b->status; break;
+  case VIRTIO_MMIO_SHM_LEN_LOW:
+  case VIRTIO_MMIO_SHM_LEN_HIGH:
+  case VIRTIO_MMIO_SHM_BASE_LOW:
+  case VIRTIO_MMIO_SHM_BASE_HIGH:
+    *val = 0xffffffff;          // "no such shared memory region"
+    break;
+  case VIRTIO_MMIO_CONFIG_GENERATION: *val = 0; break;   // it never changes
+  default: return -1;
+  }
+  return 0;
+}
+
+int vvirtio_blk_write(struct vm *vm, uint64_t off, int width, uint64_t val64) {
+  struct vvirtio_blk *b = &vm->blk;
+  if (width != 4 || off % 4 != 0)
+    return -1;                  // the config space is read-only too
+  uint32_t val = (uint32_t)val64;
+  bool q0 = b->queue_sel == 0 && !b->queue_ready;   // queue 0, changeable
+  switch (off) {
+  case VIRTIO_MMIO_DEVICE_FEATURES_SEL: b->dev_features_sel = val; break;
+  case VIRTIO_MMIO_DRIVER_FEATURES_SEL: b->drv_features_sel = val; break;
+  case VIRTIO_MMIO_DRIVER_FEATURES:    // set 0: bits 0-31, set 1: 32-63
+    if (b->drv_features_sel < 2 && !(b->status & VIRTIO_STATUS_FEATURES_OK))
+      set_half(&b->drv_features, b->drv_features_sel == 0 ? 0 : 4, val);
+    break;
+  case VIRTIO_MMIO_QUEUE_SEL: b->queue_sel = val; break;
+  case VIRTIO_MMIO_QUEUE_NUM:
+    if (q0)
+      b->queue_num = val;
+    break;
+  case VIRTIO_MMIO_QUEUE_READY:
+    if (b->queue_sel == 0)
+      queue_ready(b, val);
+    break;
+  case VIRTIO_MMIO_QUEUE_NOTIFY:
+    if (val == 0)               // other queues: none, nothing to do
+      take_requests(vm, b);
+    break;
+  case VIRTIO_MMIO_INTERRUPT_ACK: b->interrupt_status &= ~val; break;
+  case VIRTIO_MMIO_STATUS: write_status(b, val); break;
+  case VIRTIO_MMIO_QUEUE_DESC_LOW:
+  case VIRTIO_MMIO_QUEUE_DESC_HIGH:
+    if (q0)
+      set_half(&b->desc, off, val);
+    break;
+  case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
+  case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
+    if (q0)
+      set_half(&b->avail, off, val);
+    break;
+  case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
+  case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
+    if (q0)
+      set_half(&b->used, off, val);
+    break;
+  case VIRTIO_MMIO_SHM_SEL: break;
+  default: return -1;
+  }
+  return 0;
+}

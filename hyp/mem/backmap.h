@@ -1,0 +1,31 @@
+// hyp/mem/backmap.h: back-mappings, from a machine page to everyone who maps it.
+//
+// The pmap answers "which machine page backs guest page gpa of VM v?".
+// Moving, replicating or reclaiming a machine page needs the opposite
+// question: "who maps this machine page?", so that every such mapping can
+// be changed and its TLB entries shot down. Disco keeps exactly this list
+// in its memmap entries (Disco 4.2.3: "the memmap ... contains a list of
+// the virtual machines using the page and the virtual addresses used to
+// access them"). Ours hangs off struct memmap_entry's backmaps field.
+#ifndef HYP_BACKMAP_H
+#define HYP_BACKMAP_H
+
+#include "hyp/mem/memmap.h"
+
+struct backmap {
+  struct backmap *next;   // the next mapping of the same machine page
+  uint16_t vm;            // the VM's id
+  uint64_t gpa;           // the guest-physical page address it maps
+};
+
+// Record that VM `vm` maps machine page e at guest-physical page gpa.
+// Returns 0, or -1 when the monitor is out of memory for records.
+int memmap_backmap_add(struct memmap_entry *e, uint16_t vm, uint64_t gpa);
+
+// Forget that mapping. Returns 0, or -1 if there was no such mapping.
+int memmap_backmap_remove(struct memmap_entry *e, uint16_t vm, uint64_t gpa);
+
+// How many mappings machine page e has.
+int memmap_backmap_count(struct memmap_entry *e);
+
+#endif

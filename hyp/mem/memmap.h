@@ -1,0 +1,135 @@
+// hyp/mem/memmap.h: machine memory, one record per machine page.
+//
+// Disco keeps a *memmap*: "a data structure that contains an entry for
+// each real machine memory page", holding the virtual machines and
+// guest-physical pages that map it (its back-mappings), and its copies on
+// other nodes (Disco section 4.2.2 "Virtual Physical Memory" and 4.2.3
+// "NUMA Memory Management"). Ours is the same idea:
+//
+//   machine page  --->  struct memmap_entry
+//                         node      which NUMA node the page sits on
+//                         state     reserved / free / used
+//                         owner     who holds it (the monitor, or a VM)
+//                         refcount  how many holders share it (lab 3)
+//                         backmaps  every (VM, guest page) mapping it (lab 1)
+//                         replicas  read-only copies on other nodes (lab 4)
+//
+// Free pages sit on one free list per node. memmap_alloc() takes a page
+// from the preferred node and, when that node is out of memory, from the
+// nearest other node by NUMA distance.
+//
+// Setting up, in this order (hyp/mem/memmap_boot.c does it from the device
+// tree; the host unit test does it by hand):
+//   memmap_init(nnodes, dist)         the nodes and their distances
+//   memmap_add_range(...)             each RAM range, all pages "free"
+//   memmap_reserve(base, size)        pages no one may have
+//   memmap_ready()                    build the free lists; allocate from now
+#ifndef HYP_MEMMAP_H
+#define HYP_MEMMAP_H
+
+#include "hyp/param.h"
+#include "kernel/types.h"
+
+// Page states.
+#define PAGE_RESERVED 0    // firmware, monitor image, device tree, memmap
+#define PAGE_FREE     1    // on its node's free list
+#define PAGE_USED     2    // handed out by memmap_alloc
+
+// Owners. VMs are numbered from 1.
+#define OWNER_NONE    0
+#define OWNER_MONITOR 0xffff
+
+struct backmap;            // defined in hyp/mem/backmap.h (lab 1)
+
+struct memmap_entry {
+  uint8_t node;                     // NUMA node
+  uint8_t state;                    // PAGE_*
+  uint16_t owner;                   // OWNER_* or a VM id
+  uint32_t refcount;                // holders; 1 after memmap_alloc
+  struct memmap_entry *next;        // free-list links, while PAGE_FREE
+  struct memmap_entry *prev;        //   (doubly linked: see memmap_alloc_contig)
+  struct backmap *backmaps;         // mappings of this page (lab 1)
+  struct memmap_entry *replicas;    // copies on other nodes (lab 4)
+};
+
+// Per-node accounting, in pages.
+struct memmap_node_stats {
+  uint64_t total;           // RAM pages on the node
+  uint64_t reserved;        // never allocatable
+  uint64_t free;            // on the free list now
+  uint64_t used;            // handed out now
+  uint64_t alloc_local;     // allocations that asked for this node and got it
+  uint64_t alloc_remote;    // pages this node gave to a request for another
+};
+
+// Start over with nnodes nodes (1..MAX_NODES) whose distances are
+// dist[from][to] (10 = local, larger = farther).
+void memmap_init(int nnodes, const uint32_t dist[MAX_NODES][MAX_NODES]);
+
+// Add the RAM range [base, base + size) on `node`. base and size must be
+// page-aligned. `records` is storage for size / PAGE_SIZE entries, which
+// the memmap keeps using. Returns 0, or -1 (with a message) if the range
+// is unaligned, overlaps another, or there are too many ranges.
+int memmap_add_range(uint64_t base, uint64_t size, int node,
+                     struct memmap_entry *records);
+
+// Mark every page that overlaps [base, base + size) reserved. Parts
+// outside every RAM range are ignored. Only before memmap_ready().
+void memmap_reserve(uint64_t base, uint64_t size);
+
+// Put every page that is not reserved on its node's free list.
+void memmap_ready(void);
+
+// Allocate one page for `owner`, preferring `node`; when that node has no
+// free page, take one from the nearest node that has (ties: lowest node
+// id). Returns the page's machine physical address, or 0 when all memory
+// is gone. The page is NOT zeroed: a caller that needs zeros clears it.
+uint64_t memmap_alloc(int node, uint16_t owner);
+
+// Allocate npages physically contiguous pages, aligned to npages pages
+// (npages a power of two), all on one node: `node` if it has such a run,
+// else the nearest node that has. Returns the first page's address, or 0.
+// For the few things hardware wants contiguous: the 16 KiB root of a
+// G-stage page table (privileged spec 8.5.1), for instance. It searches
+// the records, so it is slow; use it rarely. Free each page with
+// memmap_free.
+uint64_t memmap_alloc_contig(int node, uint16_t owner, int npages);
+
+// Give back a page from memmap_alloc: drop one reference, and put the
+// page back on its node's free list when that was the last one (a page
+// some disk request still holds with memmap_ref stays in use until the
+// request lets go). Freeing a page that is not in use (a double free, a
+// reserved page, an address that is not RAM, or an unaligned address) is
+// a bug in the monitor: panic, naming the page.
+void memmap_free(uint64_t pa);
+
+// Take one more reference on a page in use (refcount + 1), so that it
+// stays allocated until a matching memmap_free, whoever frees it first.
+// The monitor's disk pins a guest page this way while a request of the
+// real disk reads or writes it (hyp/dev/vvirtio_blk.c): the VM may give the
+// page up meanwhile (a lab's unmapping, the VM stopping), but the page is
+// not reused under the device's DMA. A page not in use: panic.
+void memmap_ref(uint64_t pa);
+
+// The record of the page that holds machine address pa, or NULL if pa is
+// not RAM.
+struct memmap_entry *memmap_lookup(uint64_t pa);
+
+// The machine address of the page a record describes.
+uint64_t memmap_pa(const struct memmap_entry *e);
+
+// Nodes in the order memmap_alloc(node, ...) tries them; returns how many.
+int memmap_fallback_order(int node, int order[MAX_NODES]);
+
+// Accounting for one node.
+struct memmap_node_stats memmap_stats(int node);
+
+// Build the memmap from the machine description (hyp/mem/memmap_boot.c):
+// the four setup steps above, with the records placed in RAM itself.
+void memmap_boot(void);
+
+// Print one line per node, for people and tests:
+//   memory: node 0 total=65536 reserved=1536 free=64000 used=0 pages
+void memmap_print(void);
+
+#endif

@@ -1,0 +1,243 @@
+// hyp/mem/pmap.c: the pmap and the G-stage page table (see hyp/mem/pmap.h).
+//
+// The G-stage table uses the Sv39x4 format (privileged spec 8.5.1): Sv39's
+// three levels of 512 eight-byte entries, except that the root is four
+// times larger (2048 entries, 16 KiB, 16 KiB-aligned), so guest-physical
+// addresses have 41 bits instead of 39:
+//
+//    40          30 29        21 20        12 11           0
+//   +--------------+------------+------------+--------------+
+//   |  VPN[2] (11) | VPN[1] (9) | VPN[0] (9) | offset (12)  |
+//   +--------------+------------+------------+--------------+
+//
+// Each entry (PTE) is
+//
+//    63    54 53                       10 9   8 7 6 5 4 3 2 1 0
+//   +--------+---------------------------+-----+-+-+-+-+-+-+-+-+
+//   |reserved|  PPN: machine page number |RSW  |D|A|G|U|X|W|R|V|
+//   +--------+---------------------------+-----+-+-+-+-+-+-+-+-+
+//
+// V = valid; R, W, X = permissions (all zero: a pointer to the next
+// level). Two G-stage rules differ from Sv39: every leaf must have U = 1,
+// because the G stage treats all guest accesses as user accesses (spec
+// 8.5.1); and we set A and D ourselves, because QEMU raises a fault
+// instead of setting them.
+#include "hyp/mem/backmap.h"
+#include "hyp/mem/memmap.h"
+#include "hyp/mem/pmap.h"
+#include "kernel/panic.h"
+#include "kernel/riscv.h"
+#include "kernel/string.h"
+
+#define PTE_V (1UL << 0)
+#define PTE_U (1UL << 4)
+#define PTE_A (1UL << 6)
+#define PTE_D (1UL << 7)
+
+#define ROOT_ENTRIES 2048           // Sv39x4's root: 11 bits of index
+#define ROOT_PAGES   4              // 2048 * 8 bytes = 16 KiB
+
+#define HGATP_MODE_SV39X4 (8UL << 60)
+
+// The index into the table of `level` (2 = root) for gpa.
+static uint64_t vpn(uint64_t gpa, int level) {
+  uint64_t mask = level == 2 ? ROOT_ENTRIES - 1 : 511;
+  return (gpa >> (PAGE_SHIFT + 9 * level)) & mask;
+}
+
+// PTE <-> machine address.
+static uint64_t pte_pa(uint64_t pte) { return (pte >> 10) << PAGE_SHIFT; }
+static uint64_t pa_pte(uint64_t pa) { return (pa >> PAGE_SHIFT) << 10; }
+
+// A zeroed page on `node` for VM pm->owner, or 0.
+static uint64_t zeroed_page(struct pmap *pm, int node) {
+  uint64_t pa = memmap_alloc(node, pm->owner);
+  if (pa != 0)
+    memset((void *)pa, 0, PAGE_SIZE);
+  return pa;
+}
+
+int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
+              uint64_t ram_size) {
+  memset(pm, 0, sizeof(*pm));
+  spinlock_init(&pm->lock, "pmap");
+  pm->owner = owner;
+  pm->node = node;
+  pm->ram_base = ram_base;
+  pm->ram_size = ram_size;
+
+  // The root must be 16 KiB, aligned to 16 KiB (spec 8.5.1).
+  pm->root = memmap_alloc_contig(node, owner, ROOT_PAGES);
+  if (pm->root == 0)
+    return -1;
+  memset((void *)pm->root, 0, ROOT_PAGES * PAGE_SIZE);
+  pm->table_pages = ROOT_PAGES;
+
+  // The map: one 8-byte entry per guest page, in contiguous pages (a
+  // power-of-two count, as memmap_alloc_contig wants).
+  uint64_t bytes = ram_size / PAGE_SIZE * sizeof(uint64_t);
+  uint64_t pages = 1;
+  while (pages * PAGE_SIZE < bytes)
+    pages *= 2;
+  uint64_t map = memmap_alloc_contig(node, owner, (int)pages);
+  if (map == 0) {
+    for (int i = 0; i < ROOT_PAGES; i++)
+      memmap_free(pm->root + i * PAGE_SIZE);
+    return -1;
+  }
+  memset((void *)map, 0, pages * PAGE_SIZE);
+  pm->map = (uint64_t *)map;
+  pm->map_pages = pages;
+  return 0;
+}
+
+void pmap_span(struct pmap *pm, int n) { pm->span = n; }
+
+int pmap_page_node(struct pmap *pm, uint64_t gpa) {
+  if (pm->span <= 1)
+    return pm->node;
+  uint64_t chunk = pm->ram_size / (uint64_t)pm->span;
+  return (int)((gpa - pm->ram_base) / chunk);
+}
+
+uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid) {
+  return HGATP_MODE_SV39X4 | ((uint64_t)vmid << 44) | (pm->root >> PAGE_SHIFT);
+}
+
+bool pmap_is_ram(struct pmap *pm, uint64_t gpa) {
+  return gpa >= pm->ram_base && gpa - pm->ram_base < pm->ram_size;
+}
+
+uint64_t pmap_lookup(struct pmap *pm, uint64_t gpa) {
+  if (!pmap_is_ram(pm, gpa))
+    return 0;
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  release(&pm->lock);
+  return pa == 0 ? 0 : pa + (gpa % PAGE_SIZE);
+}
+
+// Return a pointer to the level-0 (4 KiB) PTE for gpa. If a table on the
+// way is missing, allocate it when `alloc` is true, else return NULL; also
+// NULL when memory is short. Caller holds pm->lock.
+static uint64_t *pmap_walk(struct pmap *pm, uint64_t gpa, bool alloc) {
+  // BEGIN LAB 1: find gpa's level-0 PTE, adding tables and counting them
+  uint64_t *table = (uint64_t *)pm->root;
+  for (int level = 2; level > 0; level--) {
+    uint64_t *pte = &table[vpn(gpa, level)];
+    if (!(*pte & PTE_V)) {
+      if (!alloc)
+        return NULL;
+      uint64_t page = zeroed_page(pm, pm->node);
+      if (page == 0)
+        return NULL;
+      pm->table_pages++;
+      // A pointer to the next level: V set, R/W/X/U/A/D all clear.
+      *pte = pa_pte(page) | PTE_V;
+    }
+    table = (uint64_t *)pte_pa(*pte);
+  }
+  return &table[vpn(gpa, 0)];
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: pmap_walk not implemented");
+}
+
+// Install gpa -> pa with permissions perm in the pmap and the G-stage
+// table, and record the back-mapping. Caller holds pm->lock, and fences
+// afterwards. Returns 0, or -1 when out of memory.
+static int pmap_enter_locked(struct pmap *pm, uint64_t gpa, uint64_t pa,
+                             uint64_t perm) {
+  // BEGIN LAB 1: point gpa's PTE at pa; update map, backmaps, counters
+  struct memmap_entry *e = memmap_lookup(pa);
+  if (e == NULL)
+    panic("pmap_enter: %p is not machine memory", (void *)pa);
+  uint64_t *pte = pmap_walk(pm, gpa, true);
+  if (pte == NULL || memmap_backmap_add(e, pm->owner, gpa) < 0)
+    return -1;
+  pm->map[(gpa - pm->ram_base) / PAGE_SIZE] = pa;
+  pm->mapped[e->node]++;
+  *pte = pa_pte(pa) | (perm & PMAP_RWX) | PTE_U | PTE_A | PTE_D | PTE_V;
+  return 0;
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: pmap_enter_locked not implemented");
+}
+
+int pmap_enter(struct pmap *pm, uint64_t gpa, uint64_t pa, uint64_t perm) {
+  if (!pmap_is_ram(pm, gpa))
+    panic("pmap_enter: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  acquire(&pm->lock);
+  int r = pmap_enter_locked(pm, gpa, pa, perm);
+  release(&pm->lock);
+  // This hart may hold the old "invalid" answer for gpa; others will
+  // fault again and find the mapping in place (pmap_fault).
+  hfence_gvma(gpa);
+  return r;
+}
+
+int pmap_fault(struct pmap *pm, uint64_t gpa) {
+  // BEGIN LAB 1: back gpa with a zeroed page and map it (see hyp/mem/pmap.h)
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  uint64_t index = (gpa - pm->ram_base) / PAGE_SIZE;
+
+  // First touch, most likely: get a fresh zeroed page on the page's node
+  // before taking the lock (zeroing 4 KiB under a lock would stall every
+  // other vCPU of the VM that faults meanwhile).
+  acquire(&pm->lock);
+  bool filled = pm->map[index] != 0;
+  release(&pm->lock);
+  uint64_t pa = filled ? 0 : zeroed_page(pm, pmap_page_node(pm, gpa));
+  if (!filled && pa == 0)
+    return -1;
+
+  acquire(&pm->lock);
+  int r = 0;
+  if (pm->map[index] == 0) {
+    r = pmap_enter_locked(pm, gpa, pa, PMAP_RWX);
+    if (r == 0) {
+      pm->faults++;
+      pa = 0;                     // the pmap holds it now
+    }
+  }
+  release(&pm->lock);
+  // Either we filled it, or another vCPU of this VM did while we were on
+  // the way here and this hart's TLB still has the old "invalid" answer:
+  // in both cases a local fence makes the new entry visible here.
+  if (pa != 0)
+    memmap_free(pa);              // lost the race (or failed): give it back
+  hfence_gvma(gpa);
+  return r;
+  // END LAB 1
+  // STUB LAB 1: panic("lab 1: pmap_fault not implemented");
+}
+
+void pmap_destroy(struct pmap *pm) {
+  acquire(&pm->lock);
+  // Guest pages: drop the back-mapping and the page.
+  for (uint64_t i = 0; i < pm->ram_size / PAGE_SIZE; i++) {
+    uint64_t pa = pm->map[i];
+    if (pa == 0)
+      continue;
+    struct memmap_entry *e = memmap_lookup(pa);
+    memmap_backmap_remove(e, pm->owner, pm->ram_base + i * PAGE_SIZE);
+    memmap_free(pa);
+  }
+  // The table: every level-1 and level-0 page, then the root.
+  uint64_t *root = (uint64_t *)pm->root;
+  for (int i = 0; i < ROOT_ENTRIES; i++) {
+    if (!(root[i] & PTE_V))
+      continue;
+    uint64_t *l1 = (uint64_t *)pte_pa(root[i]);
+    for (int j = 0; j < 512; j++)
+      if (l1[j] & PTE_V)
+        memmap_free(pte_pa(l1[j]));
+    memmap_free((uint64_t)l1);
+  }
+  for (int i = 0; i < ROOT_PAGES; i++)
+    memmap_free(pm->root + i * PAGE_SIZE);
+  for (uint64_t i = 0; i < pm->map_pages; i++)
+    memmap_free((uint64_t)pm->map + i * PAGE_SIZE);
+  pm->root = 0;
+  pm->map = NULL;
+  release(&pm->lock);
+}

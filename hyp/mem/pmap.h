@@ -1,0 +1,93 @@
+// hyp/mem/pmap.h: a VM's physical memory: the pmap and the G-stage table.
+//
+// A guest believes it owns physical memory from 0x80000000 up. It does
+// not: each of its "physical" pages (guest-physical, gpa) is backed by
+// some machine page (pa) that the monitor picked. Disco keeps that
+// correspondence in a per-VM *pmap* (Disco 4.2.2 "Virtual Physical
+// Memory"), and loads translations from it into the MIPS TLB on every
+// miss. RISC-V's H-extension gives us a second hardware translation stage
+// instead (privileged spec 8.5, "Two-Stage Address Translation"):
+//
+//    guest virtual --(guest's own satp, VS-stage)--> guest physical
+//    guest physical --(monitor's hgatp, G-stage)--> machine physical
+//
+// We keep both: the pmap (an array, gpa page number -> machine page) is the
+// monitor's truth, and the G-stage table is built from it, lazily, one page
+// at a time, when the guest first touches a page and takes a guest-page
+// fault (scause 20, 21 or 23). The G-stage table thus plays the part of
+// Disco's TLB: a cache of the pmap, which is why lab 2 has to shoot it
+// down when the pmap changes.
+#ifndef HYP_PMAP_H
+#define HYP_PMAP_H
+
+#include "hyp/param.h"
+#include "kernel/spinlock.h"
+#include "kernel/types.h"
+
+// The permission bits of a G-stage mapping (the PTE's R, W and X bits).
+#define PMAP_R (1UL << 1)
+#define PMAP_W (1UL << 2)
+#define PMAP_X (1UL << 3)
+#define PMAP_RWX (PMAP_R | PMAP_W | PMAP_X)
+
+struct pmap {
+  uint64_t root;            // machine address of the 16 KiB Sv39x4 root
+  uint64_t ram_base;        // guest RAM: [ram_base, ram_base + ram_size)
+  uint64_t ram_size;
+  uint64_t *map;            // map[i]: machine page behind guest page
+                            //   ram_base + i * PAGE_SIZE, or 0 if none yet
+  uint64_t map_pages;       // machine pages that hold map[]
+  uint16_t owner;           // the VM's id (memmap owner and backmaps)
+  int node;                 // the node its tables (and pages) come from
+  int span;                 // >1: guest RAM is cut in `span` equal chunks,
+                            //   chunk k backed by node k (pmap_span)
+  struct spinlock lock;     // protects all of the above and the table
+
+  // Counters (printed with the VM's counters).
+  uint64_t table_pages;     // G-stage table pages, root included
+  uint64_t mapped[MAX_NODES];  // guest pages backed on each node
+  uint64_t faults;          // guest-page faults that filled a page
+};
+
+// Set up an empty pmap for VM `owner` with guest RAM [ram_base,
+// ram_base + ram_size), its pages and tables on `node`. Returns 0, or -1
+// when memory is short (nothing is left allocated then).
+int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
+              uint64_t ram_size);
+
+// Spread the VM's RAM over the first n nodes: chunk k of its RAM (in n
+// equal chunks) gets its pages from node k, so the guest sees n NUMA nodes
+// (hyp/vm/vm_fdt.c describes them). Call right after pmap_init.
+void pmap_span(struct pmap *pm, int n);
+
+// The node a guest page at gpa is backed from when it is first touched.
+int pmap_page_node(struct pmap *pm, uint64_t gpa);
+
+// The value for hgatp that makes this pmap's G-stage table current, with
+// VMID vmid (privileged spec 8.2.10): MODE = Sv39x4 (8), VMID, root PPN.
+uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid);
+
+// Is gpa inside the VM's RAM?
+bool pmap_is_ram(struct pmap *pm, uint64_t gpa);
+
+// The machine address that backs guest-physical address gpa (offset
+// within the page kept), or 0 when the page has no backing yet or gpa is
+// not RAM. Does not allocate.
+uint64_t pmap_lookup(struct pmap *pm, uint64_t gpa);
+
+// A guest-page fault at gpa (which must be RAM): give the page a machine
+// page if it has none (zeroed, on pmap_page_node(pm, gpa)), and map it in the G-stage
+// table with all permissions. Returns 0, or -1 when out of memory.
+int pmap_fault(struct pmap *pm, uint64_t gpa);
+
+// Back guest page gpa with machine page pa (already allocated, its
+// reference counted by the caller) and map it in the G-stage table with
+// permissions perm (PMAP_*). Records the back-mapping. Returns 0, or -1
+// when out of memory.
+int pmap_enter(struct pmap *pm, uint64_t gpa, uint64_t pa, uint64_t perm);
+
+// Free everything: every guest page the pmap holds, the G-stage table and
+// the map itself. The VM must not run anywhere any more.
+void pmap_destroy(struct pmap *pm);
+
+#endif

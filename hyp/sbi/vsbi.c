@@ -1,0 +1,76 @@
+// hyp/sbi/vsbi.c: SBI dispatch and BASE (see hyp/sbi/vsbi.h); the legacy
+// calls live with their modern groups (vsbi_ipi.c, vsbi_console.c,
+// vsbi_system.c).
+#include "hyp/vm/vm.h"
+#include "hyp/sbi/vsbi.h"
+
+// The table: adding an extension is adding a row (and a file).
+static const struct vsbi_ext *const table[VSBI_NEXT] = {
+    &vsbi_base,  &vsbi_legacy_timer, &vsbi_legacy_console,
+    &vsbi_legacy_shutdown, &vsbi_time, &vsbi_ipi, &vsbi_rfence,
+    &vsbi_hsm,   &vsbi_srst, &vsbi_dbcn, &vsbi_susp,
+};
+
+const char *vsbi_ext_name(int i) { return table[i]->name; }
+
+// The row for extension id eid, or -1.
+static int find(uint64_t eid) {
+  for (int i = 0; i < VSBI_NEXT; i++)
+    if (eid >= table[i]->eid_first && eid <= table[i]->eid_last)
+      return i;
+  return -1;
+}
+
+void vsbi_call(struct vcpu *v) {
+  uint64_t eid = v->x[17], fid = v->x[16];   // a7, a6
+  v->sepc += 4;                 // return after the ecall (spec ch. 3)
+  v->sbi_calls++;
+  v->sbi_no_return = 0;
+
+  int i = find(eid);
+  struct sbiret r = {SBI_ERR_NOT_SUPPORTED, 0};
+  if (i >= 0) {
+    v->sbi_by_ext[i]++;
+    r = table[i]->call(v, eid, fid);
+  }
+  if (v->sbi_no_return)
+    return;
+  v->x[10] = (uint64_t)r.error;
+  // The legacy calls (spec ch. 5) return only a0 and leave a1 alone.
+  if (eid > SBI_EXT_LEGACY_SHUTDOWN)
+    v->x[11] = (uint64_t)r.value;
+}
+
+long vsbi_hart_mask(struct vcpu *v, uint64_t mask, uint64_t base,
+                    uint64_t *vcpus) {
+  int n = v->vm->nvcpus;
+  uint64_t all = (n >= 64) ? ~0UL : (1UL << n) - 1;
+  if (base == ~0UL) {             // "all harts", mask ignored (spec 3.1)
+    *vcpus = all;
+    return SBI_SUCCESS;
+  }
+  if (base >= (uint64_t)n)
+    return mask == 0 ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM;
+  uint64_t shifted = mask << base;
+  if ((shifted >> base) != mask || (shifted & ~all) != 0)
+    return SBI_ERR_INVALID_PARAM;  // names a vCPU this VM does not have
+  *vcpus = shifted;
+  return SBI_SUCCESS;
+}
+
+// ---- BASE (chapter 4) ----
+static struct sbiret base_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
+  struct sbiret r = {SBI_SUCCESS, 0};
+  switch (fid) {
+  case 0: r.value = (long)VSBI_SPEC_VERSION; break;   // get_spec_version
+  case 1: r.value = (long)VSBI_IMPL_ID; break;        // get_impl_id
+  case 2: r.value = VSBI_IMPL_VERSION; break;         // get_impl_version
+  case 3: r.value = find(v->x[10]) >= 0; break;       // probe_extension
+  case 4: case 5: case 6: r.value = 0; break;         // mvendorid, marchid,
+                                                      // mimpid: none
+  default: r.error = SBI_ERR_NOT_SUPPORTED; break;
+  }
+  return r;
+}
+const struct vsbi_ext vsbi_base = {SBI_EXT_BASE, SBI_EXT_BASE, "base",
+                                   base_call};

@@ -1,0 +1,122 @@
+// hyp/vm/vm.h: virtual machines.
+//
+// A VM is what Disco calls a virtual machine (Disco 4.2): some virtual
+// CPUs, some guest-physical memory (its pmap), and virtual devices. Each
+// one looks to its guest like a QEMU `virt` machine, so a kernel built for
+// QEMU's virt runs on it unchanged:
+//
+//    0x0c000000  PLIC (interrupt controller)      hyp/dev/vplic.c
+//    0x10000000  UART (ns16550a), PLIC source 10  hyp/dev/vuart.c
+//    0x10001000  virtio-blk disk, PLIC source 1   hyp/dev/vvirtio_blk.c
+//                (only if its configuration gives it one: disk-mib)
+//    0x80000000  RAM, `memory` MiB of it; the kernel image at +2 MiB,
+//                the device tree the monitor writes near the top
+#ifndef HYP_VM_H
+#define HYP_VM_H
+
+#include "hyp/param.h"
+#include "hyp/mem/pmap.h"
+#include "hyp/cpu/vcpu.h"
+#include "hyp/dev/vplic.h"
+#include "hyp/dev/vuart.h"
+#include "hyp/dev/vvirtio_blk.h"
+#include "kernel/spinlock.h"
+
+#define MAX_VMS      8
+#define MAX_VCPUS    8       // per VM
+
+#define GUEST_RAM_BASE  0x80000000UL
+#define GUEST_KERNEL_OFFSET (2 * MiB)   // where OpenSBI would put a kernel
+#define GUEST_FDT_SIZE  (64 * KiB)      // room for the guest's device tree
+
+// vm_stop's code for "reboot": the VM starts again from its image.
+#define VM_EXIT_REBOOT (-2)
+
+// VM states.
+#define VM_FREE     0
+#define VM_RUNNING  1
+#define VM_STOPPING 2    // stopped, but some vCPU may still be on a hart
+#define VM_FINISHING 3   // every vCPU off its hart; vm_finish is running
+#define VM_DONE     4    // finished: counters printed, memory freed
+
+// What the VM configuration says about one VM (hyp/vm/vmconfig.c).
+struct vm_config {
+  char name[16];
+  int vcpus;
+  uint64_t memory;          // bytes of guest RAM
+  int home_node;            // NUMA node its memory and vCPUs live on
+  bool span;                // spread over every node instead (span-nodes)
+  char image[48];           // guest image, by name in the VM bundle
+  char initrd[48];          // an initrd for the guest, in the bundle ("": none)
+  char bootargs[128];       // the guest's /chosen/bootargs
+  uint64_t disk;            // bytes of virtio-blk disk (disk-mib); 0: none
+  uint64_t disk_offset;     // where its region starts on the machine's disk
+};
+
+struct vm {
+  int id;                   // 1..MAX_VMS: memmap owner, VMID
+  char name[16];
+  int state;                // VM_*
+  int home_node;
+  int nvcpus;
+  struct vcpu vcpus[MAX_VCPUS];
+  struct pmap pmap;
+  uint64_t fdt_gpa;         // where its device tree is
+  uint64_t initrd_gpa, initrd_size;   // its initrd, if any
+  uint64_t entry;           // where vCPU 0 starts
+
+  struct spinlock dev_lock; // the virtual devices below
+  struct vuart uart;
+  struct vplic plic;
+  struct vvirtio_blk blk;   // present only if the VM has a disk
+
+  char line[200];           // its console line so far (hyp/dev/vconsole.c)
+  int linelen;
+  int exit_code;            // from SRST / the reason it stopped
+  char exit_reason[120];
+  uint64_t start_time, stop_time;   // rdtime
+};
+
+extern struct vm vms[MAX_VMS];
+
+// VMs between their reboot's stop and their new start (under sched_lock):
+// while any is, the machine must not power off for lack of VMs.
+extern int vms_rebooting;
+
+// Create a VM from its configuration: memory, image, device tree, vCPU 0
+// ready to run. On an error, print why (naming the VM), free what was
+// taken and return NULL: the other VMs still start.
+struct vm *vm_create(const struct vm_config *cfg);
+
+// Copy len bytes from the monitor's memory into guest-physical gpa, or
+// out of it. Returns 0, or -1 if any byte is outside the VM's RAM
+// (nothing is copied then). Copying in gives a guest page its machine
+// page on first use, as the guest's own first touch would; copying out of
+// a page the guest never touched reads zeros and backs nothing.
+int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
+
+// Stop the VM: its vCPUs leave their harts at their next trap, and its
+// memory is freed when the last one has. `code` is its exit status
+// (0 = clean shutdown), `reason` a message for the console.
+void vm_stop(struct vm *vm, int code, const char *reason);
+
+// Stop the VM because its guest did something wrong; the report names
+// the vCPU and its pc. Never touches the monitor or the other VMs.
+void vm_fail(struct vcpu *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+// Called by the scheduler when a stopping VM's last vCPU is off its hart:
+// print its counters, free its memory.
+void vm_finish(struct vm *vm);
+
+// Print the VM's counters, one line per group, in the format the tests,
+// graders and make bench parse (README, "The console"):
+//   counters vm0: traps ecall=12 gpf-fetch=3 ... idle-ms=40
+//   counters vm0: monitor-time ecall-us=35 ...
+//   counters vm0: sbi base=2 ...
+//   counters vm0: disk reads=9 ...          (only a VM with a disk)
+//   counters vm0: memory faults=14 tables=3 node0=14 ...
+void vm_print_counters(struct vm *vm);
+
+#endif

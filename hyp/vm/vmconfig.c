@@ -1,0 +1,92 @@
+// hyp/vm/vmconfig.c: read the VM configuration (see hyp/vm/vmconfig.h).
+#include "hyp/vm/bundle.h"
+#include "hyp/boot/machine.h"
+#include "hyp/vm/vm.h"
+#include "hyp/vm/vmconfig.h"
+#include "kernel/fdt.h"
+#include "kernel/printf.h"
+#include "kernel/string.h"
+
+// Copy string property `prop` of node into buf (size n), if it exists and
+// fits. Returns 0, 1 if it is absent, -1 if it is not a string that fits.
+static int get_string(const struct fdt *fdt, int node, const char *prop,
+                      char *buf, int n) {
+  const void *val;
+  int len;
+  if (fdt_getprop(fdt, node, prop, &val, &len) < 0)
+    return 1;
+  if (len < 1 || len > n || ((const char *)val)[len - 1] != 0)
+    return -1;
+  memcpy(buf, val, (size_t)len);
+  return 0;
+}
+
+// Fill *cfg from one VM node; *disk_offset is where its disk region
+// starts, and moves past it (hyp/vm/vmconfig.h: regions in file order).
+// Returns NULL or what is wrong.
+static const char *read_vm(const struct fdt *fdt, int node, int index,
+                           uint64_t *disk_offset, struct vm_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  // The disk region first: it is taken even if something below is wrong
+  // and the VM does not start, so the regions below stay where the
+  // configuration file puts them.
+  uint32_t v;
+  if (fdt_getprop_u32(fdt, node, "disk-mib", &v) == 0) {
+    cfg->disk = (uint64_t)v * MiB;
+    cfg->disk_offset = *disk_offset;
+    *disk_offset += cfg->disk;
+  }
+  // The node's name is the VM's name (dtc insists that a "name"
+  // property, if any, say the same, so we do not have one).
+  const char *name = fdt_node_name(fdt, node);
+  if (strlen(name) >= sizeof(cfg->name))
+    return "the node's name (the VM's name) is longer than 15 characters";
+  memcpy(cfg->name, name, strlen(name) + 1);
+  cfg->vcpus = fdt_getprop_u32(fdt, node, "vcpus", &v) == 0 ? (int)v : 1;
+  if (fdt_getprop_u32(fdt, node, "memory-mib", &v) < 0)
+    return "no memory-mib";
+  cfg->memory = (uint64_t)v * MiB;
+  cfg->home_node = fdt_getprop_u32(fdt, node, "home-node", &v) == 0
+                       ? (int)v
+                       : index % machine.nnodes;
+  const void *empty;
+  int len;
+  cfg->span = fdt_getprop(fdt, node, "span-nodes", &empty, &len) == 0;
+  if (get_string(fdt, node, "image", cfg->image, sizeof(cfg->image)) != 0)
+    return "no image (a file name in the VM bundle)";
+  if (get_string(fdt, node, "initrd", cfg->initrd, sizeof(cfg->initrd)) < 0)
+    return "initrd is not a file name of at most 47 characters";
+  if (get_string(fdt, node, "bootargs", cfg->bootargs,
+                 sizeof(cfg->bootargs)) < 0)
+    return "bootargs is not a string of at most 127 characters";
+  return NULL;
+}
+
+int vmconfig_start_vms(void) {
+  uint64_t size;
+  const void *blob = bundle_find("config.dtb", &size);
+  struct fdt fdt;
+  if (blob == NULL) {
+    printf("vmconfig: the bundle has no config.dtb\n");
+    return 0;
+  }
+  int err = fdt_init(&fdt, blob, size);
+  if (err < 0) {
+    printf("vmconfig: config.dtb: %s\n", fdt_strerror(err));
+    return 0;
+  }
+  int created = 0, index = 0;
+  uint64_t disk_offset = 0;
+  for (int n = fdt_find_compatible(&fdt, -1, "disco-v,vm"); n >= 0;
+       n = fdt_find_compatible(&fdt, n, "disco-v,vm"), index++) {
+    struct vm_config cfg;
+    const char *why = read_vm(&fdt, n, index, &disk_offset, &cfg);
+    if (why != NULL) {
+      printf("vm %s: not started: %s\n", fdt_node_name(&fdt, n), why);
+      continue;
+    }
+    if (vm_create(&cfg) != NULL)
+      created++;
+  }
+  return created;
+}

@@ -1,0 +1,39 @@
+// hyp/vm/vmconfig.h: the VM configuration: which VMs to run, and how.
+//
+// Written by an instructor as device-tree source (hyp/vms/*.dts), compiled
+// with dtc and packed into the VM bundle as config.dtb. One node per VM,
+// named after the VM (at most 15 characters; it labels the VM's output):
+//
+//   vm0 {
+//       compatible = "disco-v,vm";
+//       vcpus = <2>;               (default 1)
+//       memory-mib = <64>;         (required)
+//       home-node = <0>;           (default: VMs spread over the nodes)
+//       span-nodes;                (instead of home-node: spread its memory
+//                                   and vCPUs over every node, and tell
+//                                   the guest about its NUMA nodes)
+//       image = "hello.elf";       (required: a file in the bundle)
+//       initrd = "root.img";       (optional: loaded into its RAM, named
+//                                   in /chosen as on Linux)
+//       bootargs = "...";          (default: empty)
+//       disk-mib = <16>;           (default: no disk; else a virtio-blk
+//                                   disk, a region of the machine's disk,
+//                                   see hyp/dev/vvirtio_blk.h)
+//       disk-image = "fs.img";     (read by tools/mkbundle.py --disk-out
+//                                   only: what the region holds at first)
+//   };
+//
+// The disk regions follow the configuration's order: a VM's region starts
+// where the regions of the VMs above it (those with a disk-mib) end, the
+// first at sector 0, whether or not those VMs started. So the layout is
+// fixed by the file alone, and tools/mkbundle.py can build the machine's
+// disk to match.
+#ifndef HYP_VMCONFIG_H
+#define HYP_VMCONFIG_H
+
+// Read the configuration from the bundle and create every VM it lists.
+// A bad entry is reported with its reason and skipped; the others start.
+// Returns how many VMs were created.
+int vmconfig_start_vms(void);
+
+#endif
