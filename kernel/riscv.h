@@ -93,6 +93,9 @@
 #define SSTATUS_SUM  (1UL << 18)   // S-mode may touch user pages
 #define SSTATUS_FS   (3UL << 13)   // floating-point state
 
+// scounteren bits (privileged spec 4.1.5): counters U-mode may read.
+#define SCOUNTEREN_TM (1UL << 1)   // time (rdtime)
+
 // hstatus bits (privileged spec 8.2.1, "Hypervisor Status Register").
 #define HSTATUS_GVA  (1UL << 6)    // htval/stval holds a guest virtual addr
 #define HSTATUS_SPV  (1UL << 7)    // V before the last trap: 1 = from guest
