@@ -291,7 +291,7 @@ void sched_run(void) {
       if (console && next_wake > t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS)
         next_wake = t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS;
       // And the disk watcher, to look for finished disk requests.
-      uint64_t disk = diskq_deadline();
+      uint64_t disk = diskq_deadline(true);
       if (disk < next_wake)
         next_wake = disk;
       sbi_set_timer(next_wake);

@@ -148,7 +148,7 @@ static void timer_without_sstc(struct vcpu *v, uint64_t slice_end) {
 // Sets it (unless timer_without_sstc will) and returns it.
 static uint64_t host_timer(void) {
   uint64_t when = harts[hart_id()].slice_end;
-  uint64_t disk = diskq_deadline();
+  uint64_t disk = diskq_deadline(false);
   if (disk < when) {
     when = disk;
     if (machine.has_sstc)

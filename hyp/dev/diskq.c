@@ -101,7 +101,7 @@ void diskq_poll(void) {
     diskq_run();
 }
 
-uint64_t diskq_deadline(void) {
+uint64_t diskq_deadline(bool idle) {
   int me = (int)hart_id();
   if (virtio_blk_inflight() == 0) {
     int w = me;                       // nothing to watch: step down
@@ -114,5 +114,6 @@ uint64_t diskq_deadline(void) {
                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) &&
       none != me)
     return ~0UL;                      // another hart watches
-  return rdtime() + machine.timebase / 1000000 * DISKQ_POLL_US;
+  uint64_t us = idle ? DISKQ_POLL_IDLE_US : DISKQ_POLL_RUN_US;
+  return rdtime() + machine.timebase * us / 1000000;
 }

@@ -15,8 +15,10 @@
 // machine shape, see README). Instead every hart looks for finished
 // requests whenever one of its vCPUs' traps is done (diskq_poll), and
 // while requests are in flight one hart, the *disk watcher*, keeps its
-// timer no more than DISKQ_POLL_US away, in its idle loop's WFI or while
-// it runs a guest. An idle hart sleeps in WFI either way: none spins.
+// timer close: DISKQ_POLL_IDLE_US away in its idle loop's WFI (a vCPU is
+// probably waiting for the disk), DISKQ_POLL_RUN_US while it runs a guest
+// (each look costs the guest a trap). An idle hart sleeps in WFI either
+// way: none spins.
 //
 // Locks, in the order they are taken: the scheduler's lock, then a VM's
 // dev_lock, then the real disk's lock. The scheduler's lock covers which
@@ -28,8 +30,10 @@
 
 struct vm;
 
-// How often the disk watcher looks for finished requests, at least.
-#define DISKQ_POLL_US 100
+// How often the disk watcher looks for finished requests, at least:
+// idle, and while it runs a guest.
+#define DISKQ_POLL_IDLE_US 2
+#define DISKQ_POLL_RUN_US 100
 
 // The VM (which has a disk) may have its requests scheduled from now on.
 // Called by vm_create when the VM is ready to run.
@@ -53,7 +57,8 @@ void diskq_poll(void);
 
 // The time (rdtime) by which this hart must look at the disk again, or
 // ~0 when it need not: it is the disk watcher and requests are in flight.
-// A hart that finds requests in flight and no watcher becomes it.
-uint64_t diskq_deadline(void);
+// A hart that finds requests in flight and no watcher becomes it. idle:
+// the hart is about to wait in WFI (else it is about to run a guest).
+uint64_t diskq_deadline(bool idle);
 
 #endif
