@@ -396,6 +396,8 @@ static int load_piece(struct vm *vm, const struct vreq *r, struct vpiece *p) {
   return 0;
 }
 
+static void retire(struct vm *vm, struct vvirtio_blk *b);
+
 struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
   struct vvirtio_blk *b = &vm->blk;
   if (b->stopping)
@@ -432,8 +434,13 @@ struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
     if (overlaps(b, p->first, p->nsect))
       return NULL;                  // after the earlier one on these sectors
     if (load_piece(vm, r, p) < 0) {
-      r->status = VIRTIO_BLK_S_IOERR;   // nothing more of it starts
-      return NULL;
+      // Out of memory: nothing more of it starts. It is answered now if
+      // none of it is in flight; the next request may have a piece.
+      // (At most VVIRTIO_QUEUE_MAX calls deep: each fails one request.)
+      r->status = VIRTIO_BLK_S_IOERR;
+      retire(vm, b);
+      mmio_irq_changed(vm);
+      return vvirtio_blk_next_piece(vm);
     }
   }
   p->io.sector = p->first;
