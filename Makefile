@@ -114,8 +114,11 @@ $(BUNDLE_DISK): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
 bundle: $(BUNDLE)
 
 # ---- Running it -----------------------------------------------------------
+# NUMA_MODEL=1 runs under the NUMA cost model (tools/numa-model/), and
+# NUMA_MODEL="interval=50,cache-kib=1024" also gives it arguments.
+NUMA_MODEL ?=
 QEMU_KNOBS = --cpus $(CPUS) --nodes $(NODES) --mem $(MEM) --dist $(NUMA_DIST) \
-	--irqchip $(IRQCHIP)
+	--irqchip $(IRQCHIP) $(if $(NUMA_MODEL),--numa-model "$(filter-out 1,$(NUMA_MODEL))")
 
 # Refuse impossible machines before building anything, with the reason
 # (tools/qemu.py knows QEMU's limits).
@@ -132,7 +135,8 @@ endif
 .PHONY: qemu qemu-gdb gdb deps
 qemu:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE) $(if $(DISK),,$(BUNDLE_DISK))
+	@$(MAKE) --no-print-directory $(HYP) $(BUNDLE) $(if $(DISK),,$(BUNDLE_DISK)) \
+	  $(if $(NUMA_MODEL),$(NUMA_MODEL_SO))
 	@python3 tools/qemu.py --run $(QEMU_KNOBS) --kernel $(HYP) $(QEMU_DISK) \
 	  -- -initrd $(BUNDLE) $(QEMUEXTRA)
 
@@ -165,7 +169,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
 
 UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format \
 	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write \
-	$(B)/tests/test_console $(B)/tests/test_dt_machine
+	$(B)/tests/test_console $(B)/tests/test_dt_machine $(B)/tests/test_vline
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
@@ -199,6 +203,10 @@ $(B)/tests/test_console: tests/unit/test_console.c kernel/console.c kernel/conso
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_console.c kernel/console.c
 
+$(B)/tests/test_vline: tests/unit/test_vline.c hyp/dev/vline.c hyp/dev/vline.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vline.c hyp/dev/vline.c
+
 .PHONY: test unit-tests
 unit-tests: $(UNIT_TESTS)
 
@@ -206,8 +214,19 @@ unit-tests: $(UNIT_TESTS)
 # system tests under QEMU, one line per test, then "N passed, N failed".
 test:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS)
+	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
 	python3 tests/run.py
+
+# The NUMA cost model: a QEMU TCG plugin, built with the host compiler
+# (tools/numa-model/numa_model.c).
+NUMA_MODEL_SO := $(B)/tools/numa_model.so
+$(NUMA_MODEL_SO): tools/numa-model/numa_model.c tools/numa-model/plugin_api.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -fPIC -shared \
+	  -fvisibility=hidden -o $@ tools/numa-model/numa_model.c
+
+.PHONY: numa-model
+numa-model: $(NUMA_MODEL_SO)
 
 # Benchmarks (not tests: they print numbers, they never fail).
 .PHONY: bench
@@ -215,6 +234,12 @@ bench:
 	@tools/deps.sh install
 	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
 	python3 tools/bench.py
+
+# The layout rules of the C and assembly files (tools/stylecheck.py; the
+# editor configuration is .clang-format). make test runs it too.
+.PHONY: format-check
+format-check:
+	@python3 tools/stylecheck.py
 
 .PHONY: clean
 clean:

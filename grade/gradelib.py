@@ -24,7 +24,11 @@ The whole console output of a failed test (every QEMU run and host program
 it started, each with its command) is saved in grade/out/lab<N>-<test>.log.
 The exit status is 1 when any point was lost.
 
-  python3 grade/labN.py [-k SUBSTRING] [--json FILE] [--no-build]
+  python3 grade/labN.py [-k PATTERN...] [--json FILE] [--no-build]
+
+-k runs only the tests whose name contains one of the patterns: give
+several after one -k (-k walk enter) or repeat it (-k walk -k enter). A
+pattern that names no test is an error that lists the tests.
 
 --json FILE writes Gradescope's results.json format: one entry per test
 (name, score, max_score, status, output) and the overall score.
@@ -193,17 +197,26 @@ class Grader:
 
     def main(self):
         p = argparse.ArgumentParser(description=f"Grade lab {self.lab} ({self.title}).")
-        p.add_argument("-k", dest="pattern", default="",
-                       help="only the tests whose name contains this")
+        p.add_argument("-k", dest="patterns", metavar="PATTERN", nargs="+",
+                       action="extend", default=[],
+                       help="only the tests whose name contains one of these "
+                       "(several after one -k, or -k again)")
         p.add_argument("--json", metavar="FILE",
                        help="also write Gradescope's results.json to FILE")
         p.add_argument("--no-build", action="store_true",
                        help="do not run make first")
         a = p.parse_args()
-        sys.exit(self.grade(a.pattern, a.json, not a.no_build))
+        names = [name for name, _, _, _ in self.tests]
+        unknown = [k for k in a.patterns if not any(k in n for n in names)]
+        if unknown:
+            p.error(f"no test of lab {self.lab} has {', '.join(map(repr, unknown))} "
+                    f"in its name; the tests are: {' '.join(names)}")
+        sys.exit(self.grade(a.patterns, a.json, not a.no_build))
 
-    def grade(self, pattern="", json_path=None, build=True):
-        """Run the tests; print and save the results; return the exit status."""
+    def grade(self, patterns=(), json_path=None, build=True):
+        """Run the tests whose name contains one of `patterns` (all of
+        them when there is none); print and save the results; return the
+        exit status."""
         os.makedirs(LOGS, exist_ok=True)
         for old in os.listdir(LOGS):
             if old.startswith(f"lab{self.lab}-") and old.endswith(".log"):
@@ -222,7 +235,7 @@ class Grader:
                                            reason, build_out, secs))
 
         for name, points, timeout, fn in self.tests:
-            if pattern and pattern not in name:
+            if patterns and not any(k in name for k in patterns):
                 continue
             if not built:
                 results.append(self.report(name, 0, points,

@@ -7,7 +7,7 @@ These tests check that all of that works in your tree and on your
 computer, so that later labs fail only for reasons inside the lab. None of
 them runs a VM, so they pass in every lab's handout.
 
-  python3 grade/lab0.py [-k SUBSTRING] [--json FILE]     (or: make grade LAB=0)
+  python3 grade/lab0.py [-k PATTERN...] [--json FILE]     (or: make grade LAB=0)
 """
 
 import os

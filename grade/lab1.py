@@ -9,7 +9,7 @@ with real guests (tests/guests/) and check that they run, that their
 memory comes from their home node, and that the monitor stops a guest that
 touches memory it does not have.
 
-  python3 grade/lab1.py [-k SUBSTRING] [--json FILE]     (or: make grade LAB=1)
+  python3 grade/lab1.py [-k PATTERN...] [--json FILE]     (or: make grade LAB=1)
 """
 
 import re
@@ -52,17 +52,29 @@ def walk(t):
 def enter(t):
     """pmap_enter writes a leaf with exactly the permissions asked for, plus
     U, A and D; updates the map and the per-node counter; records the
-    back-mapping (two of them for a page in two VMs)."""
-    t.host_cases("test_lab1", ["enter_maps_page", "enter_shared_page"])
+    back-mapping (two of them for a page in two VMs); when the walk or the
+    back-mapping fails it returns -1 and leaves no record, entry or leaf."""
+    t.host_cases("test_lab1", ["enter_maps_page", "enter_shared_page",
+                               "enter_fails_cleanly"])
 
 
-@g.test("pmap-fault", points=15)
+@g.test("pmap-fault", points=10)
 def fault(t):
-    """pmap_fault gives a page a zeroed machine page on the pmap's node,
-    maps it, counts it and fences; a second fault on it changes nothing;
-    out of memory returns -1 and loses no page."""
+    """pmap_fault gives a page a zeroed machine page on the node
+    pmap_page_node names (pm->node, or the chunk's node in a VM that spans
+    nodes), maps it, counts it and fences; a second fault on it changes
+    nothing; out of memory returns -1 and loses no page."""
     t.host_cases("test_lab1", ["fault_fills_page", "fault_again_same_page",
-                               "fault_many_pages", "fault_out_of_memory"])
+                               "fault_spanning_vm", "fault_many_pages",
+                               "fault_out_of_memory"])
+
+
+@g.test("pmap-fault-race", points=5)
+def fault_race(t):
+    """Another vCPU fills the page while pmap_fault gets one for it (a test
+    double of memmap_alloc makes it happen): the other vCPU's page stays,
+    the page taken goes back, the fill counts once, and the hart fences."""
+    t.host_cases("test_lab1", ["fault_race_lost"])
 
 
 @g.test("pmap-destroy", points=5)

@@ -71,30 +71,22 @@
 #define FDT_MAX_DEPTH    32
 
 // Read a big-endian number at p, a byte at a time: p need not be aligned.
-static uint32_t
-be32(const uint8_t *p)
-{
+static uint32_t be32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
          ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
-static uint64_t
-be64(const uint8_t *p)
-{
+static uint64_t be64(const uint8_t *p) {
   return ((uint64_t)be32(p) << 32) | be32(p + 4);
 }
 
 // Round an offset up to the next token boundary (spec 5.6).
-static uint32_t
-align4(uint32_t off)
-{
+static uint32_t align4(uint32_t off) {
   return (off + 3) & ~3U;
 }
 
 // Where the structure block starts in memory.
-static const uint8_t *
-structp(const struct fdt *fdt)
-{
+static const uint8_t *structp(const struct fdt *fdt) {
   return fdt->blob + fdt->struct_off;
 }
 
@@ -103,9 +95,7 @@ structp(const struct fdt *fdt)
 // token after it; or returns an FDT_ERR_* code. Checks that the token,
 // a node's name with its NUL, and a property's header and value all lie
 // inside the structure block. *next > off always, so loops advance.
-static int
-next_token(const struct fdt *fdt, int off, int *next)
-{
+static int next_token(const struct fdt *fdt, int off, int *next) {
   const uint8_t *p;
   uint32_t tok, room, len, n;
 
@@ -147,9 +137,7 @@ next_token(const struct fdt *fdt, int off, int *next)
 
 // Find the name of a property from its nameoff: it must start inside the
 // strings block and end with a NUL inside it too (5.5). 0 or an error.
-static int
-prop_name(const struct fdt *fdt, uint32_t nameoff, const char **name)
-{
+static int prop_name(const struct fdt *fdt, uint32_t nameoff, const char **name) {
   const char *s;
   uint32_t room;
 
@@ -165,9 +153,7 @@ prop_name(const struct fdt *fdt, uint32_t nameoff, const char **name)
 
 // Check that `node` is the offset of an FDT_BEGIN_NODE token, and set
 // *first to the offset of the token after its name. 0 or an error.
-static int
-check_node(const struct fdt *fdt, int node, int *first)
-{
+static int check_node(const struct fdt *fdt, int node, int *first) {
   int tok = next_token(fdt, node, first);
 
   if (tok < 0)
@@ -179,9 +165,7 @@ check_node(const struct fdt *fdt, int node, int *first)
 // NOPs aside, it is one root node, nested BEGIN/END pairs that balance,
 // properties only inside a node and before its children, valid property
 // names, and then FDT_END. 0 or an error.
-static int
-check_struct(const struct fdt *fdt)
-{
+static int check_struct(const struct fdt *fdt) {
   int off = 0, next, tok, depth = 0, err;
   bool seen_root = false, after_child = false;
   const char *name;
@@ -222,9 +206,7 @@ check_struct(const struct fdt *fdt)
 
 // Check the reservation block (5.3.2): 16-byte entries, all inside the
 // blob, up to and including the {0, 0} entry that ends it.
-static int
-check_rsvmap(const struct fdt *fdt)
-{
+static int check_rsvmap(const struct fdt *fdt) {
   uint32_t off = fdt->rsvmap_off;
 
   for (;;) {
@@ -237,9 +219,7 @@ check_rsvmap(const struct fdt *fdt)
 }
 
 // Check that [off, off+size) lies in the blob after the header.
-static int
-check_block(uint32_t off, uint32_t size, uint32_t total)
-{
+static int check_block(uint32_t off, uint32_t size, uint32_t total) {
   if (off < FDT_HEADER_SIZE)
     return FDT_ERR_BADSTRUCT;       // overlaps the header
   if (off > total || size > total - off)
@@ -250,9 +230,7 @@ check_block(uint32_t off, uint32_t size, uint32_t total)
 // Check the header of the blob and its three blocks, then walk the
 // structure block once (check_struct), and fill in *fdt. 0 or an error;
 // on error *fdt must not be used.
-int
-fdt_init(struct fdt *fdt, const void *blob, size_t limit)
-{
+int fdt_init(struct fdt *fdt, const void *blob, size_t limit) {
   const uint8_t *h = blob;
   uint32_t version, last_comp;
   int err;
@@ -311,9 +289,7 @@ fdt_init(struct fdt *fdt, const void *blob, size_t limit)
 
 // The offset of the root node, the first token that is not a NOP
 // (5.4.2); in practice always 0.
-int
-fdt_root(const struct fdt *fdt)
-{
+int fdt_root(const struct fdt *fdt) {
   int off = 0, next, tok;
 
   while ((tok = next_token(fdt, off, &next)) == FDT_NOP)
@@ -326,9 +302,7 @@ fdt_root(const struct fdt *fdt)
 // The next FDT_BEGIN_NODE after `node`, in stream order, which is
 // depth-first order. *depth (if not NULL) goes down one for each
 // FDT_END_NODE passed and up one for the node found.
-int
-fdt_next_node(const struct fdt *fdt, int node, int *depth)
-{
+int fdt_next_node(const struct fdt *fdt, int node, int *depth) {
   int off, next, tok, d = 0;
 
   if ((tok = check_node(fdt, node, &off)) < 0)
@@ -352,9 +326,7 @@ fdt_next_node(const struct fdt *fdt, int node, int *depth)
 }
 
 // The first child of `node`, or FDT_ERR_NOTFOUND if it has none.
-int
-fdt_first_child(const struct fdt *fdt, int node)
-{
+int fdt_first_child(const struct fdt *fdt, int node) {
   int depth = 0;
   int next = fdt_next_node(fdt, node, &depth);
 
@@ -365,9 +337,7 @@ fdt_first_child(const struct fdt *fdt, int node)
 }
 
 // The next node with the same parent as `node`, or FDT_ERR_NOTFOUND.
-int
-fdt_next_sibling(const struct fdt *fdt, int node)
-{
+int fdt_next_sibling(const struct fdt *fdt, int node) {
   int depth = 0;
 
   // Skip node's descendants (depth > 0); stop back at depth 0, or
@@ -384,9 +354,7 @@ fdt_next_sibling(const struct fdt *fdt, int node)
 }
 
 // The name stored after the node's FDT_BEGIN_NODE token, or NULL.
-const char *
-fdt_node_name(const struct fdt *fdt, int node)
-{
+const char *fdt_node_name(const struct fdt *fdt, int node) {
   int first;
 
   // check_node() has seen the NUL inside the structure block.
@@ -397,9 +365,7 @@ fdt_node_name(const struct fdt *fdt, int node)
 
 // The parent of `node`. The stream has no back links, so walk from the
 // root and remember the open node at each depth.
-int
-fdt_parent(const struct fdt *fdt, int node)
-{
+int fdt_parent(const struct fdt *fdt, int node) {
   int stack[FDT_MAX_DEPTH];   // stack[d] = the open node at depth d
   int depth = 0, cur, first;
 
@@ -428,10 +394,8 @@ fdt_parent(const struct fdt *fdt, int node)
 }
 
 // Find property `name` of `node`: 0 with *val and *len set, or an error.
-int
-fdt_getprop(const struct fdt *fdt, int node, const char *name,
-            const void **val, int *len)
-{
+int fdt_getprop(const struct fdt *fdt, int node, const char *name,
+            const void **val, int *len) {
   int off, next, tok, err;
   const uint8_t *p;
   const char *pname;
@@ -461,10 +425,8 @@ fdt_getprop(const struct fdt *fdt, int node, const char *name,
 
 // Read a one-cell property: 0 or an error (FDT_ERR_BADVALUE if the
 // length is not 4).
-int
-fdt_getprop_u32(const struct fdt *fdt, int node, const char *name,
-                uint32_t *out)
-{
+int fdt_getprop_u32(const struct fdt *fdt, int node, const char *name,
+                uint32_t *out) {
   const void *val;
   int len, err;
 
@@ -478,9 +440,7 @@ fdt_getprop_u32(const struct fdt *fdt, int node, const char *name,
 
 // Does node name `name` match path component comp[0..n)? Exactly, or,
 // when comp has no "@unit", as the part of name before its "@" (2.2.3).
-static bool
-name_matches(const char *name, const char *comp, size_t n)
-{
+static bool name_matches(const char *name, const char *comp, size_t n) {
   size_t i;
 
   if (strncmp(name, comp, n) != 0)
@@ -497,9 +457,7 @@ name_matches(const char *name, const char *comp, size_t n)
 
 // The node at absolute path `path` (2.2.3), one component at a time
 // down from the root; aliases are not supported.
-int
-fdt_path(const struct fdt *fdt, const char *path)
-{
+int fdt_path(const struct fdt *fdt, const char *path) {
   int node, child;
   size_t n;
 
@@ -527,9 +485,7 @@ fdt_path(const struct fdt *fdt, const char *path)
 
 // The first node after `from` (or the root and after, for from < 0)
 // whose "compatible" list holds `compat`, or FDT_ERR_NOTFOUND.
-int
-fdt_find_compatible(const struct fdt *fdt, int from, const char *compat)
-{
+int fdt_find_compatible(const struct fdt *fdt, int from, const char *compat) {
   int node;
 
   // From the start means the root is a candidate too.
@@ -547,10 +503,8 @@ fdt_find_compatible(const struct fdt *fdt, int from, const char *compat)
 
 // Does string-list property `name` of `node` hold `str`? False also
 // when the property is missing or broken.
-bool
-fdt_prop_has_string(const struct fdt *fdt, int node, const char *name,
-                    const char *str)
-{
+bool fdt_prop_has_string(const struct fdt *fdt, int node, const char *name,
+                    const char *str) {
   const void *val;
   const char *s;
   int len;
@@ -576,10 +530,8 @@ fdt_prop_has_string(const struct fdt *fdt, int node, const char *name,
 
 // Read a #address-cells or #size-cells property of `node`, or `def` when
 // it has none. 0 or an error.
-static int
-cells(const struct fdt *fdt, int node, const char *name, uint32_t def,
-      uint32_t *out)
-{
+static int cells(const struct fdt *fdt, int node, const char *name, uint32_t def,
+      uint32_t *out) {
   int err = fdt_getprop_u32(fdt, node, name, out);
 
   if (err == FDT_ERR_NOTFOUND) {
@@ -590,9 +542,7 @@ cells(const struct fdt *fdt, int node, const char *name, uint32_t def,
 }
 
 // Read a number of `n` cells (1 or 2, or 0 for none) at p.
-static uint64_t
-read_cells(const uint8_t *p, uint32_t n)
-{
+static uint64_t read_cells(const uint8_t *p, uint32_t n) {
   if (n == 0)
     return 0;
   return n == 1 ? be32(p) : be64(p);
@@ -600,10 +550,8 @@ read_cells(const uint8_t *p, uint32_t n)
 
 // Entry `index` of the node's "reg": 0 with *addr and *size set,
 // FDT_ERR_NOTFOUND past the last entry, or an error.
-int
-fdt_reg(const struct fdt *fdt, int node, int index,
-        uint64_t *addr, uint64_t *size)
-{
+int fdt_reg(const struct fdt *fdt, int node, int index,
+        uint64_t *addr, uint64_t *size) {
   const void *val;
   const uint8_t *p;
   uint32_t ac, sc;
@@ -637,9 +585,7 @@ fdt_reg(const struct fdt *fdt, int node, int index,
 }
 
 // The node's "numa-node-id", or -1 if it has none (or a broken one).
-int
-fdt_numa_node(const struct fdt *fdt, int node)
-{
+int fdt_numa_node(const struct fdt *fdt, int node) {
   uint32_t id;
 
   // Linux numa.txt, section 2: "numa-node-id" is one u32 cell.
@@ -650,9 +596,7 @@ fdt_numa_node(const struct fdt *fdt, int node)
 
 // Copy the NUMA distance matrix into dist[from * maxnodes + to].
 // 0, FDT_ERR_NOTFOUND (no map), or an error with dist untouched.
-int
-fdt_distance_map(const struct fdt *fdt, uint32_t *dist, int maxnodes)
-{
+int fdt_distance_map(const struct fdt *fdt, uint32_t *dist, int maxnodes) {
   const void *val;
   const uint8_t *p;
   uint32_t from, to, d;
@@ -701,10 +645,8 @@ fdt_distance_map(const struct fdt *fdt, uint32_t *dist, int maxnodes)
 
 // Entry `index` of the reservation block: 0 with *addr and *size set,
 // FDT_ERR_NOTFOUND at the {0, 0} end, or an error.
-int
-fdt_memreserve(const struct fdt *fdt, int index,
-               uint64_t *addr, uint64_t *size)
-{
+int fdt_memreserve(const struct fdt *fdt, int index,
+               uint64_t *addr, uint64_t *size) {
   uint32_t off = fdt->rsvmap_off;
   int i;
 
@@ -726,9 +668,7 @@ fdt_memreserve(const struct fdt *fdt, int index,
 }
 
 // Describe an FDT_ERR_* code in a few words.
-const char *
-fdt_strerror(int err)
-{
+const char *fdt_strerror(int err) {
   switch (err) {
   case 0:                  return "no error";
   case FDT_ERR_NOTFOUND:   return "not found";
@@ -742,10 +682,8 @@ fdt_strerror(int err)
   }
 }
 
-int
-fdt_getprop_string(const struct fdt *fdt, int node, const char *name,
-                   char *buf, size_t size)
-{
+int fdt_getprop_string(const struct fdt *fdt, int node, const char *name,
+                   char *buf, size_t size) {
   const void *val;
   int len, err;
 

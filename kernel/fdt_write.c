@@ -50,50 +50,38 @@
 #define FDT_WRITE_MAX    (1U << 30)
 
 // Store v big-endian at p.
-static void
-put32(uint8_t *p, uint32_t v)
-{
+static void put32(uint8_t *p, uint32_t v) {
   p[0] = v >> 24;
   p[1] = v >> 16;
   p[2] = v >> 8;
   p[3] = v;
 }
 
-static void
-put64(uint8_t *p, uint64_t v)
-{
+static void put64(uint8_t *p, uint64_t v) {
   put32(p, v >> 32);
   put32(p + 4, (uint32_t)v);
 }
 
-static uint32_t
-get32(const uint8_t *p)
-{
+static uint32_t get32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
          ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
 // Round up to the next token boundary (spec 5.6).
-static size_t
-align4(size_t n)
-{
+static size_t align4(size_t n) {
   return (n + 3) & ~(size_t)3;
 }
 
 // Record err, unless an earlier error is recorded already: the first
 // error is the one worth reporting.
-static void
-fail(struct fdt_writer *w, int err)
-{
+static void fail(struct fdt_writer *w, int err) {
   if (w->err == 0)
     w->err = err;
 }
 
 // Bytes still free between the front part and the strings at the back.
 // Only meaningful while w->err is 0 (fdt_write_begin makes sure).
-static size_t
-room(const struct fdt_writer *w)
-{
+static size_t room(const struct fdt_writer *w) {
   return w->size - w->strings_size - w->end;
 }
 
@@ -101,9 +89,7 @@ room(const struct fdt_writer *w)
 // the padding after names and values is zeros (5.4.1). Returns where
 // they start, or NULL (having recorded FDT_ERR_NOSPACE, or an earlier
 // error) when they do not fit.
-static uint8_t *
-grow(struct fdt_writer *w, size_t n)
-{
+static uint8_t *grow(struct fdt_writer *w, size_t n) {
   uint8_t *p;
 
   if (w->err)
@@ -120,9 +106,7 @@ grow(struct fdt_writer *w, size_t n)
 }
 
 // Append one token word to the structure block.
-static void
-token(struct fdt_writer *w, uint32_t tok)
-{
+static void token(struct fdt_writer *w, uint32_t tok) {
   uint8_t *p = grow(w, 4);
 
   if (p)
@@ -132,9 +116,7 @@ token(struct fdt_writer *w, uint32_t tok)
 // Find `name` among the names stored so far, whole strings only.
 // Returns its distance from the end of the buffer, or 0 if absent (a
 // stored name is at least its NUL, so its distance is never 0).
-static uint32_t
-find_name(const struct fdt_writer *w, const char *name)
-{
+static uint32_t find_name(const struct fdt_writer *w, const char *name) {
   const char *end = (const char *)w->buf + w->size;
   const char *s = end - w->strings_size;
 
@@ -149,9 +131,7 @@ find_name(const struct fdt_writer *w, const char *name)
 // buffer; see the top of the file), storing it at the back if it is
 // new, so each name is stored once however many properties use it.
 // Returns 0 after recording FDT_ERR_NOSPACE when it does not fit.
-static uint32_t
-name_ref(struct fdt_writer *w, const char *name)
-{
+static uint32_t name_ref(struct fdt_writer *w, const char *name) {
   size_t n = strlen(name) + 1;
   uint32_t dist = find_name(w, name);
 
@@ -169,9 +149,7 @@ name_ref(struct fdt_writer *w, const char *name)
 // Append the head of a property with a value of `len` bytes to the open
 // node: FDT_PROP, len, nameoff (5.4.1), then room for the value, zeroed
 // and padded. Returns where the value goes, or NULL after an error.
-static uint8_t *
-prop_space(struct fdt_writer *w, const char *name, size_t len)
-{
+static uint8_t *prop_space(struct fdt_writer *w, const char *name, size_t len) {
   uint32_t dist;
   uint8_t *p;
 
@@ -199,9 +177,7 @@ prop_space(struct fdt_writer *w, const char *name, size_t len)
 // into a real one (offset into the strings block, which will hold the
 // strings_size bytes that end at the end of the buffer). The stream is
 // the one we wrote, so it needs no checking.
-static void
-fix_names(struct fdt_writer *w)
-{
+static void fix_names(struct fdt_writer *w) {
   uint8_t *b = w->buf;
   size_t off = w->struct_off;
 
@@ -222,9 +198,7 @@ fix_names(struct fdt_writer *w)
 }
 
 // Start a tree in buf[0..size). Nothing is written until something fits.
-void
-fdt_write_begin(struct fdt_writer *w, void *buf, size_t size)
-{
+void fdt_write_begin(struct fdt_writer *w, void *buf, size_t size) {
   memset(w, 0, sizeof(*w));
   w->buf = buf;
   w->size = size > FDT_WRITE_MAX ? FDT_WRITE_MAX : (uint32_t)size;
@@ -238,9 +212,7 @@ fdt_write_begin(struct fdt_writer *w, void *buf, size_t size)
 // Add a reservation entry {addr, size} (5.3.2). They sit between the
 // header and the structure block, so they must all come before the first
 // node. A {0, 0} entry would end the list early: FDT_ERR_BADVALUE.
-void
-fdt_write_memreserve(struct fdt_writer *w, uint64_t addr, uint64_t size)
-{
+void fdt_write_memreserve(struct fdt_writer *w, uint64_t addr, uint64_t size) {
   uint8_t *p;
 
   if (w->err)
@@ -262,9 +234,7 @@ fdt_write_memreserve(struct fdt_writer *w, uint64_t addr, uint64_t size)
 // Open a node: FDT_BEGIN_NODE and its NUL-terminated name, padded
 // (5.4.1). The first node is the root, named "" (5.4.2); there is only
 // one root, and every other node has a name.
-void
-fdt_write_node_begin(struct fdt_writer *w, const char *name)
-{
+void fdt_write_node_begin(struct fdt_writer *w, const char *name) {
   uint8_t *p;
   size_t n;
 
@@ -293,9 +263,7 @@ fdt_write_node_begin(struct fdt_writer *w, const char *name)
 }
 
 // Close the node opened last with FDT_END_NODE.
-void
-fdt_write_node_end(struct fdt_writer *w)
-{
+void fdt_write_node_end(struct fdt_writer *w) {
   if (w->err)
     return;
   if (w->depth == 0) {
@@ -312,10 +280,8 @@ fdt_write_node_end(struct fdt_writer *w)
 }
 
 // A property of `len` raw bytes.
-void
-fdt_write_prop(struct fdt_writer *w, const char *name, const void *val,
-               int len)
-{
+void fdt_write_prop(struct fdt_writer *w, const char *name, const void *val,
+               int len) {
   uint8_t *p;
 
   if (len < 0 || (val == NULL && len > 0)) {
@@ -328,16 +294,12 @@ fdt_write_prop(struct fdt_writer *w, const char *name, const void *val,
 
 // A property with no value, a flag such as "interrupt-controller"
 // (2.2.4, <empty>).
-void
-fdt_write_prop_empty(struct fdt_writer *w, const char *name)
-{
+void fdt_write_prop_empty(struct fdt_writer *w, const char *name) {
   prop_space(w, name, 0);
 }
 
 // One cell, <u32>.
-void
-fdt_write_prop_u32(struct fdt_writer *w, const char *name, uint32_t v)
-{
+void fdt_write_prop_u32(struct fdt_writer *w, const char *name, uint32_t v) {
   uint8_t *p = prop_space(w, name, 4);
 
   if (p)
@@ -345,9 +307,7 @@ fdt_write_prop_u32(struct fdt_writer *w, const char *name, uint32_t v)
 }
 
 // A <u64>: two cells, the high one first (2.2.4).
-void
-fdt_write_prop_u64(struct fdt_writer *w, const char *name, uint64_t v)
-{
+void fdt_write_prop_u64(struct fdt_writer *w, const char *name, uint64_t v) {
   uint8_t *p = prop_space(w, name, 8);
 
   if (p)
@@ -356,10 +316,8 @@ fdt_write_prop_u64(struct fdt_writer *w, const char *name, uint64_t v)
 
 // A <prop-encoded-array> of n cells, each stored big-endian: what "reg",
 // "interrupts-extended" and "distance-matrix" are made of.
-void
-fdt_write_prop_cells(struct fdt_writer *w, const char *name,
-                     const uint32_t *cells, int n)
-{
+void fdt_write_prop_cells(struct fdt_writer *w, const char *name,
+                     const uint32_t *cells, int n) {
   uint8_t *p;
   int i;
 
@@ -374,9 +332,7 @@ fdt_write_prop_cells(struct fdt_writer *w, const char *name,
 }
 
 // A <string>: its bytes and the NUL.
-void
-fdt_write_prop_string(struct fdt_writer *w, const char *name, const char *s)
-{
+void fdt_write_prop_string(struct fdt_writer *w, const char *name, const char *s) {
   size_t n = strlen(s) + 1;
   uint8_t *p = prop_space(w, name, n);
 
@@ -386,10 +342,8 @@ fdt_write_prop_string(struct fdt_writer *w, const char *name, const char *s)
 
 // A <stringlist>: n strings back to back, each with its NUL, as in
 // compatible = "riscv-virtio", "simple-bus" ("riscv-virtio\0simple-bus\0").
-void
-fdt_write_prop_strings(struct fdt_writer *w, const char *name,
-                       const char *const *list, int n)
-{
+void fdt_write_prop_strings(struct fdt_writer *w, const char *name,
+                       const char *const *list, int n) {
   size_t total = 0, len;
   uint8_t *p;
   int i;
@@ -413,9 +367,7 @@ fdt_write_prop_strings(struct fdt_writer *w, const char *name,
 // after it, and write the header (5.2). Returns the blob's size or the
 // first error. The writer is spent afterwards: it records
 // FDT_ERR_BADSTRUCT so that any further call does nothing.
-int
-fdt_write_finish(struct fdt_writer *w)
-{
+int fdt_write_finish(struct fdt_writer *w) {
   uint8_t *h = w->buf;
   uint32_t total;
 

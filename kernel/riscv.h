@@ -17,9 +17,18 @@
 // HS-mode (without touching the h* CSRs) and on the monitor in VS-mode,
 // where its s* CSR accesses are silently redirected to the vs* copies
 // (H-extension spec, "Hypervisor and Virtual Supervisor CSRs").
+//
+// The constants are shared with assembly (.S files are run through the C
+// preprocessor with __ASSEMBLY__ defined): the C-only parts are fenced
+// off below, and UL(x) gives C an unsigned long where the assembler, which
+// knows no suffixes, gets a plain number.
 #ifndef KERNEL_RISCV_H
 #define KERNEL_RISCV_H
 
+#ifdef __ASSEMBLY__
+#define UL(x) (x)
+#else
+#define UL(x) (x##UL)
 #include "kernel/types.h"
 
 // csr_read(CSR) / csr_write(CSR, v) / csr_set / csr_clear: the CSR
@@ -40,6 +49,8 @@
 #define csr_clear(csr, bits) \
   asm volatile("csrc " #csr ", %0" ::"rK"((uint64_t)(bits)) : "memory")
 
+#endif   // !__ASSEMBLY__
+
 // The CSRs of the H-extension, by number (privileged spec, table 2.3).
 // gcc 12 will not accept "h" in -march, and older assemblers do not know
 // these names, so we name them by number: "csrr a0, 0x600" is hstatus.
@@ -51,6 +62,7 @@
 #define CSR_HCOUNTEREN 0x606
 #define CSR_HGEIE      0x607
 #define CSR_HENVCFG    0x60a
+#define HENVCFG_STCE   (UL(1) << 63)   // Sstc for the guest: its own vstimecmp
 #define CSR_HTVAL      0x643
 #define CSR_HIP        0x644
 #define CSR_HVIP       0x645
@@ -71,6 +83,7 @@
 #define CSR_STIMECMP   0x14d
 #define CSR_VSTIMECMP  0x24d
 
+#ifndef __ASSEMBLY__
 // The same four operations for a CSR given by number (one of the CSR_*
 // constants above). The number is pasted into the instruction too.
 #define csr_read_num(num)                                  \
@@ -85,25 +98,27 @@
   asm volatile("csrs %0, %1" ::"i"(num), "r"((uint64_t)(bits)) : "memory")
 #define csr_clear_num(num, bits) \
   asm volatile("csrc %0, %1" ::"i"(num), "r"((uint64_t)(bits)) : "memory")
+#endif   // !__ASSEMBLY__
 
 // sstatus bits (privileged spec 4.1.1).
-#define SSTATUS_SIE  (1UL << 1)    // supervisor interrupts enabled
-#define SSTATUS_SPIE (1UL << 5)    // SIE before the last trap
-#define SSTATUS_SPP  (1UL << 8)    // privilege before the last trap: 1 = S
-#define SSTATUS_SUM  (1UL << 18)   // S-mode may touch user pages
-#define SSTATUS_FS   (3UL << 13)   // floating-point state
+#define SSTATUS_SIE  (UL(1) << 1)    // supervisor interrupts enabled
+#define SSTATUS_SPIE (UL(1) << 5)    // SIE before the last trap
+#define SSTATUS_SPP  (UL(1) << 8)    // privilege before the last trap: 1 = S
+#define SSTATUS_SUM  (UL(1) << 18)   // S-mode may touch user pages
+#define SSTATUS_FS   (UL(3) << 13)   // floating-point state: 0 off, 1 initial,
+#define SSTATUS_FS_INITIAL (UL(1) << 13) //   2 clean, 3 dirty (spec 3.1.6.6)
 
 // scounteren bits (privileged spec 4.1.5): counters U-mode may read.
 #define SCOUNTEREN_TM (1UL << 1)   // time (rdtime)
 
 // hstatus bits (privileged spec 8.2.1, "Hypervisor Status Register").
-#define HSTATUS_GVA  (1UL << 6)    // htval/stval holds a guest virtual addr
-#define HSTATUS_SPV  (1UL << 7)    // V before the last trap: 1 = from guest
-#define HSTATUS_SPVP (1UL << 8)    // guest's privilege before the trap
-#define HSTATUS_HU   (1UL << 9)    // HLV/HSV allowed in U-mode
-#define HSTATUS_VTVM (1UL << 20)   // trap guest sfence.vma / satp access
-#define HSTATUS_VTW  (1UL << 21)   // trap guest wfi
-#define HSTATUS_VTSR (1UL << 22)   // trap guest sret
+#define HSTATUS_GVA  (UL(1) << 6)    // htval/stval holds a guest virtual addr
+#define HSTATUS_SPV  (UL(1) << 7)    // V before the last trap: 1 = from guest
+#define HSTATUS_SPVP (UL(1) << 8)    // guest's privilege before the trap
+#define HSTATUS_HU   (UL(1) << 9)    // HLV/HSV allowed in U-mode
+#define HSTATUS_VTVM (UL(1) << 20)   // trap guest sfence.vma / satp access
+#define HSTATUS_VTW  (UL(1) << 21)   // trap guest wfi
+#define HSTATUS_VTSR (UL(1) << 22)   // trap guest sret
 
 // Interrupt bits, as in sie/sip/hie/hip/hvip (privileged spec 4.1.3, 8.2.4).
 #define IRQ_S_SOFT   1
@@ -116,7 +131,7 @@
 
 // scause: the top bit says "interrupt"; the rest is the cause number.
 // Exception causes (privileged spec table 4.2 and 8.x for the guest ones).
-#define SCAUSE_INTERRUPT        (1UL << 63)
+#define SCAUSE_INTERRUPT        (UL(1) << 63)
 #define EXC_INST_MISALIGNED     0
 #define EXC_INST_ACCESS         1
 #define EXC_ILLEGAL_INST        2
@@ -136,6 +151,7 @@
 #define EXC_VIRTUAL_INST           22
 #define EXC_STORE_GUEST_PAGE_FAULT 23
 
+#ifndef __ASSEMBLY__
 // Read the time CSR: ticks of the platform timer since reset, counted at
 // the rate /cpus/timebase-frequency gives (10 MHz on QEMU virt).
 static inline uint64_t rdtime(void) {
@@ -181,5 +197,7 @@ static inline void wfi(void) { asm volatile("wfi"); }
 
 // Order all earlier memory accesses before all later ones.
 static inline void fence(void) { asm volatile("fence rw, rw" ::: "memory"); }
+
+#endif   // !__ASSEMBLY__
 
 #endif

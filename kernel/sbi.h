@@ -15,10 +15,15 @@
 //
 // The monitor calls these on OpenSBI; later, guests call the very same
 // functions, and then the monitor is the one that answers them.
+//
+// The numbers are shared with assembly (kernel/entry.S): the C-only part
+// is fenced off with __ASSEMBLY__.
 #ifndef KERNEL_SBI_H
 #define KERNEL_SBI_H
 
+#ifndef __ASSEMBLY__
 #include "kernel/types.h"
+#endif
 
 // Extension ids (SBI spec: one chapter each).
 #define SBI_EXT_LEGACY_SET_TIMER   0x00  // chapter 5, legacy (v0.1)
@@ -55,13 +60,15 @@
 #define SBI_HSM_SUSPEND_PENDING 5
 #define SBI_HSM_RESUME_PENDING  6
 
-// System reset types and reasons (SBI spec 10.1).
+// SRST's one function, and its reset types and reasons (SBI spec 10.1).
+#define SBI_SRST_SYSTEM_RESET  0
 #define SBI_RESET_SHUTDOWN     0
 #define SBI_RESET_COLD_REBOOT  1
 #define SBI_RESET_WARM_REBOOT  2
 #define SBI_RESET_REASON_NONE    0
 #define SBI_RESET_REASON_FAILURE 1
 
+#ifndef __ASSEMBLY__
 // What every SBI call returns.
 struct sbiret {
   long error;   // SBI_SUCCESS or SBI_ERR_*
@@ -129,5 +136,7 @@ int sbi_console_getc(void);   // a byte, or -1 when none is waiting
 
 // A name for an SBI_ERR_* code, for messages.
 const char *sbi_strerror(long err);
+
+#endif   // !__ASSEMBLY__
 
 #endif

@@ -11,11 +11,12 @@
 # stopped until splashos/thread.c starts them with SBI HSM hart_start
 # (SBI spec chapter 9) at _secondary_entry, with a0 = their id.
 #
-# Two harts have been seen to arrive at _entry in one boot on QEMU 7.2 with
-# OpenSBI 1.1 (see hyp/boot/entry.S), so we hold a lottery of our own: the first
-# hart to swap a 1 into boot_lottery boots; a later one waits until .bss
-# is clear and then goes on as a secondary hart. thread.c copes with the
-# "already started" answer hart_start then gives for it.
+# The entry, with the boot-hart lottery (two harts have been seen to
+# arrive at _entry in one boot on QEMU 7.2 with OpenSBI 1.1), is shared
+# with the monitor and guest-os: kernel/entry.S, included below. The boot
+# hart goes on to splash_main (splashos/main.c), the others to
+# thread_secondary (splashos/thread.c, which copes with the "already
+# started" answer hart_start gives for a lottery loser).
 #
 # Every hart, before any C code:
 #   - keeps its hart id in tp for good (kernel/riscv.h: hart_id());
@@ -27,60 +28,16 @@
 #     (hart h: the slice that ends at stacks + (h + 1) * STACK_SIZE).
 
 #include "splashos/param.h"
+#include "kernel/riscv.h"
 
-#define SSTATUS_FS_INITIAL 0x2000
-
-.section .text.entry
-.globl _entry
-_entry:
-    mv      tp, a0
-    li      t0, MAX_HARTS
-    bgeu    a0, t0, too_many_harts
-
-    # The lottery. amoswap.w.aq returns the old value: 0 for the winner.
-    la      t0, boot_lottery
-    li      t1, 1
-    amoswap.w.aq t1, t1, (t0)
-    bnez    t1, lost_lottery
-
-    # Zero .bss (C's static variables start at 0). No other hart runs
-    # our code yet, except a lottery loser, which only reads .data.
-    la      t0, _bss_start
-    la      t1, _bss_end
-1:  bgeu    t0, t1, 2f
-    sd      zero, 0(t0)
-    addi    t0, t0, 8
-    j       1b
-2:
-    la      t0, bss_ready
-    li      t1, 1
-    fence   rw, w
-    sw      t1, 0(t0)
-    call    hart_setup
-    # splash_main(hartid = a0, dtb = a1) (splashos/main.c): never returns.
-    call    splash_main
-    j       hang
-
-# A second hart came in through _entry: wait for .bss, then go on below.
-lost_lottery:
-    la      t0, bss_ready
-3:  lw      t1, 0(t0)
-    beqz    t1, 3b
-    fence   r, rw
-
-.globl _secondary_entry
-_secondary_entry:
-    mv      tp, a0
-    li      t0, MAX_HARTS
-    bgeu    a0, t0, hang
-    call    hart_setup
-    # thread_secondary(hartid = a0) (splashos/thread.c): never returns.
-    call    thread_secondary
-    j       hang
+#define ENTRY_MAX_HARTS      MAX_HARTS
+#define ENTRY_BOOT_MAIN      splash_main
+#define ENTRY_SECONDARY_MAIN thread_secondary
+#include "kernel/entry.S"
 
 # The FPU on, and sp = stacks + (tp + 1) * STACK_SIZE. Uses t0 and t1
 # only, so a0/a1 survive for the C function called next.
-hart_setup:
+entry_prepare_hart:
     li      t0, SSTATUS_FS_INITIAL
     csrs    sstatus, t0
     la      sp, stacks
@@ -89,27 +46,6 @@ hart_setup:
     mul     t0, t0, t1
     add     sp, sp, t0
     ret
-
-# A hart id we have no stack for: we cannot run C, so ask the firmware to
-# power off with reason "system failure" (SBI SRST, chapter 10).
-too_many_harts:
-    li      a7, 0x53525354      # SRST
-    li      a6, 0               # system_reset
-    li      a0, 0               # shutdown
-    li      a1, 1               # reason: system failure
-    ecall
-hang:
-    wfi
-    j       hang
-
-# In .data, not .bss: the boot hart clears .bss while a lottery loser may
-# already be reading these.
-.section .data
-.balign 4
-boot_lottery:
-    .word   0
-bss_ready:
-    .word   0
 
 .section .bss
 .balign 16

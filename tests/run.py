@@ -8,8 +8,10 @@
   3. Run the system tests (tests/system/test_*.py: each lists TESTS), which
      boot QEMU, two at a time.
 
-One line per test, then "N passed, N failed"; exit status 1 if anything
-failed. A failed test's whole output goes to tests/out/<test name>.log.
+One line per test, then "N passed, N failed" (and ", N skipped" when a
+system test did not apply to this tree, each with a "skip" line saying
+why); exit status 1 if anything failed. A failed test's whole output goes
+to tests/out/<test name>.log.
 
   python3 tests/run.py [-k SUBSTRING] [-j JOBS]
 """
@@ -32,6 +34,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import qemu  # noqa: E402
+from lib import TestSkipped  # noqa: E402  (tests/system/lib.py)
 
 # The machines whose device trees the unit test reads. test_fdt.c knows
 # these shapes and checks them, so change both together.
@@ -48,11 +51,16 @@ class Results:
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
 
     def ok(self, name, seconds=None):
         self.passed += 1
         t = f" ({seconds:.1f}s)" if seconds is not None else ""
         print(f"ok   {name}{t}", flush=True)
+
+    def skip(self, name, reason):
+        self.skipped += 1
+        print(f"skip {name}: {reason}", flush=True)
 
     def fail(self, name, reason, output=""):
         self.failed += 1
@@ -125,6 +133,8 @@ def run_system(results, pattern, jobs):
         try:
             fn()
             return name, None, "", time.monotonic() - start
+        except TestSkipped as e:        # does not apply to this tree
+            return name, e, "", 0
         except Exception as e:          # a failed check, or a broken test
             out = getattr(e, "output", "") or traceback.format_exc()
             return name, str(e), out, time.monotonic() - start
@@ -133,6 +143,8 @@ def run_system(results, pattern, jobs):
         for name, error, out, secs in pool.map(one, tests):
             if error is None:
                 results.ok(name, secs)
+            elif isinstance(error, TestSkipped):
+                results.skip(name, str(error))
             else:
                 results.fail(name, error, out)
 
@@ -156,7 +168,8 @@ def main():
     run_system(results, a.pattern, a.jobs)
 
     print(f"({time.monotonic() - start:.0f}s)")
-    print(f"{results.passed} passed, {results.failed} failed")
+    skipped = f", {results.skipped} skipped" if results.skipped else ""
+    print(f"{results.passed} passed, {results.failed} failed{skipped}")
     sys.exit(1 if results.failed else 0)
 
 

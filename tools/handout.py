@@ -33,6 +33,18 @@ track yet (the tests use that, so they check the tree a developer sees).
 Outside a git checkout, every file under the source folder. Never build/,
 tests/out/ or grade/out/.
 
+Three files are the handout's own:
+
+  - README.md: the paragraph between "<!-- BEGIN TREE NOTE" and
+    "<!-- END TREE NOTE -->" (which says the tree is the reference
+    solution) becomes a note that this is lab N's handout, naming the
+    functions cut out for lab N and for later labs;
+  - answers-labN.md: the questions of lab-guide/labN.md (its "Questions"
+    section), each with room for an answer; the Gradescope wrapper hands
+    it to the course staff for hand grading (grade/README.md);
+  - .handout: the stamp that says "this tree is the handout of lab N"
+    (the tests skip the staff's handout checks in such a tree).
+
 Last, a leak check: no line of a removed solution may appear anywhere in
 the handout (the graders, the lab guide, the tests included), unless the
 same line is also ordinary code outside every removed region (a "return
@@ -48,6 +60,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,8 +72,20 @@ EXCLUDE_DIRS = ("build", ".git", "tests/out", "grade/out")
 EXCLUDE_NAMES = ("__pycache__", ".gdbinit")
 
 # The stamp that says "this folder is a handout", so a later run may
-# replace it (and will not replace a folder that is something else).
+# replace it (and will not replace a folder that is something else), and
+# which lab: tests/system/lib.py reads it back with STAMP_LAB.
 STAMP = ".handout"
+STAMP_LAB = re.compile(r"^Disco-V handout for lab (\d+)\b")
+
+# The paragraph of README.md that a handout replaces with its own note.
+TREE_NOTE_FILE = "README.md"
+TREE_NOTE_BEGIN = re.compile(r"^<!-- BEGIN TREE NOTE\b.*-->\s*$")
+TREE_NOTE_END = re.compile(r"^<!-- END TREE NOTE -->\s*$")
+
+# A C function definition's first line (at column 0, not a declaration),
+# and an assembly label: what encloses a region, for the tree note.
+C_FUNCTION = re.compile(r"^[A-Za-z_][\w \t*]*?\b(\w+)\s*\(")
+ASM_LABEL = re.compile(r"^(\w+):")
 
 # Any line that looks like it means to be a marker...
 LOOSE = re.compile(r"//\s*(BEGIN|END|STUB)\s+LAB\b")
@@ -166,6 +191,120 @@ def cut(lines, regions, lab):
                 out.append(f"{indent}{code}\n")
         i = r.stubs[-1][0] + 1
     out += lines[i:]
+    return out
+
+
+def enclosing_function(path, lines, begin):
+    """The name of the function (or assembly label) a region at line
+    `begin` sits in, or "line N" when none is found."""
+    pattern = ASM_LABEL if path.endswith(".S") else C_FUNCTION
+    for i in range(begin - 1, -1, -1):
+        m = pattern.match(lines[i])
+        if m and not lines[i].rstrip().endswith(";"):
+            return m.group(1)
+    return f"line {begin + 1}"
+
+
+def para(text, first="", rest=""):
+    """text as lines of Markdown wrapped at 72 columns."""
+    return [l + "\n" for l in textwrap.wrap(text, 72, initial_indent=first,
+                                            subsequent_indent=rest,
+                                            break_on_hyphens=False)]
+
+
+def tree_note(parsed, lab, commit, answers):
+    """The handout's paragraph for README.md: which lab, what is cut out,
+    and (when `answers`) where the answers to the questions go."""
+    cut = {}                                  # lab -> {file: [functions]}
+    for rel, (lines, regions) in sorted(parsed.items()):
+        for r in regions:
+            if r.lab >= lab:
+                names = cut.setdefault(r.lab, {}).setdefault(rel, [])
+                name = enclosing_function(rel, lines, r.begin)
+                if name not in names:
+                    names.append(name)
+
+    def functions(files):
+        return "; ".join(f"`{rel}`: " + ", ".join(f"`{n}`" for n in names)
+                         for rel, names in files.items())
+
+    first = (f"This tree is the handout of lab {lab}, cut by "
+             f"`tools/handout.py` from the reference solution ({commit}). ")
+    if lab in cut:
+        out = para(first + f"What lab {lab} asks you to write is cut out: each "
+                   "of these functions keeps its contract comment, but its body "
+                   "is a note and a stub that stops the monitor naming it "
+                   f"(start with `lab-guide/lab{lab}.md`):") + ["\n"]
+        for rel, names in cut[lab].items():
+            out += para(functions({rel: names}), "- ", "  ")
+    else:
+        out = para(first + f"Lab {lab} asks you to write no code (start with "
+                   f"`lab-guide/lab{lab}.md`).")
+    later = sorted(k for k in cut if k > lab)
+    if later:
+        out += ["\n"] + para("The code of the later labs is cut out the same "
+                             "way:") + ["\n"]
+        for k in later:
+            out += para(f"lab {k}: " + functions(cut[k]), "- ", "  ")
+    last = "The labs before it come solved. " if lab > 0 else ""
+    if answers:
+        last += f"Write your answers to the chapter's questions in `{answers}`."
+    if last:
+        out += ["\n"] + para(last)
+    return out
+
+
+def replace_tree_note(path, lines, note):
+    """README.md's lines with its tree-note paragraph (markers included)
+    replaced by `note`; raises MarkerError when the markers are broken.
+    Unchanged when there is no tree note."""
+    begins = [i for i, l in enumerate(lines) if TREE_NOTE_BEGIN.match(l)]
+    ends = [i for i, l in enumerate(lines) if TREE_NOTE_END.match(l)]
+    if not begins and not ends:
+        return lines
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        raise MarkerError([f"{path}: want one '<!-- BEGIN TREE NOTE ... -->' "
+                           "line and, after it, one '<!-- END TREE NOTE -->' "
+                           f"line; found BEGIN at {[b + 1 for b in begins]}, "
+                           f"END at {[e + 1 for e in ends]}"])
+    return lines[:begins[0]] + note + lines[ends[0] + 1:]
+
+
+QUESTIONS = re.compile(r"^## Questions\s*$")
+QUESTION = re.compile(r"^(\d+)\.\s+(.*)$")
+ANSWER_HERE = "(your answer)"
+
+
+def questions(chapter):
+    """[(number, text)] of a lab chapter's "Questions" section: numbered
+    items, each with its indented continuation lines."""
+    found, inside = [], False
+    for line in chapter:
+        if line.startswith("## "):
+            inside = bool(QUESTIONS.match(line))
+            continue
+        if not inside:
+            continue
+        m = QUESTION.match(line)
+        if m:
+            found.append([m.group(1), m.group(2).strip()])
+        elif found and line.startswith("   ") and line.strip():
+            found[-1][1] += " " + line.strip()
+    return [tuple(q) for q in found]
+
+
+def answers_file(lab, items):
+    """answers-labN.md for the handout: each question, room for its answer."""
+    out = [f"# Lab {lab}: answers to the questions\n", "\n"]
+    out += para(f"The questions of `lab-guide/lab{lab}.md`. Write your answer "
+                f"under each, in place of `{ANSWER_HERE}`, in your own words: "
+                "a few sentences, with the code or numbers that support them. "
+                "Submit this file with your tree; the course staff read it and "
+                "grade it by hand (the autograder shows it to them beside your "
+                "score).")
+    for number, text in items:
+        out += ["\n", f"## Question {number}\n", "\n"]
+        out += para(text, "> ", "> ") + ["\n", f"{ANSWER_HERE}\n"]
     return out
 
 
@@ -312,6 +451,25 @@ def make_handout(src, out, lab, untracked=False):
         else:
             shutil.copy2(from_path, to_path, follow_symlinks=False)
 
+    commit = commit_of(src)
+    chapter = os.path.join(src, "lab-guide", f"lab{lab}.md")
+    items = questions(read_lines(chapter)) if os.path.exists(chapter) else []
+    answers = f"answers-lab{lab}.md" if items else None
+    if answers:
+        with open(os.path.join(tmp, answers), "w") as f:
+            f.writelines(answers_file(lab, items))
+    if TREE_NOTE_FILE in files:
+        path = os.path.join(tmp, TREE_NOTE_FILE)
+        try:
+            text = replace_tree_note(TREE_NOTE_FILE, read_lines(path),
+                                     tree_note(parsed, lab, commit, answers))
+        except MarkerError as e:
+            shutil.rmtree(tmp)
+            sys.exit("handout: broken tree note, no handout written:\n  " +
+                     "\n  ".join(e.args[0]))
+        with open(path, "w", encoding="utf-8") as f:
+            f.writelines(text)
+
     leaks = check_leaks(tmp, files, secrets)
     if leaks:
         shutil.rmtree(tmp)
@@ -319,7 +477,7 @@ def make_handout(src, out, lab, untracked=False):
                  "written:\n  " + "\n  ".join(leaks))
     with open(os.path.join(tmp, STAMP), "w") as f:
         f.write(f"Disco-V handout for lab {lab}, cut by tools/handout.py "
-                f"from {commit_of(src)}.\nSee lab-guide/README.md.\n")
+                f"from {commit}.\nSee lab-guide/README.md.\n")
     # Only now, with a good handout in hand, does the old one go.
     shutil.rmtree(os.path.realpath(out), ignore_errors=True)
     os.rename(tmp, os.path.realpath(out))

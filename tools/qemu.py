@@ -32,7 +32,9 @@ previous node's, from 0x80000000 up, and gives every node its own CLINT and
 PLIC (see ../shared/design.md, "The machine").
 
 Run as a program it prints the command, checks the knobs (--check), or
-runs QEMU (--run). Imported, qemu_command() returns the argument list.
+runs QEMU (--run: at a terminal, through tools/holdkeys.py, so that keys
+typed before the firmware is ready are not lost). Imported,
+qemu_command() returns the argument list.
 """
 
 import argparse
@@ -121,10 +123,36 @@ def node_harts(cpus, nodes):
     return out
 
 
+NUMA_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "build", "tools", "numa_model.so")
+
+
+def numa_model_args(cpus, nodes, mem_mib, dist, model_args=""):
+    """-plugin arguments that load the NUMA cost model (tools/numa-model/)
+    with this machine's layout: nodes, RAM per node, each hart's node, the
+    distance matrix; model_args ("cache-kib=1024,interval=50") adds to or
+    overrides them."""
+    if not os.path.exists(NUMA_MODEL):
+        raise KnobError(f"NUMA_MODEL: {NUMA_MODEL} is not built (make numa-model)")
+    hart_node = [n for n, harts in enumerate(node_harts(cpus, nodes)) for _ in harts]
+    d = parse_dist(dist, nodes)
+    matrix = [10 if a == b else d[(min(a, b), max(a, b))]
+              for a in range(nodes) for b in range(nodes)]
+    args = [NUMA_MODEL, f"nodes={nodes}", "ram-base=0x80000000",
+            f"node-mem={mem_mib * 1024 * 1024}",
+            "hart-nodes=" + ".".join(map(str, hart_node)),
+            "dist=" + ".".join(map(str, matrix))]
+    args += [a for a in model_args.split(",") if a]
+    return ["-plugin", ",".join(args), "-d", "plugin"]
+
+
 def qemu_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
                  gdb_port=None, dumpdtb=None, cpu="rv64", extra=(),
-                 irqchip="auto", disk=None):
-    """The QEMU argument list for this machine (raises KnobError)."""
+                 irqchip="auto", disk=None, numa_model=None):
+    """The QEMU argument list for this machine (raises KnobError).
+    numa_model: None, or the NUMA cost model's extra arguments ("" for its
+    defaults): load it, and describe RAM with the -numa node,mem= form, the
+    only one under which QEMU 7.2 gives a plugin real physical addresses."""
     check_knobs(cpus, nodes, mem)
     cpus, nodes, mem_mib = int(cpus), int(nodes), parse_mem(mem)
     machine = "virt"
@@ -138,8 +166,11 @@ def qemu_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
     for n, harts in enumerate(node_harts(cpus, nodes)):
         first, last = harts[0], harts[-1]
         span = f"{first}-{last}" if last != first else str(first)
-        cmd += ["-object", f"memory-backend-ram,id=mem{n},size={mem_mib}M",
-                "-numa", f"node,memdev=mem{n},cpus={span},nodeid={n}"]
+        if numa_model is None:
+            cmd += ["-object", f"memory-backend-ram,id=mem{n},size={mem_mib}M",
+                    "-numa", f"node,memdev=mem{n},cpus={span},nodeid={n}"]
+        else:   # deprecated, and QEMU 7.2 warns, but see above
+            cmd += ["-numa", f"node,mem={mem_mib}M,cpus={span},nodeid={n}"]
     for (a, b), val in sorted(parse_dist(dist, nodes).items()):
         cmd += ["-numa", f"dist,src={a},dst={b},val={val}"]
     if kernel is not None:
@@ -150,6 +181,8 @@ def qemu_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
         cmd += ["-global", "virtio-mmio.force-legacy=false",
                 "-drive", f"file={disk},if=none,format=raw,id=hd0",
                 "-device", "virtio-blk-device,drive=hd0"]
+    if numa_model is not None:
+        cmd += numa_model_args(cpus, nodes, mem_mib, dist, numa_model)
     cmd += list(extra)
     return cmd
 
@@ -169,6 +202,10 @@ def main():
     # the commands it runs, so DISK reaches us through the environment.
     p.add_argument("--disk", default=os.environ.get("DISK") or None,
                    help="a raw disk image for the virtio-blk disk")
+    # `make qemu NUMA_MODEL=1` (or NUMA_MODEL="cache-kib=1024,interval=50"):
+    # run under the NUMA cost model (tools/numa-model/).
+    p.add_argument("--numa-model", default=None,
+                   help="load the NUMA cost model, with these extra arguments")
     p.add_argument("--check", action="store_true",
                    help="only check the knobs; print the error, if any")
     p.add_argument("--run", action="store_true", help="run QEMU")
@@ -177,7 +214,7 @@ def main():
     try:
         cmd = qemu_command(a.cpus, a.nodes, a.mem, a.dist, a.kernel,
                            a.gdb_port, a.dumpdtb, a.cpu_model, a.extra,
-                           a.irqchip, a.disk)
+                           a.irqchip, a.disk, a.numa_model)
     except KnobError as e:
         print(f"error: {e}", file=sys.stderr if not a.check else sys.stdout)
         sys.exit(2)
@@ -185,6 +222,11 @@ def main():
         return
     if a.run:
         print("$ " + shlex.join(cmd), flush=True)
+        if os.isatty(0):
+            # At a terminal: keep the keys typed before the firmware is
+            # ready (tools/holdkeys.py).
+            import holdkeys
+            sys.exit(holdkeys.run_holding_keys(cmd))
         os.execvp(cmd[0], cmd)
     try:
         print(shlex.join(cmd))

@@ -149,15 +149,17 @@ def run(cmd, timeout, until=None, keys=(), cwd=ROOT):
 
 
 def qemu_boot_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
-                      cpu="rv64", extra=(), bundle=None, disk=None):
+                      cpu="rv64", extra=(), bundle=None, disk=None,
+                      numa_model=None):
     """QEMU's command to boot `kernel` on the machine the knobs describe
     (the knobs of `make qemu`), with a VM bundle as its -initrd and a raw
-    disk image for the machine's virtio-blk disk, if given."""
+    disk image for the machine's virtio-blk disk, if given; under the NUMA
+    cost model if numa_model is a string of its arguments ("" for none)."""
     extra = list(extra)
     if bundle is not None:
         extra = ["-initrd", bundle] + extra
     return qemu.qemu_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
-                             extra=extra, disk=disk)
+                             extra=extra, disk=disk, numa_model=numa_model)
 
 
 def vm_config(*vms):

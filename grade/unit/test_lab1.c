@@ -21,7 +21,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// hyp/mem/pmap.c's calls to memmap_alloc go to a test double, which can play
+// another vCPU that fills the page pmap_fault is about to fill (see
+// fault_race_lost below); everywhere else it is memmap_alloc itself.
+#include "hyp/mem/memmap.h"
+static uint64_t memmap_alloc_racing(int node, uint16_t owner);
+#define memmap_alloc memmap_alloc_racing
 #include "hyp/mem/pmap.c"
+#undef memmap_alloc
 
 #include "hyp/mem/backmap.h"
 #include "tests/unit/host_stubs.h"
@@ -226,7 +233,46 @@ static void new_pmap(int node, uint64_t ram_size) {
   }
 }
 
-// ---- Back-mappings (hyp/mem/backmap.c) ----------------------------------------
+// ---- Another vCPU, on cue -------------------------------------------------
+
+// When armed, the first page that the code under test takes with
+// memmap_alloc while pm.lock is free is the moment another vCPU of the VM,
+// on another hart, faults on race.gpa too and fills it first: it takes a
+// page of its own and enters it under the lock, as its pmap_fault would.
+// (Taken with the lock held, no other vCPU could get in: no race then.)
+static struct {
+  bool armed;
+  bool fired;
+  uint64_t gpa;                  // the page both vCPUs fault on
+  uint64_t mine;                 // the page the code under test took
+  uint64_t theirs;               // the page the other vCPU filled gpa with
+} race;
+
+static uint64_t memmap_alloc_racing(int node, uint16_t owner) {
+  uint64_t pa = memmap_alloc(node, owner);
+  if (!race.armed || pa == 0 || holding(&pm.lock))
+    return pa;
+  race.armed = false;
+  race.mine = pa;
+  uint64_t theirs = memmap_alloc(node, owner);
+  if (theirs == 0)
+    return pa;                   // no memory for the other vCPU: no race
+  memset((void *)theirs, 0, PAGE_SIZE);
+  acquire(&pm.lock);
+  int r = pmap_enter_locked(&pm, race.gpa, theirs, PMAP_RWX);
+  if (r == 0)
+    pm.faults++;
+  release(&pm.lock);
+  if (r != 0) {
+    memmap_free(theirs);
+    return pa;
+  }
+  race.fired = true;
+  race.theirs = theirs;
+  return pa;
+}
+
+// ---- Back-mappings (hyp/mem/backmap.c) ------------------------------------
 
 // Three mappings of one page: all recorded, counted, none on another page.
 static void backmap_add_and_count(void) {
@@ -490,6 +536,64 @@ static void enter_shared_page(void) {
           VM, RAM_BASE + 0x10000, VM + 1, RAM_BASE + 0x20000);
 }
 
+// When the walk or the back-mapping fails, pmap_enter returns -1 and
+// leaves no trace: no back-mapping (a stray record would name a page the
+// VM does not map, and lab 2's shootdowns would follow it), no map entry,
+// no valid leaf, no count.
+static void enter_fails_cleanly(void) {
+  new_pmap(0, 16 * MiB);
+  uint64_t pa = memmap_alloc(1, VM);
+  uint64_t no_table = RAM_BASE + 0x400000;      // its level-0 table is missing
+  uint64_t has_table = RAM_BASE + 0x3000;       // its tables are there
+  acquire(&pm.lock);
+  uint64_t *slot = pmap_walk(&pm, has_table, true);
+  release(&pm.lock);
+  if (slot == NULL)
+    FAILF("test setup: pmap_walk(%#lx, alloc=true) failed", has_table);
+  // Free back-mapping records but no free page: the walk fails, a record
+  // could still be had.
+  uint64_t dummy = memmap_alloc(0, VM);
+  struct memmap_entry *d = memmap_lookup(dummy);
+  CHECK_EQ(memmap_backmap_add(d, VM, RAM_BASE), 0);
+  CHECK_EQ(memmap_backmap_remove(d, VM, RAM_BASE), 0);
+  exhaust_memory();
+  int r = pmap_enter(&pm, no_table, pa, PMAP_RWX);
+  if (r != -1)
+    FAILF("pmap_enter(%#lx) returned %d with no page left for its level-0 "
+          "table; want -1", no_table, r);
+  if (memmap_backmap_count(memmap_lookup(pa)) != 0)
+    FAILF("the walk failed, but a back-mapping (vm %d, gpa %#lx) was left "
+          "on the machine page: record it only once the walk has found the "
+          "PTE, or take it out again", VM, no_table);
+  CHECK_EQ(pm.map[(no_table - RAM_BASE) / PAGE_SIZE], 0);
+  CHECK_EQ(pm.mapped[1], 0);
+
+  // No free record and no free page: the walk succeeds, the back-mapping
+  // cannot be recorded.
+  int taken = 0;
+  while (memmap_backmap_add(d, VM, RAM_BASE + (uint64_t)taken * PAGE_SIZE) == 0)
+    taken++;
+  r = pmap_enter(&pm, has_table, pa, PMAP_RWX);
+  if (r != -1)
+    FAILF("pmap_enter(%#lx) returned %d with no memory for the back-mapping "
+          "record; want -1", has_table, r);
+  if (*slot & T_V)
+    FAILF("pmap_enter returned -1 but left a valid leaf %#lx for gpa %#lx: "
+          "the guest could use a page the pmap does not hold", *slot, has_table);
+  CHECK_EQ(pm.map[(has_table - RAM_BASE) / PAGE_SIZE], 0);
+  CHECK_EQ(pm.mapped[1], 0);
+  CHECK_EQ(memmap_backmap_count(memmap_lookup(pa)), 0);
+
+  // With memory back, the same enters work and leave one record each.
+  for (int i = 0; i < taken; i++)
+    memmap_backmap_remove(d, VM, RAM_BASE + (uint64_t)i * PAGE_SIZE);
+  give_back(nhoard);
+  CHECK_EQ(pmap_enter(&pm, no_table, pa, PMAP_RWX), 0);
+  CHECK_EQ(pmap_enter(&pm, has_table, pa, PMAP_RWX), 0);
+  CHECK_EQ(memmap_backmap_count(memmap_lookup(pa)), 2);
+  CHECK_EQ(pm.mapped[1], 2);
+}
+
 // ---- pmap_fault ---------------------------------------------------------
 
 // The first touch of a page: a zeroed machine page on the pmap's node,
@@ -556,6 +660,85 @@ static void fault_again_same_page(void) {
   if (fences + fences_all == 0)
     FAILF("the second fault did not fence: the hart that faulted may still "
           "hold the old 'invalid' translation");
+}
+
+// Another vCPU fills the page while this one is getting a page for it
+// (the test double above makes that happen): the other vCPU's page stays,
+// the page taken here goes back to the memmap, the fill is counted once,
+// and this hart still fences.
+static void fault_race_lost(void) {
+  new_pmap(0, 16 * MiB);
+  uint64_t gpa = RAM_BASE + 0x6000;
+  // A neighbour first, so that the tables and a page of back-mapping
+  // records exist: the only page the fault below needs is the guest page.
+  CHECK_EQ(pmap_fault(&pm, RAM_BASE + 0x5000), 0);
+  uint64_t before = free_pages();
+  race.armed = true;
+  race.gpa = gpa;
+  fences = fences_all = 0;
+  int r = pmap_fault(&pm, gpa + 0x10);
+  race.armed = false;
+  if (!race.fired) {
+    // Every page was taken under pm->lock: no other vCPU could get in.
+    CHECK_EQ(r, 0);
+    CHECK(pmap_lookup(&pm, gpa) != 0);
+    return;
+  }
+  if (r != 0)
+    FAILF("pmap_fault returned %d after another vCPU filled the page: want 0, "
+          "the page is mapped", r);
+  uint64_t now = pmap_lookup(&pm, gpa);
+  if (now != race.theirs)
+    FAILF("another vCPU filled gpa %#lx with page %#lx while pmap_fault was "
+          "getting its own page (%#lx); afterwards the pmap holds %#lx: under "
+          "the lock, look again and keep the page that is already there",
+          gpa, race.theirs, race.mine, now);
+  if (memmap_lookup(race.mine)->state != PAGE_FREE)
+    FAILF("pmap_fault lost the race but did not give its page %#lx back "
+          "(memmap_free): a page leaks at every such race", race.mine);
+  if (free_pages() != before - 1)
+    FAILF("after the race %lu pages are free, want %lu (only the other "
+          "vCPU's page in use)", free_pages(), before - 1);
+  if (pm.faults != 2)
+    FAILF("pm->faults is %lu after two pages were filled, one of them by the "
+          "other vCPU: a lost race must not count a fill", pm.faults);
+  CHECK_EQ(pm.mapped[0], 2);
+  CHECK_EQ(memmap_backmap_count(memmap_lookup(race.theirs)), 1);
+  CHECK_EQ(memmap_backmap_count(memmap_lookup(race.mine)), 0);
+  uint64_t *pte = find_pte(&pm, gpa);
+  const char *bad = pte == NULL ? why : leaf_problem(*pte, race.theirs, PMAP_RWX);
+  if (bad)
+    FAILF("after the race, gpa %#lx: %s", gpa, bad);
+  if (fences_all == 0 && (fences == 0 || last_fence != gpa))
+    FAILF("pmap_fault lost the race but did not fence gpa %#lx: this hart "
+          "may still hold the old 'invalid' translation", gpa);
+}
+
+// A VM spread over two nodes (pmap_span): each page comes from the node of
+// its chunk of guest RAM, pmap_page_node(pm, gpa), not from pm->node.
+static void fault_spanning_vm(void) {
+  new_pmap(1, 16 * MiB);
+  pmap_span(&pm, 2);
+  struct { uint64_t gpa; int node; } pages[] = {
+      {RAM_BASE + 0x3000, 0},                     // chunk 0: node 0
+      {RAM_BASE + 8 * MiB + 0x7000, 1},           // chunk 1: node 1
+      {RAM_BASE + 8 * MiB - PAGE_SIZE, 0},        // chunk 0's last page
+  };
+  for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+    CHECK_EQ(pmap_fault(&pm, pages[i].gpa), 0);
+    uint64_t pa = pmap_lookup(&pm, pages[i].gpa);
+    if (pa == 0)
+      FAILF("after pmap_fault(%#lx), pmap_lookup finds no machine page",
+            pages[i].gpa);
+    int node = memmap_lookup(pa)->node;
+    if (node != pages[i].node)
+      FAILF("the VM spans 2 nodes and gpa %#lx lies in its chunk %d, whose "
+            "pages come from node %d (pmap_page_node), but its page is on "
+            "node %d (pm->node is 1)", pages[i].gpa, pages[i].node,
+            pages[i].node, node);
+  }
+  CHECK_EQ(pm.mapped[0], 2);
+  CHECK_EQ(pm.mapped[1], 1);
 }
 
 // Many pages, across 2 MiB and 1 GiB boundaries: each its own page, all
@@ -665,7 +848,8 @@ static struct {
     CASE(backmap_records_reused), CASE(backmap_out_of_memory),
     CASE(walk_no_alloc), CASE(walk_alloc), CASE(walk_shares_tables),
     CASE(walk_out_of_memory), CASE(enter_maps_page), CASE(enter_shared_page),
-    CASE(fault_fills_page), CASE(fault_again_same_page),
+    CASE(enter_fails_cleanly), CASE(fault_fills_page),
+    CASE(fault_again_same_page), CASE(fault_race_lost), CASE(fault_spanning_vm),
     CASE(fault_many_pages), CASE(fault_out_of_memory),
     CASE(destroy_frees_everything),
 };

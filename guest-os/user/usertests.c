@@ -14,8 +14,9 @@
 //     usertests: NAME: ok        or   usertests: NAME: FAILED: why
 // and the last line counts them: "usertests: N passed, M failed". The
 // exit status is M. "usertests crash-write" and "usertests crash-check"
-// are the two halves of the crash-recovery test (see crash_write). A line "guest-os: pid N (...) killed: ..." from the
-// kernel is expected wherever a test makes a child misbehave on purpose.
+// are the two halves of the crash-recovery test (see crash_write). A
+// line "guest-os: pid N (...) killed: ..." from the kernel is expected
+// wherever a test makes a child misbehave on purpose.
 #include "guest-os/user/ulib.h"
 
 #define PAGE 4096L

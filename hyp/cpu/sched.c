@@ -48,7 +48,7 @@ void sched_hart_init(void) {
   csr_write_num(CSR_HCOUNTEREN, ~0UL);
   // Sstc: the guest's stimecmp is its own vstimecmp (henvcfg.STCE, bit 63).
   if (machine.has_sstc)
-    csr_write_num(CSR_HENVCFG, 1UL << 63);
+    csr_write_num(CSR_HENVCFG, HENVCFG_STCE);
   // The monitor never takes interrupts while it runs itself (sstatus.SIE
   // stays 0); they are taken when they arrive while a guest runs, and WFI
   // in the idle loop wakes on them. These enables say which ones.

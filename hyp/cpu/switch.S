@@ -12,8 +12,7 @@
 # it with one csrrw, without touching any guest register first.
 
 #include "hyp/cpu/vcpu_offsets.h"
-
-#define CSR_HSTATUS 0x600
+#include "kernel/riscv.h"        // CSR_HSTATUS
 
 .globl vcpu_enter
 vcpu_enter:

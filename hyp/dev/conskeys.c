@@ -44,16 +44,27 @@ static void help(void) {
          "m memory, h help, Ctrl-E a Ctrl-E for the VM\n");
 }
 
-// A key for the focused VM: into its UART's receive buffer, which may
-// raise its interrupt.
+// A key for the focused VM: into its UART's receive buffer, after the
+// keys before it, which may raise its interrupt. The buffer keeps what is
+// typed while the guest is not reading (still booting, say) up to
+// VUART_RXBUF keys; a key beyond that is dropped, and the console says so
+// at the first one, and how many were dropped once the guest reads again.
 static void to_vm(char c) {
   struct vm *vm = vconsole_focus();
   if (vm == NULL || vm->state != VM_RUNNING)
     return;
   acquire(&vm->dev_lock);
-  vuart_receive(&vm->uart, (uint8_t)c);
+  uint64_t dropped = vm->uart.rx_dropped;
+  bool kept = vuart_receive(&vm->uart, (uint8_t)c);
+  if (kept)
+    vm->uart.rx_dropped = 0;
   mmio_irq_changed(vm);
   release(&vm->dev_lock);
+  if (!kept && dropped == 0)
+    printf("console: %s has %d keys it has not read; keys typed for it are "
+           "dropped until it reads\n", vm->name, VUART_RXBUF);
+  else if (kept && dropped > 0)
+    printf("console: %lu keys for %s were dropped\n", dropped, vm->name);
 }
 
 // What the key after Ctrl-E means.

@@ -62,16 +62,12 @@
 #define OP_STORE  0x23   // 0100011, major opcode STORE
 
 // Bits [hi:lo] of x, shifted down to bit 0.
-static uint32_t
-bits(uint32_t x, int hi, int lo)
-{
+static uint32_t bits(uint32_t x, int hi, int lo) {
   return (x >> lo) & ((1U << (hi - lo + 1)) - 1);
 }
 
 // Fill *out with a load of `width` bytes into register rd; return 0.
-static int
-load(struct mmio_access *out, int width, bool sign_extend, int rd, int len)
-{
+static int load(struct mmio_access *out, int width, bool sign_extend, int rd, int len) {
   out->write = false;
   out->width = width;
   out->sign_extend = sign_extend;
@@ -81,9 +77,7 @@ load(struct mmio_access *out, int width, bool sign_extend, int rd, int len)
 }
 
 // Fill *out with a store of `width` bytes from register rs2; return 0.
-static int
-store(struct mmio_access *out, int width, int rs2, int len)
-{
+static int store(struct mmio_access *out, int width, int rs2, int len) {
   out->write = true;
   out->width = width;
   out->sign_extend = false;
@@ -94,9 +88,7 @@ store(struct mmio_access *out, int width, int rs2, int len)
 
 // Decode a 32-bit LOAD or STORE (layouts above). Returns 0 and fills
 // *out, or returns -1 and leaves *out alone.
-static int
-decode32(uint32_t insn, struct mmio_access *out)
-{
+static int decode32(uint32_t insn, struct mmio_access *out) {
   uint32_t funct3 = bits(insn, 14, 12);
   int width = 1 << (funct3 & 3);
 
@@ -117,17 +109,13 @@ decode32(uint32_t insn, struct mmio_access *out)
 // The register named by a 3-bit rd'/rs2' field at bits [4:2]: x8..x15
 // (16.2, table "Registers specified by the three-bit rs1', rs2', and rd'
 // fields of the CIW, CL, CS, CA, and CB formats").
-static int
-creg(uint32_t insn)
-{
+static int creg(uint32_t insn) {
   return 8 + bits(insn, 4, 2);
 }
 
 // Decode a 16-bit RVC load or store (layouts above). Returns 0 and fills
 // *out, or returns -1 and leaves *out alone.
-static int
-decode16(uint32_t insn, struct mmio_access *out)
-{
+static int decode16(uint32_t insn, struct mmio_access *out) {
   uint32_t funct3 = bits(insn, 15, 13);
   int rd = bits(insn, 11, 7);
 
@@ -158,9 +146,7 @@ decode16(uint32_t insn, struct mmio_access *out)
 // Bits [1:0] != 11 mark a 16-bit instruction (unprivileged spec 1.5
 // "Base Instruction-Length Encoding"); then only the low half counts.
 // Returns 0 and fills *out, or -1 (and *out is left alone).
-int
-decode_mmio(uint32_t insn, struct mmio_access *out)
-{
+int decode_mmio(uint32_t insn, struct mmio_access *out) {
   if (bits(insn, 1, 0) != 3)
     return decode16(insn & 0xffff, out);
   return decode32(insn, out);
@@ -190,9 +176,7 @@ decode_mmio(uint32_t insn, struct mmio_access *out)
 // QEMU 7.2 always gives), bit 0 clear (pseudoinstructions such as 0x3000
 // for a fault while walking the guest's page table, or custom values),
 // or anything but LOAD/STORE. Returns 0 and fills *out, or -1.
-int
-decode_htinst(uint64_t htinst, struct mmio_access *out)
-{
+int decode_htinst(uint64_t htinst, struct mmio_access *out) {
   uint32_t insn = (uint32_t)htinst;
 
   if ((htinst >> 32) != 0 || (insn & 1) == 0)
@@ -210,9 +194,7 @@ decode_htinst(uint64_t htinst, struct mmio_access *out)
 // zero-extended otherwise (unprivileged spec 2.6 and 5.3). For a store
 // this gives the bytes of rs2 that go to the device. A width other than
 // 1, 2 or 4 returns value unchanged.
-uint64_t
-mmio_extend(const struct mmio_access *a, uint64_t value)
-{
+uint64_t mmio_extend(const struct mmio_access *a, uint64_t value) {
   int nbits = a->width * 8;
   uint64_t top;
 

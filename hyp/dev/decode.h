@@ -27,23 +27,29 @@
 struct mmio_access {
   bool write;        // store (true) or load (false)
   int width;         // bytes: 1, 2, 4 or 8
-  bool sign_extend;  // loads: LB/LH/LW (and C.LW, C.LWSP) sign-extend to 64 bits; LBU/LHU/LWU, LD do not
+  bool sign_extend;  // loads: LB/LH/LW (and C.LW, C.LWSP) sign-extend to
+                     // 64 bits; LBU/LHU/LWU and LD do not
   int reg;           // the integer register: rd for a load, rs2 for a store (0..31)
   int insn_len;      // 2 (compressed) or 4: how far to advance sepc after emulating
 };
 
-// Decode the raw instruction `insn` (for a 16-bit instruction, the low 16 bits; upper bits ignored).
-// Returns 0 and fills *out, or -1 if it is not an integer load/store the monitor emulates for MMIO
-// (e.g. floating-point loads/stores, atomics (AMO/LR/SC), anything else).
+// Decode the raw instruction `insn` (for a 16-bit instruction, the low 16
+// bits; the upper bits are ignored). Returns 0 and fills *out, or -1 if it
+// is not an integer load or store the monitor emulates for MMIO (a
+// floating-point load or store, an atomic (AMO, LR, SC), anything else).
 int decode_mmio(uint32_t insn, struct mmio_access *out);
 
-// Decode a transformed instruction from htinst (nonzero, bit 0 = 1). Bit 1 == 0 means the original
-// instruction was 16 bits (so insn_len = 2), bit 1 == 1 means 32 bits. The transformed form is a
-// standard 32-bit load/store with the offset fields zeroed. Returns 0 or -1 as decode_mmio.
-// htinst == 0 or with bit 0 clear (a custom value or pseudoinstruction) gives -1.
+// Decode a transformed instruction from htinst (nonzero, bit 0 = 1; the
+// privileged spec's "Transformed Instruction or Pseudoinstruction for
+// mtinst or htinst"). Bit 1 == 0 means the original instruction was 16
+// bits (so insn_len = 2), bit 1 == 1 means 32 bits. The transformed form is
+// a standard 32-bit load or store with the offset fields zeroed. Returns 0
+// or -1 as decode_mmio; htinst == 0, or one with bit 0 clear (a custom
+// value or a pseudoinstruction), gives -1.
 int decode_htinst(uint64_t htinst, struct mmio_access *out);
 
-// Sign- or zero-extend a loaded value of `width` bytes as the access says, to the 64-bit register value.
+// Sign- or zero-extend a loaded value of `width` bytes as the access says,
+// to the 64-bit register value.
 uint64_t mmio_extend(const struct mmio_access *a, uint64_t value);
 
 #endif

@@ -1,13 +1,15 @@
 // hyp/dev/vconsole.c: the VMs' console output (see hyp/dev/vconsole.h).
 //
-// Each VM collects the line it is writing in vm->line. A finished line
-// is printed whole, "[name] text". The focused VM's unfinished line is
+// Each VM collects the line it is writing in vm->line, its control bytes
+// made harmless (hyp/dev/vline.c). A finished line is printed whole,
+// "[name] text". The focused VM's unfinished line is
 // also kept on the terminal, as the console's open line
 // (kernel/console.h): it stays at the bottom, and whatever else is
 // printed meanwhile (another VM's line, a message of the monitor) goes
 // above it. vconsole_lock keeps the VMs' lines and the focus; it is taken
 // before console_lock, never after.
 #include "hyp/dev/vconsole.h"
+#include "hyp/dev/vline.h"
 #include "hyp/vm/vm.h"
 #include "kernel/console.h"
 #include "kernel/printf.h"
@@ -58,22 +60,18 @@ static void end_line(struct vm *vm) {
 void vconsole_putc(struct vm *vm, char c) {
   acquire(&vconsole_lock);
   acquire(&console_lock);
-  if (c == '\n') {
-    end_line(vm);
-  } else if (c == '\b') {
-    // A backspace (a line editor's echo is "\b \b"): take the last byte
-    // off the line, as the terminal does.
-    if (vm->linelen > 0)
-      vm->linelen--;
-    if (vm == focus)
-      update_open_line();
-  } else if (c != '\r') {
-    vm->line[vm->linelen++] = c;
-    if (vm->linelen == (int)sizeof(vm->line) - 1)
-      end_line(vm);           // a very long line goes out in pieces
-    else if (vm == focus)
-      update_open_line();
+  // The guest's control bytes never reach the terminal as they are
+  // (hyp/dev/vline.h): it cannot erase its prefix or pass for the monitor.
+  int max = (int)sizeof(vm->line);
+  enum vline_result r = vline_add(vm->line, &vm->linelen, max, (uint8_t)c);
+  if (r == VLINE_FULL) {
+    end_line(vm);             // a very long line goes out in pieces
+    r = vline_add(vm->line, &vm->linelen, max, (uint8_t)c);
   }
+  if (r == VLINE_END)
+    end_line(vm);
+  else if (r == VLINE_CHANGED && vm == focus)
+    update_open_line();
   release(&console_lock);
   release(&vconsole_lock);
 }

@@ -46,8 +46,10 @@ bool vuart_irq_level(struct vm *vm) {
 }
 
 bool vuart_receive(struct vuart *u, uint8_t c) {
-  if (u->rx_count == VUART_RXBUF)
+  if (u->rx_count == VUART_RXBUF) {
+    u->rx_dropped++;
     return false;
+  }
   u->rx[(u->rx_head + u->rx_count) % VUART_RXBUF] = c;
   u->rx_count++;
   return true;

@@ -7,7 +7,13 @@
 #define VUART_GPA_BASE 0x10000000UL
 #define VUART_GPA_SIZE 0x100UL
 #define VUART_IRQ      10           // its PLIC source, as on QEMU virt
-#define VUART_RXBUF    64
+
+// Keys typed for the VM that it has not read yet, in order. A real 16550
+// holds 16 (its FIFO), but a real terminal's line holds more: a guest
+// that is still booting when you type a command must find all of it when
+// it gets to read. Beyond this many the keys are dropped, and the console
+// says so (hyp/dev/conskeys.c).
+#define VUART_RXBUF    256
 
 struct vm;
 
@@ -16,6 +22,7 @@ struct vuart {
   bool thre_irq;                    // "transmitter empty" interrupt pending
   uint8_t rx[VUART_RXBUF];          // typed bytes for the guest
   int rx_head, rx_count;
+  uint64_t rx_dropped;              // keys dropped since the buffer filled
 };
 
 // A guest's byte access at offset off (0..7) of vm's UART: the access
@@ -26,7 +33,8 @@ struct vuart {
 int vuart_read(struct vm *vm, uint64_t off, int width, uint64_t *val);
 int vuart_write(struct vm *vm, uint64_t off, int width, uint64_t val);
 
-// A key typed for this VM. False if the receive buffer is full.
+// A key typed for this VM, after those before it. False, and counted in
+// rx_dropped, if the receive buffer is full.
 bool vuart_receive(struct vuart *u, uint8_t c);
 
 // Is vm's UART's interrupt line up?

@@ -7,8 +7,8 @@
 // Here each VM that asks for one (`disk-mib` in its configuration) gets
 // its own region of the machine's disk (hyp/dev/virtio_blk.c): the VMs get
 // consecutive regions in the order the configuration lists them, the
-// first from sector 0 (hyp/vm/vmconfig.h). (Sharing blocks between VMs comes with the copy-on-write disk
-// lab.)
+// first from sector 0 (hyp/vm/vmconfig.h). (Sharing blocks between VMs
+// comes with the copy-on-write disk lab.)
 //
 // The guest's requests travel through split virtqueues in its own memory;
 // every address in them is guest-physical and is checked against the VM's

@@ -22,7 +22,12 @@ static int find(uint64_t eid) {
 }
 
 void vsbi_call(struct vcpu *v) {
-  uint64_t eid = v->x[17], fid = v->x[16];   // a7, a6
+  // Extension and function ids are 32-bit values (spec 3: "encoded as
+  // signed 32-bit integers"), and data declared 32 bits wide is only the
+  // lower half of its register: a caller may leave anything in the upper
+  // half. Every id we implement is positive, so the lower half, unsigned,
+  // is the id.
+  uint64_t eid = (uint32_t)v->x[17], fid = (uint32_t)v->x[16];   // a7, a6
   v->sepc += 4;                 // return after the ecall (spec ch. 3)
   v->sbi_calls++;
   v->sbi_no_return = 0;
@@ -65,7 +70,9 @@ static struct sbiret base_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   case 0: r.value = (long)VSBI_SPEC_VERSION; break;   // get_spec_version
   case 1: r.value = (long)VSBI_IMPL_ID; break;        // get_impl_id
   case 2: r.value = VSBI_IMPL_VERSION; break;         // get_impl_version
-  case 3: r.value = find(v->x[10]) >= 0; break;       // probe_extension
+  case 3:                                             // probe_extension: an
+    r.value = find((uint32_t)v->x[10]) >= 0;          // id, 32 bits as in a7
+    break;
   case 4: case 5: case 6: r.value = 0; break;         // mvendorid, marchid,
                                                       // mimpid: none
   default: r.error = SBI_ERR_NOT_SUPPORTED; break;

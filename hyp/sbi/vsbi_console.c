@@ -62,8 +62,8 @@ static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
     if (r.value > 0)
       vm_copy_to_guest(v->vm, gpa, buf, (uint64_t)r.value);
     break;
-  case 2:                                        // console_write_byte
-    vconsole_putc(v->vm, (char)v->x[10]);
+  case 2:                                        // console_write_byte: a
+    vconsole_putc(v->vm, (char)v->x[10]);        // uint8, the low byte of a0
     break;
   default:
     r.error = SBI_ERR_NOT_SUPPORTED;

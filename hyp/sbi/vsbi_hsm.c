@@ -70,7 +70,10 @@ static struct sbiret hart_status(struct vcpu *v) {
 // opaque, MMU and interrupts off, like hart_start.
 static struct sbiret hart_suspend(struct vcpu *v) {
   struct sbiret r = {SBI_SUCCESS, 0};
-  uint64_t type = v->x[10], resume = v->x[11], opaque = v->x[12];
+  // suspend_type is a uint32: the upper half of a0 may hold anything and
+  // must be ignored (spec 3, "Binary Encoding"; 9.4).
+  uint32_t type = (uint32_t)v->x[10];
+  uint64_t resume = v->x[11], opaque = v->x[12];
   if (type == SUSPEND_RETENTIVE) {
     sched_idle_vcpu(v, VCPU_SUSPENDED);
     return r;

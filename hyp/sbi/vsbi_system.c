@@ -6,10 +6,11 @@
 #include "hyp/sbi/vsbi.h"
 #include "kernel/riscv.h"
 
-// system_reset(reset_type, reset_reason): spec 10.1.
+// system_reset(reset_type, reset_reason): spec 10.1. Both are uint32:
+// only the lower half of a0 and a1 counts (spec 3, "Binary Encoding").
 static struct sbiret srst_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
-  uint64_t type = v->x[10], reason = v->x[11];
+  uint32_t type = (uint32_t)v->x[10], reason = (uint32_t)v->x[11];
   if (fid != 0) {
     r.error = SBI_ERR_NOT_SUPPORTED;
     return r;
@@ -44,7 +45,8 @@ const struct vsbi_ext vsbi_legacy_shutdown = {
     SBI_EXT_LEGACY_SHUTDOWN, SBI_EXT_LEGACY_SHUTDOWN, "legacy-shutdown",
     legacy_shutdown_call};
 
-// system_suspend(sleep_type, resume_addr, opaque): spec 13.1. Only
+// system_suspend(sleep_type, resume_addr, opaque): spec 13.1. sleep_type
+// is a uint32 (only the lower half of a0 counts). Only
 // suspend-to-RAM (type 0) exists; every other vCPU must be stopped
 // (SBI_ERR_DENIED otherwise). The caller sleeps until an interrupt it has
 // enabled (its timer, typically), then resumes at resume_addr as after a
@@ -52,7 +54,8 @@ const struct vsbi_ext vsbi_legacy_shutdown = {
 // interrupts off.
 static struct sbiret susp_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
-  uint64_t type = v->x[10], resume = v->x[11], opaque = v->x[12];
+  uint32_t type = (uint32_t)v->x[10];
+  uint64_t resume = v->x[11], opaque = v->x[12];
   if (fid != 0) {
     r.error = SBI_ERR_NOT_SUPPORTED;
     return r;

@@ -40,7 +40,7 @@ static int zero_guest(struct vm *vm, uint64_t gpa, uint64_t len) {
 }
 
 static const char *load_elf(struct vm *vm, const uint8_t *f, uint64_t size,
-                            uint64_t *entry) {
+                            uint64_t *entry, struct gpa_range *where) {
   // The ELF header: class 2 = 64-bit, data 1 = little-endian.
   if (size < 64 || f[4] != 2 || f[5] != 1)
     return "not a 64-bit little-endian ELF file";
@@ -52,6 +52,8 @@ static const char *load_elf(struct vm *vm, const uint8_t *f, uint64_t size,
     return "ELF program headers run past the end of the file";
 
   int loaded = 0;
+  where->start = ~0UL;
+  where->end = 0;
   for (uint64_t i = 0; i < phnum; i++) {
     const uint8_t *ph = f + phoff + i * phentsize;
     if (le(ph, 4) != PT_LOAD)
@@ -63,9 +65,14 @@ static const char *load_elf(struct vm *vm, const uint8_t *f, uint64_t size,
     if (vm_copy_to_guest(vm, paddr, f + off, filesz) < 0 ||
         zero_guest(vm, paddr + filesz, memsz - filesz) < 0)
       return "an ELF segment lies outside the VM's RAM";
+    // Inside RAM (checked just above), so paddr + memsz cannot wrap.
+    if (memsz > 0 && paddr < where->start)
+      where->start = paddr;
+    if (memsz > 0 && paddr + memsz > where->end)
+      where->end = paddr + memsz;
     loaded++;
   }
-  if (loaded == 0)
+  if (loaded == 0 || where->end == 0)
     return "ELF file has nothing to load";
   *entry = le(f + 24, 8);
   if (!pmap_is_ram(&vm->pmap, *entry))
@@ -74,7 +81,7 @@ static const char *load_elf(struct vm *vm, const uint8_t *f, uint64_t size,
 }
 
 static const char *load_flat(struct vm *vm, const uint8_t *f, uint64_t size,
-                             uint64_t *entry) {
+                             uint64_t *entry, struct gpa_range *where) {
   uint64_t at = vm->pmap.ram_base + GUEST_KERNEL_OFFSET;
   uint64_t image_size = le(f + 16, 8);    // includes .bss
   if (image_size < size)
@@ -83,15 +90,17 @@ static const char *load_flat(struct vm *vm, const uint8_t *f, uint64_t size,
       zero_guest(vm, at + size, image_size - size) < 0)
     return "the image does not fit in the VM's RAM";
   *entry = at;
+  where->start = at;
+  where->end = at + image_size;
   return NULL;
 }
 
 const char *loader_load(struct vm *vm, const void *image, uint64_t size,
-                        uint64_t *entry) {
+                        uint64_t *entry, struct gpa_range *where) {
   const uint8_t *f = image;
   if (size >= 4 && memcmp(f, "\x7f" "ELF", 4) == 0)
-    return load_elf(vm, f, size, entry);
+    return load_elf(vm, f, size, entry, where);
   if (size >= 64 && memcmp(f + 56, "RSC\x05", 4) == 0)
-    return load_flat(vm, f, size, entry);
+    return load_flat(vm, f, size, entry, where);
   return "neither an ELF file nor a RISC-V Image";
 }

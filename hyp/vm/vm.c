@@ -21,11 +21,25 @@ int vms_rebooting;
 // The configuration each VM was made from, to make it again on reboot.
 static struct vm_config configs[MAX_VMS];
 
-// Complain about a VM that cannot be created; always returns NULL.
-static struct vm *refuse(const struct vm_config *cfg, const char *why,
-                         uint64_t value) {
-  printf("vm %s: not started: %s (%lu)\n", cfg->name, why, value);
-  return NULL;
+// ---- Creating a VM ----
+//
+// vm_create runs the steps below in order. Each step either succeeds or
+// writes why it failed into `why` and returns -1 (or NULL); vm_create
+// then undoes what the steps before it took, in one place, and prints
+// the one report "vm NAME: not started: WHY".
+
+#define WHY_MAX 160
+
+// Write the reason a step failed into why (WHY_MAX bytes). Returns -1, so
+// that a step can end with `return refuse(why, ...)`.
+static int refuse(char *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int refuse(char *why, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, WHY_MAX, fmt, ap);
+  va_end(ap);
+  return -1;
 }
 
 // Free pages on all nodes.
@@ -48,46 +62,59 @@ static int pick_hart(int node, int slot, int i) {
   return ids[(slot + i) % n];
 }
 
-struct vm *vm_create(const struct vm_config *cfg) {
-  // Check the configuration before taking anything.
+// Step 1: is the configuration one we can run? Checked before anything
+// is taken.
+static int check_config(const struct vm_config *cfg, char *why) {
   if (cfg->vcpus < 1 || cfg->vcpus > MAX_VCPUS)
-    return refuse(cfg, "vcpus must be 1..8", (uint64_t)cfg->vcpus);
+    return refuse(why, "vcpus must be 1..%d (%d)", MAX_VCPUS, cfg->vcpus);
   if (cfg->home_node < 0 || cfg->home_node >= machine.nnodes)
-    return refuse(cfg, "no such home node", (uint64_t)cfg->home_node);
+    return refuse(why, "no such home node (%d)", cfg->home_node);
   if (cfg->memory < 4 * MiB || cfg->memory % (2 * MiB) != 0)
-    return refuse(cfg, "memory must be a multiple of 2 MiB, at least 4 MiB; MiB given",
-                  cfg->memory / MiB);
+    return refuse(why, "memory must be a multiple of 2 MiB, at least 4 MiB; "
+                  "MiB given (%lu)", cfg->memory / MiB);
   uint64_t span_unit = (uint64_t)machine.nnodes * 2 * MiB;
   if (cfg->span && cfg->memory % span_unit != 0)
-    return refuse(cfg, "span-nodes: memory must split into 2 MiB chunks per node; MiB given",
-                  cfg->memory / MiB);
+    return refuse(why, "span-nodes: memory must split into 2 MiB chunks per "
+                  "node; MiB given (%lu)", cfg->memory / MiB);
   // Leave room for the page tables and the pmap (under 1% of it).
   uint64_t need = cfg->memory / PAGE_SIZE * 101 / 100 + 16;
   if (need > free_pages())
-    return refuse(cfg, "more memory than the machine has free; MiB free",
+    return refuse(why, "more memory than the machine has free; MiB free (%lu)",
                   free_pages() * PAGE_SIZE / MiB);
-  uint64_t image_size;
-  const void *image = bundle_find(cfg->image, &image_size);
-  if (image == NULL) {
-    printf("vm %s: not started: no image '%s' in the VM bundle\n", cfg->name,
-           cfg->image);
-    return NULL;
-  }
-  uint64_t initrd_size = 0;
-  const void *initrd = NULL;
-  if (cfg->initrd[0] != 0 &&
-      (initrd = bundle_find(cfg->initrd, &initrd_size)) == NULL) {
-    printf("vm %s: not started: no initrd '%s' in the VM bundle\n", cfg->name,
-           cfg->initrd);
-    return NULL;
-  }
+  return 0;
+}
 
+// The files a VM boots from, found in the VM bundle.
+struct boot_files {
+  const void *image, *initrd;   // initrd NULL: none
+  uint64_t image_size, initrd_size;
+};
+
+// Step 2: find the VM's image and initrd in the bundle.
+static int find_files(const struct vm_config *cfg, struct boot_files *f,
+                      char *why) {
+  f->image = bundle_find(cfg->image, &f->image_size);
+  if (f->image == NULL)
+    return refuse(why, "no image '%s' in the VM bundle", cfg->image);
+  f->initrd = NULL;
+  f->initrd_size = 0;
+  if (cfg->initrd[0] != 0 &&
+      (f->initrd = bundle_find(cfg->initrd, &f->initrd_size)) == NULL)
+    return refuse(why, "no initrd '%s' in the VM bundle", cfg->initrd);
+  return 0;
+}
+
+// Step 3: a free slot in vms[], cleared and named after the configuration
+// (which is kept, to make the VM again on reboot); NULL if all are taken.
+static struct vm *take_slot(const struct vm_config *cfg, char *why) {
   int slot = -1;
   for (int i = 0; i < MAX_VMS && slot < 0; i++)
     if (vms[i].state == VM_FREE)
       slot = i;
-  if (slot < 0)
-    return refuse(cfg, "too many VMs; the limit is", MAX_VMS);
+  if (slot < 0) {
+    refuse(why, "too many VMs; the limit is %d", MAX_VMS);
+    return NULL;
+  }
   struct vm *vm = &vms[slot];
   memset(vm, 0, sizeof(*vm));
   configs[slot] = *cfg;
@@ -96,47 +123,106 @@ struct vm *vm_create(const struct vm_config *cfg) {
   vm->name[sizeof(vm->name) - 1] = 0;
   vm->home_node = cfg->home_node;
   vm->nvcpus = cfg->vcpus;
+  return vm;
+}
+
+// Step 4: its virtual devices: PLIC, UART (all zeros is its reset state)
+// and, if the configuration gives it one, its disk.
+static int init_devices(struct vm *vm, const struct vm_config *cfg,
+                        char *why) {
   spinlock_init(&vm->dev_lock, "vm devices");
   vplic_init(&vm->plic, 2 * cfg->vcpus);   // M and S context per vCPU
-  char why[120];
-  if (vvirtio_blk_init(vm, cfg, why, sizeof(why)) < 0) {   // its disk, if any
-    printf("vm %s: not started: %s\n", cfg->name, why);
-    return NULL;
-  }
+  return vvirtio_blk_init(vm, cfg, why, WHY_MAX);
+}
 
+// Step 5: its memory: an empty pmap (pages come on first touch).
+static int init_memory(struct vm *vm, const struct vm_config *cfg, char *why) {
   if (pmap_init(&vm->pmap, (uint16_t)vm->id, cfg->home_node, GUEST_RAM_BASE,
                 cfg->memory) < 0)
-    return refuse(cfg, "out of memory for its pmap; MiB asked", cfg->memory / MiB);
+    return refuse(why, "out of memory for its pmap; MiB asked (%lu)",
+                  cfg->memory / MiB);
   if (cfg->span)
     pmap_span(&vm->pmap, machine.nnodes);
-  const char *err = loader_load(vm, image, image_size, &vm->entry);
-  if (err != NULL) {
-    printf("vm %s: not started: image '%s': %s\n", cfg->name, cfg->image, err);
-    pmap_destroy(&vm->pmap);
-    return NULL;
-  }
-  vm->fdt_gpa = GUEST_RAM_BASE + cfg->memory - GUEST_FDT_SIZE;
-  // The initrd goes in the middle of RAM, where Linux-era bootloaders put
-  // it, clear of the kernel at +2 MiB and of the device tree at the top.
-  if (initrd != NULL) {
-    vm->initrd_gpa = GUEST_RAM_BASE + cfg->memory / 2;
-    vm->initrd_size = initrd_size;
-    if (initrd_size > vm->fdt_gpa - vm->initrd_gpa ||
-        vm_copy_to_guest(vm, vm->initrd_gpa, initrd, initrd_size) < 0) {
-      printf("vm %s: not started: initrd '%s' (%lu bytes) does not fit in "
-             "the upper half of its RAM\n", cfg->name, cfg->initrd, initrd_size);
-      pmap_destroy(&vm->pmap);
-      return NULL;
-    }
-  }
-  if (vm_fdt_build(vm, cfg) < 0) {
-    printf("vm %s: not started: cannot build its device tree\n", cfg->name);
-    pmap_destroy(&vm->pmap);
-    return NULL;
-  }
+  return 0;
+}
 
-  // vCPU 0 starts at the image's entry, the others wait for HSM
-  // hart_start, as on a real machine under OpenSBI.
+// Where the three things the guest boots with lie in its RAM.
+struct layout {
+  struct gpa_range kernel;      // where its image says (hyp/vm/loader.c)
+  struct gpa_range initrd;      // empty if it has none
+  struct gpa_range fdt;         // the last GUEST_FDT_SIZE bytes of RAM
+};
+
+// Do a and b share a byte? (An empty range shares none.)
+static bool overlap(struct gpa_range a, struct gpa_range b) {
+  return a.start < a.end && b.start < b.end && a.start < b.end &&
+         b.start < a.end;
+}
+
+// Step 6: the kernel image, into its RAM; where it went goes into *l.
+static int load_kernel(struct vm *vm, const struct vm_config *cfg,
+                       const struct boot_files *f, struct layout *l,
+                       char *why) {
+  const char *err = loader_load(vm, f->image, f->image_size, &vm->entry,
+                                &l->kernel);
+  if (err != NULL)
+    return refuse(why, "image '%s': %s", cfg->image, err);
+  return 0;
+}
+
+// Step 7: place the device tree and the initrd, and check that no two of
+// kernel, initrd and device tree overlap. The device tree takes the top
+// GUEST_FDT_SIZE bytes of RAM; the initrd goes right below it, its start
+// rounded down to a page: as far from the kernel (at the bottom, growing
+// up with its .bss and early allocations) as RAM allows. A placement that
+// cannot work is refused here, with both ranges, rather than handed to a
+// guest that would die of it and be blamed.
+static int place_boot_data(struct vm *vm, const struct vm_config *cfg,
+                           const struct boot_files *f, struct layout *l,
+                           char *why) {
+  uint64_t top = GUEST_RAM_BASE + cfg->memory;
+  l->fdt = (struct gpa_range){top - GUEST_FDT_SIZE, top};
+  if (overlap(l->kernel, l->fdt))
+    return refuse(why, "the kernel image [0x%lx, 0x%lx) overlaps the device "
+                  "tree [0x%lx, 0x%lx) at the top of RAM", l->kernel.start,
+                  l->kernel.end, l->fdt.start, l->fdt.end);
+  l->initrd = (struct gpa_range){l->fdt.start, l->fdt.start};
+  if (f->initrd != NULL) {
+    if (f->initrd_size > l->fdt.start - GUEST_RAM_BASE)
+      return refuse(why, "initrd '%s' (%lu bytes) is larger than the RAM "
+                    "below the device tree (%lu bytes)", cfg->initrd,
+                    f->initrd_size, l->fdt.start - GUEST_RAM_BASE);
+    l->initrd.start = ALIGN_DOWN(l->fdt.start - f->initrd_size, PAGE_SIZE);
+    l->initrd.end = l->initrd.start + f->initrd_size;
+    if (overlap(l->initrd, l->kernel))
+      return refuse(why, "initrd '%s' [0x%lx, 0x%lx) overlaps the kernel "
+                    "image [0x%lx, 0x%lx)", cfg->initrd, l->initrd.start,
+                    l->initrd.end, l->kernel.start, l->kernel.end);
+  }
+  vm->fdt_gpa = l->fdt.start;
+  vm->initrd_gpa = l->initrd.start;
+  vm->initrd_size = f->initrd_size;
+  return 0;
+}
+
+// Step 8: copy the initrd in, and write the VM's device tree (which says
+// where the initrd is).
+static int write_boot_data(struct vm *vm, const struct vm_config *cfg,
+                           const struct boot_files *f, char *why) {
+  if (f->initrd != NULL &&
+      vm_copy_to_guest(vm, vm->initrd_gpa, f->initrd, f->initrd_size) < 0)
+    return refuse(why, "initrd '%s': out of machine memory while copying it",
+                  cfg->initrd);
+  if (vm_fdt_build(vm, cfg) < 0)
+    return refuse(why, "cannot build its device tree");
+  return 0;
+}
+
+// Step 9: its vCPUs. vCPU 0 starts at the image's entry with a1 = the
+// device tree; the others wait for HSM hart_start, as on a real machine
+// under OpenSBI.
+static void init_vcpus(struct vm *vm, const struct vm_config *cfg) {
+  int slot = vm->id - 1;
   for (int i = 0; i < vm->nvcpus; i++) {
     struct vcpu *v = &vm->vcpus[i];
     v->vm = vm;
@@ -150,6 +236,10 @@ struct vm *vm_create(const struct vm_config *cfg) {
     v->hart_seen = -1;
   }
   vcpu_reset(&vm->vcpus[0], vm->entry, vm->fdt_gpa);
+}
+
+// Step 10: say so, and let vCPU 0 run.
+static void start_vm(struct vm *vm, const struct vm_config *cfg) {
   vm->start_time = rdtime();
   vm->state = VM_RUNNING;
   if (vm->blk.present)
@@ -163,7 +253,34 @@ struct vm *vm_create(const struct vm_config *cfg) {
            vm->name, vm->nvcpus, cfg->memory / MiB, vm->home_node, cfg->image,
            (void *)vm->entry);
   sched_start_vcpu(&vm->vcpus[0]);
+}
+
+struct vm *vm_create(const struct vm_config *cfg) {
+  char why[WHY_MAX];
+  struct boot_files files;
+  struct layout layout;
+  struct vm *vm;
+
+  if (check_config(cfg, why) < 0 || find_files(cfg, &files, why) < 0)
+    goto refused;
+  if ((vm = take_slot(cfg, why)) == NULL)
+    goto refused;
+  // Until start_vm, the slot stays VM_FREE: giving it up takes nothing.
+  if (init_devices(vm, cfg, why) < 0 || init_memory(vm, cfg, why) < 0)
+    goto refused;
+  if (load_kernel(vm, cfg, &files, &layout, why) < 0 ||
+      place_boot_data(vm, cfg, &files, &layout, why) < 0 ||
+      write_boot_data(vm, cfg, &files, why) < 0)
+    goto free_memory;
+  init_vcpus(vm, cfg);
+  start_vm(vm, cfg);
   return vm;
+
+free_memory:
+  pmap_destroy(&vm->pmap);
+refused:
+  printf("vm %s: not started: %s\n", cfg->name, why);
+  return NULL;
 }
 
 // Is [gpa, gpa + len) all inside the VM's RAM? (Written so that a huge

@@ -9,8 +9,10 @@
 //    0x10000000  UART (ns16550a), PLIC source 10  hyp/dev/vuart.c
 //    0x10001000  virtio-blk disk, PLIC source 1   hyp/dev/vvirtio_blk.c
 //                (only if its configuration gives it one: disk-mib)
-//    0x80000000  RAM, `memory` MiB of it; the kernel image at +2 MiB,
-//                the device tree the monitor writes near the top
+//    0x80000000  RAM, `memory` MiB of it: the kernel image where it
+//                says (a flat image at +2 MiB), the device tree the
+//                monitor writes in the top 64 KiB, and the initrd, if
+//                any, right below the device tree (hyp/vm/vm.c)
 #ifndef HYP_VM_H
 #define HYP_VM_H
 
@@ -83,9 +85,12 @@ extern struct vm vms[MAX_VMS];
 // while any is, the machine must not power off for lack of VMs.
 extern int vms_rebooting;
 
-// Create a VM from its configuration: memory, image, device tree, vCPU 0
-// ready to run. On an error, print why (naming the VM), free what was
-// taken and return NULL: the other VMs still start.
+// Create a VM from its configuration: memory, image, initrd, device
+// tree, vCPU 0 ready to run. The kernel image, the initrd and the device
+// tree must each fit in RAM without overlapping another. On an error,
+// print "vm NAME: not started: WHY" (with the wrong value, or the two
+// ranges that overlap), free what was taken and return NULL: the other
+// VMs still start.
 struct vm *vm_create(const struct vm_config *cfg);
 
 // Copy len bytes from the monitor's memory into guest-physical gpa, or

@@ -62,6 +62,19 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
   return NULL;
 }
 
+// Does a VM node before `node` have the same name? A VM's name labels its
+// output and every report about it, so two of one name could not be told
+// apart (dtc refuses two siblings of one name, but not two nodes of one
+// name under different parents).
+static bool name_taken(const struct fdt *fdt, int node) {
+  const char *name = fdt_node_name(fdt, node);
+  for (int n = fdt_find_compatible(fdt, -1, "disco-v,vm"); n >= 0 && n < node;
+       n = fdt_find_compatible(fdt, n, "disco-v,vm"))
+    if (strcmp(fdt_node_name(fdt, n), name) == 0)
+      return true;
+  return false;
+}
+
 int vmconfig_start_vms(void) {
   uint64_t size;
   const void *blob = bundle_find("config.dtb", &size);
@@ -81,6 +94,8 @@ int vmconfig_start_vms(void) {
        n = fdt_find_compatible(&fdt, n, "disco-v,vm"), index++) {
     struct vm_config cfg;
     const char *why = read_vm(&fdt, n, index, &disk_offset, &cfg);
+    if (why == NULL && name_taken(&fdt, n))
+      why = "a VM of this name comes earlier in the configuration";
     if (why != NULL) {
       printf("vm %s: not started: %s\n", fdt_node_name(&fdt, n), why);
       continue;

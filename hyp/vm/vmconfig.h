@@ -2,7 +2,8 @@
 //
 // Written by an instructor as device-tree source (hyp/vms/*.dts), compiled
 // with dtc and packed into the VM bundle as config.dtb. One node per VM,
-// named after the VM (at most 15 characters; it labels the VM's output):
+// named after the VM (at most 15 characters; it labels the VM's output,
+// so a second VM of a name already used is refused):
 //
 //   vm0 {
 //       compatible = "disco-v,vm";

@@ -11,13 +11,21 @@ static volatile int hart1_ready, hart1_go, hart1_ipis_seen;
 
 #define SUSPEND_OPAQUE 0x5059u
 
+// Garbage for the upper half of a register that carries a 32-bit value
+// (an extension or function id, a suspend or reset type, a reset
+// reason): the SBI implementation must look at the lower half only (SBI
+// spec v2.0, ch. 3 "Binary Encoding"). Bits 63 and 32 both set.
+#define UPPER (0x80000001UL << 32)
+
+static void shutdown_with_upper_bits(void);
+
 // vCPU 0, after the system suspend at the end: the monitor resumes it
 // here (through _secondary) with a1 = the opaque value given to SUSP.
 static void resumed(uint64_t hartid, uint64_t opaque) {
   sbi_set_timer(~0UL);
   check("susp-resumed", hartid == 0 && opaque == SUSPEND_OPAQUE, (long)opaque);
   check("susp-mmu-off", csr_read(satp) == 0, (long)csr_read(satp));
-  finish("sbitest");
+  shutdown_with_upper_bits();
 }
 
 // vCPU 1: wait for IPIs with interrupts on; tell vCPU 0 when one came.
@@ -53,6 +61,13 @@ static void base_checks(void) {
   check("unknown-extension", r.error == SBI_ERR_NOT_SUPPORTED, r.error);
   r = sbi_call(SBI_EXT_BASE, 99, 0, 0, 0, 0, 0, 0);
   check("unknown-function", r.error == SBI_ERR_NOT_SUPPORTED, r.error);
+  // Ids are 32-bit values: garbage above them changes nothing.
+  r = sbi_call(UPPER | SBI_EXT_BASE, UPPER | 0, 0, 0, 0, 0, 0, 0);
+  check("ids-upper-bits-ignored", r.error == SBI_SUCCESS && r.value == (2L << 24),
+        r.error);
+  r = sbi_call(SBI_EXT_BASE, 3, UPPER | SBI_EXT_HSM, 0, 0, 0, 0, 0);
+  check("base-probe-upper-bits-ignored", r.error == SBI_SUCCESS && r.value == 1,
+        r.value);
 }
 
 // Does this vCPU have Sstc (its riscv,isa says "_sstc")?
@@ -132,6 +147,27 @@ static void timer_checks(uint64_t me) {
   irqs_off();
 }
 
+// Retentive suspend (type 0, with `upper` above it), woken by our own
+// timer 5 ms later: the call must succeed and the timer must have come.
+// The timer is armed with interrupts off, so that it cannot fire (and be
+// cleared by the handler) before the suspend starts; a pending, enabled
+// interrupt ends a suspend even with sstatus.SIE off, as it ends a WFI.
+static void retentive_suspend(uint64_t me, uint64_t upper, const char *name,
+                              const char *woken) {
+  irqs_off();
+  csr_set(sie, 1UL << IRQ_S_TIMER);
+  uint64_t before = timer_irqs[me];
+  sbi_set_timer(rdtime() + 50000);
+  struct sbiret r = sbi_call(SBI_EXT_HSM, 3, upper | 0, 0, 0, 0, 0, 0);
+  check(name, r.error == SBI_SUCCESS, r.error);
+  irqs_on();                        // now take the timer that woke us
+  uint64_t end = rdtime() + 1000000;
+  while (timer_irqs[me] == before && rdtime() < end)
+    ;
+  irqs_off();
+  check(woken, timer_irqs[me] == before + 1, (long)(timer_irqs[me] - before));
+}
+
 static void hsm_checks(uint64_t me) {
   struct sbiret r = sbi_hart_start(7, 0x80200000, 0);
   check("hsm-start-bad-hart", r.error == SBI_ERR_INVALID_PARAM, r.error);
@@ -150,23 +186,14 @@ static void hsm_checks(uint64_t me) {
         sbi_hart_get_status(1).value);
   r = sbi_hart_suspend(0x1234, 0, 0);
   check("hsm-suspend-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
-  // Retentive suspend, woken by our own timer 5 ms later. The timer is
-  // armed with interrupts off, so that it cannot fire (and be cleared by
-  // the handler) before the suspend starts; a pending, enabled interrupt
-  // ends a suspend even with sstatus.SIE off, as it ends a WFI.
-  irqs_off();
-  csr_set(sie, 1UL << IRQ_S_TIMER);
-  uint64_t before = timer_irqs[me];
-  sbi_set_timer(rdtime() + 50000);
-  r = sbi_hart_suspend(0, 0, 0);
-  check("hsm-suspend-retentive", r.error == SBI_SUCCESS, r.error);
-  irqs_on();                        // now take the timer that woke us
-  uint64_t end = rdtime() + 1000000;
-  while (timer_irqs[me] == before && rdtime() < end)
-    ;
-  irqs_off();
-  check("hsm-suspend-woken-by-timer", timer_irqs[me] == before + 1,
-        (long)(timer_irqs[me] - before));
+  r = sbi_call(SBI_EXT_HSM, 3, UPPER | 0x1234, 0, 0, 0, 0, 0);
+  check("hsm-suspend-bad-type-upper-bits", r.error == SBI_ERR_INVALID_PARAM,
+        r.error);
+  retentive_suspend(me, 0, "hsm-suspend-retentive", "hsm-suspend-woken-by-timer");
+  // suspend_type is a uint32: type 0 with garbage above it is still the
+  // default retentive suspend, not an invalid one.
+  retentive_suspend(me, UPPER, "hsm-suspend-upper-bits-ignored",
+                    "hsm-suspend-upper-bits-woken");
 }
 
 static void ipi_checks(void) {
@@ -191,6 +218,9 @@ static void ipi_checks(void) {
   // System suspend needs every other vCPU stopped; vCPU 1 still runs.
   r = sbi_call(SBI_EXT_SUSP, 0, 0, 0x80200000, 0, 0, 0, 0);
   check("susp-denied-while-others-run", r.error == SBI_ERR_DENIED, r.error);
+  // sleep_type is a uint32: 0 with garbage above is still suspend-to-RAM.
+  r = sbi_call(SBI_EXT_SUSP, 0, UPPER | 0, 0x80200000, 0, 0, 0, 0);
+  check("susp-upper-bits-ignored", r.error == SBI_ERR_DENIED, r.error);
   // Let vCPU 1 finish, and wait for it to stop.
   hart1_go = 1;
   sbi_send_ipi(1UL << 1, 0);
@@ -215,19 +245,42 @@ static void console_checks(void) {
   check("srst-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
   r = sbi_call(SBI_EXT_SRST, 0, 0, 5, 0, 0, 0, 0);
   check("srst-bad-reason", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  // reset_type and reset_reason are uint32s: reason 5 (reserved) stays
+  // reserved with garbage above it, never a vendor-specific reason.
+  r = sbi_call(SBI_EXT_SRST, 0, UPPER | 7, 0, 0, 0, 0, 0);
+  check("srst-bad-type-upper-bits", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  r = sbi_call(SBI_EXT_SRST, 0, 0, UPPER | 5, 0, 0, 0, 0);
+  check("srst-bad-reason-upper-bits", r.error == SBI_ERR_INVALID_PARAM, r.error);
   r = sbi_call(SBI_EXT_SUSP, 0, 5, 0x80200000, 0, 0, 0, 0);
   check("susp-bad-type", r.error == SBI_ERR_INVALID_PARAM, r.error);
+  // console_write_byte's byte is a uint8: the low byte of a0 alone.
+  printf("dbcn byte: ");
+  r = sbi_call(SBI_EXT_DBCN, 2, UPPER | 0x4100 | '!', 0, 0, 0, 0, 0);
+  printf("\n");
+  check("dbcn-write-byte-upper-bits", r.error == SBI_SUCCESS, r.error);
 }
 
-// Suspend the whole VM (SBI SUSP, suspend to RAM) with a timer 5 ms
-// ahead to wake it; it must come back at _secondary, never here.
+// Suspend the whole VM (SBI SUSP, suspend to RAM, garbage above the
+// sleep type) with a timer 5 ms ahead to wake it; it must come back at
+// _secondary, never here.
 static void system_suspend(void) {
   extern char _secondary[];
   csr_set(sie, 1UL << IRQ_S_TIMER);
   sbi_set_timer(rdtime() + 50000);
-  struct sbiret r = sbi_call(SBI_EXT_SUSP, 0, 0, (uint64_t)_secondary,
+  struct sbiret r = sbi_call(SBI_EXT_SUSP, 0, UPPER | 0, (uint64_t)_secondary,
                              SUSPEND_OPAQUE, 0, 0, 0);
   check("susp-no-return", false, r.error);
+}
+
+// The end, as finish() does it, but with garbage above the reset type
+// (shutdown) and reason: the VM must power off all the same.
+static void shutdown_with_upper_bits(void) {
+  printf("sbitest: done, %d failed\n", checks_failed);
+  uint64_t reason = checks_failed ? SBI_RESET_REASON_FAILURE : SBI_RESET_REASON_NONE;
+  struct sbiret r = sbi_call(SBI_EXT_SRST, 0, UPPER | SBI_RESET_SHUTDOWN,
+                             UPPER | reason, 0, 0, 0, 0);
+  check("srst-upper-bits-ignored", false, r.error);
+  finish("sbitest");
 }
 
 void guest_main(uint64_t hartid, const void *dtb) {

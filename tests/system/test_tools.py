@@ -58,7 +58,42 @@ def test_deps_not_root_prints_sudo():
         raise TestFailure(f"expected the line {want!r}", out)
 
 
+def stylecheck(*files):
+    """Run tools/stylecheck.py (make format-check); return (status, output)."""
+    p = subprocess.run(["python3", os.path.join(ROOT, "tools", "stylecheck.py"), *files],
+                       cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_style_tree():
+    """make format-check: every C and assembly file of the tree keeps the
+    layout rules (100 columns, no tabs, K&R braces)."""
+    status, out = stylecheck()
+    if status != 0:
+        raise TestFailure("the tree breaks the style rules (make format-check)", out)
+
+
+def test_style_catches():
+    """The style check is not a rubber stamp: a file with a long line, a
+    tab, a brace alone and an `else` below its `}` gets one report each."""
+    bad = ("int f(void)\n{\n\tif (1) {\n  }\n  else {\n  }\n"
+           "  return 0; // " + "x" * 100 + "\n}\n")
+    with tempfile.NamedTemporaryFile("w", suffix=".c", dir=ROOT, delete=False) as f:
+        f.write(bad)
+    try:
+        status, out = stylecheck(os.path.relpath(f.name, ROOT))
+    finally:
+        os.unlink(f.name)
+    for what in ("columns", "a tab", "a brace alone", "`else` below"):
+        if what not in out:
+            raise TestFailure(f"the style check missed: {what}", out)
+    if status == 0:
+        raise TestFailure("the style check passed a bad file", out)
+
+
 TESTS = [
     ("deps-names-missing", test_deps_names_missing),
     ("deps-not-root-prints-sudo", test_deps_not_root_prints_sudo),
+    ("style-tree", test_style_tree),
+    ("style-check-catches", test_style_catches),
 ]

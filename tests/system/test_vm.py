@@ -11,11 +11,15 @@ The guests are the small test kernels in tests/guests/.
 
 import glob
 import os
+import pty
 import re
+import select
 import subprocess
 import sys
+import time
 
-from lib import GUESTS, ROOT, TestFailure, boot, counters, make_bundle, vm_config
+from lib import (BUNDLES, GUESTS, HYP, ROOT, TestFailure, as_terminal_shows, boot,
+                 counters, make_bundle, vm_config)
 
 
 def expect_done(run, vm, who):
@@ -47,15 +51,22 @@ def test_two_vms_two_nodes():
 
 
 def test_sbi():
-    """Every SBI extension, error code and interrupt that sbitest checks."""
+    """Every SBI extension, error code and interrupt that sbitest checks;
+    among them, that an argument the spec declares 32 bits wide (an id,
+    a suspend, sleep or reset type, a reset reason) is read from the
+    lower half of its register alone, whatever the upper half holds
+    (finding 10.8): the VM even powers off through an SRST call with
+    garbage above its type and reason."""
     bundle = make_bundle("sbitest", vm_config(
         {"name": "sbi", "vcpus": 2, "memory-mib": 16, "image": "sbitest.elf"}))
     run = boot(cpus=2, nodes=1, bundle=bundle)
     run.expect_clean_exit()
     expect_done(run, "sbi", "sbitest")
+    run.expect("vm sbi: stopped: shutdown (exit 0)")
+    run.expect("[sbi] dbcn byte: !")
     checks = re.findall(r"^\[sbi\] check (\S+): ok$", run.output, re.M)
-    if len(checks) < 35:
-        run.fail(f"only {len(checks)} SBI checks passed; sbitest has 37")
+    if len(checks) < 47:
+        run.fail(f"only {len(checks)} SBI checks passed; sbitest has 49")
     c = counters(run, "sbi")
     for ext in ("base", "time", "ipi", "rfence", "hsm", "srst", "dbcn", "susp"):
         if c[ext] == 0:
@@ -148,6 +159,33 @@ def test_vm_spanning_nodes_with_initrd():
         run.fail(f"pages node0={c['node0']} node1={c['node1']}: want about half on each")
 
 
+def test_initrd_placement_in_small_vm():
+    """Finding 10.5: the kernel image, the initrd and the device tree are
+    placed so that none overlaps another, or the VM is refused with the
+    ranges that would. A 4 MiB VM with an initrd (once put at RAM + 2 MiB,
+    over its own kernel, so the guest died and was blamed) boots and finds
+    its initrd; a 4 MiB VM with a 3 MiB initrd cannot fit and is refused
+    with the reason; neither is ever reported as a guest that failed."""
+    os.makedirs(BUNDLES, exist_ok=True)
+    with open(os.path.join(BUNDLES, "big.initrd"), "wb") as f:
+        f.write(b"big\n" * (3 * 1024 * 1024 // 4))
+    bundle = make_bundle("initrd-small", vm_config(
+        {"name": "tiny", "memory-mib": 4, "image": "hello.elf",
+         "initrd": "hello.initrd"},
+        {"name": "toobig", "memory-mib": 4, "image": "hello.elf",
+         "initrd": "big.initrd"}),
+        search=(GUESTS, BUNDLES, os.path.join(ROOT, "tests", "guests")))
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("[tiny] hello: initrd says 'disco-v initrd for the hello guest'")
+    expect_done(run, "tiny", "hello")
+    run.match(r"^vm toobig: not started: initrd 'big.initrd' "
+              r"\[0x[0-9a-f]+, 0x803f0000\) overlaps the kernel image "
+              r"\[0x80200000, 0x[0-9a-f]+\)$")
+    run.forbid("vm tiny: stopped: vCPU")
+    run.forbid("vm toobig: stopped")
+
+
 def test_reboot():
     """SBI SRST reboot restarts that VM alone, from scratch (its memory
     is fresh: the guest's counter starts over), while another VM runs to
@@ -195,6 +233,133 @@ def test_bad_config_entries_skipped():
     run.expect("vm noimage: not started: no image 'missing.elf' in the VM bundle")
     run.expect("vm nonode: not started: no such home node (3)")
     expect_done(run, "good", "hello")
+
+
+def test_duplicate_vm_name_refused():
+    """Finding 10.7: a VM's name labels its output and every report about
+    it, so a second VM of a name already taken is refused with the reason
+    (dtc lets two nodes of one name through under different parents),
+    and the first one runs."""
+    vm = ('      twin {{ compatible = "disco-v,vm"; memory-mib = <8>; '
+          'image = "{}"; }};\n')
+    dts = ("/dts-v1/;\n/ {\n  first {\n" + vm.format("hello.elf") + "  };\n"
+           "  second {\n" + vm.format("spin.elf") + "  };\n};\n")
+    bundle = make_bundle("dupname", dts)
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    run.expect_clean_exit()
+    run.expect("vm twin: not started: a VM of this name comes earlier in the "
+               "configuration")
+    started = re.findall(r"^vm twin: \d+ vCPUs", run.output, re.M)
+    if len(started) != 1:
+        run.fail(f"{len(started)} VMs named twin started; want 1")
+    run.forbid("[twin] spin:")
+    expect_done(run, "twin", "hello")
+
+
+def test_guest_cannot_forge_monitor_lines():
+    """Finding 10.6: a guest's escape sequences, carriage returns,
+    backspaces and C1 controls (tests/guests/forge.c) never reach the
+    terminal as they are, so it cannot erase its "[name] " prefix and
+    print a line that passes for the monitor's: every forged line appears
+    behind the guest's name, its controls shown as ^[ and the like; no
+    line of the monitor's says the victim stopped or panicked; the
+    victim runs to its end."""
+    bundle = make_bundle("forge", vm_config(
+        {"name": "forge", "memory-mib": 8, "image": "forge.elf"},
+        {"name": "victim", "memory-mib": 16, "image": "hello.elf"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle)
+    # As run.expect_clean_exit(), but "panic:" may appear behind the
+    # guest's name: it is what the guest tries to forge.
+    if run.timed_out or run.status != 0:
+        run.fail(f"no clean exit: timed out {run.timed_out}, status {run.status}")
+    run.match(r"^Disco-V: all VMs have stopped$")
+    if re.search(r"^panic:", run.output, re.M):
+        run.fail("the monitor panicked")
+    expect_done(run, "forge", "forge")
+    expect_done(run, "victim", "hello")
+    run.expect("vm forge: stopped: shutdown (exit 0)")
+    # What lib.as_terminal_shows leaves is what a terminal would show,
+    # but for control bytes: none may be left (the monitor's own erase
+    # of its open line is already taken out), nor a C1 control (U+009B)
+    # or a byte that was no UTF-8 (a bare 0x9B, shown as U+FFFD).
+    for bad in ("\x1b", "\r", "\b", "\x9b", "\ufffd"):
+        if bad in run.output:
+            run.fail(f"a control character {bad!r} reached the console")
+    for line in run.output.splitlines():
+        if "forged" in line and not line.startswith("[forge] "):
+            run.fail(f"a forged line passes for the monitor's: {line!r}")
+    run.expect("[forge] ^[[2K^[[1Gvm victim: stopped: forged 1 (exit 0)")
+    run.expect("[forge] panic: forged 2")
+    run.expect("[forge] panic: forged 3")
+    run.expect("[forge] ^[[2K^[[1Gpanic: forged 4")
+    run.expect("[forge] ^[[2K^[[1Gpanic: forged 5")
+    run.expect("[forge] ^[7^[[A^[[2Kvm victim: stopped: forged 6 (exit 0)^[8")
+    run.expect("vm victim: stopped: shutdown (exit 0)")
+
+
+def test_keys_wait_for_a_slow_guest():
+    """Finding 10.9: keys typed while a guest is not reading yet (still
+    booting, say) wait for it, all of them and in order, up to the
+    UART's 256-key buffer (tests/guests/keys.c). 200 keys typed ahead all
+    arrive (the buffer held 64 before, and dropped the rest unsaid). 300
+    typed ahead: the console says the guest's keys are being dropped,
+    and the guest still gets the first 256, in order (or more, if it
+    started reading before they were all typed)."""
+    typed = lambda n: bytes(ord("a") + i % 26 for i in range(n))
+    bundle = make_bundle("keys", vm_config(
+        {"name": "k", "memory-mib": 8, "image": "keys.elf"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle, timeout=60, keys=[
+        (r"\[k\] keys: not reading for", typed(200) + b"\r"),
+        (r"\[k\] keys: not reading again", typed(300)),
+    ])
+    run.expect_clean_exit()
+    expect_done(run, "k", "keys")
+    run.expect("[k] keys: first: got 200 keys, in order")
+    m = run.match(r"^\[k\] keys: second: got (\d+) keys(, in order)?$")
+    n, in_order = int(m.group(1)), m.group(2) is not None
+    said = re.search(r"^console: k has 256 keys it has not read; keys typed "
+                     r"for it are dropped until it reads$", run.output, re.M)
+    if not in_order or n < 256 or n > 300:
+        run.fail(f"the second time, the guest got {n} keys (in order: {in_order}); "
+                 "want at least 256, in order")
+    if (n < 300) != (said is not None):
+        run.fail(f"{300 - n} keys were dropped, but the console "
+                 f"{'said so' if said else 'did not say so'}")
+
+
+def test_keys_typed_before_qemu_starts():
+    """Finding 10.9, the `ls` that reached the shell as `s`: keys typed
+    at the terminal before QEMU is up (while `make qemu` builds) must not
+    lose their first one to OpenSBI, which empties the UART as it sets it
+    up. `tools/qemu.py --run` (what `make qemu` runs) is started on a
+    pseudo-terminal with "hello" and "quit" typed before it starts; the
+    echo guest must read "hello", whole."""
+    bundle = make_bundle("keys-early", vm_config(
+        {"name": "e0", "memory-mib": 8, "image": "echo.elf"}))
+    master, slave = pty.openpty()
+    os.write(master, b"hello\rquit\r")
+    cmd = [sys.executable, os.path.join(ROOT, "tools", "qemu.py"), "--run",
+           "--cpus", "1", "--nodes", "1", "--kernel", HYP, "--", "-initrd", bundle]
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True)
+    os.close(slave)
+    out, deadline = b"", time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                out += os.read(master, 4096)
+            except OSError:
+                break
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    os.close(master)
+    text = as_terminal_shows(out).replace("\r", "")
+    if "[e0] echo: got 'hello'" not in text:
+        got = re.findall(r"\[e0\] echo: got '[^']*'", text)
+        raise TestFailure(f"the echo guest got {got}, want 'hello' first", text)
+    if "[e0] echo: done, 0 failed" not in text:
+        raise TestFailure("the echo guest did not finish", text)
 
 
 def test_uart_and_plic():
@@ -306,9 +471,14 @@ TESTS += [
     ("vm-eight-vcpus-on-four-harts", test_eight_vcpus_on_four_harts),
     ("vm-bad-config-entries-skipped", test_bad_config_entries_skipped),
     ("vm-uart-and-plic", test_uart_and_plic),
+    ("vm-duplicate-name-refused", test_duplicate_vm_name_refused),
+    ("vm-guest-cannot-forge-monitor-lines", test_guest_cannot_forge_monitor_lines),
+    ("vm-keys-wait-for-a-slow-guest", test_keys_wait_for_a_slow_guest),
+    ("vm-keys-typed-before-qemu-starts", test_keys_typed_before_qemu_starts),
     ("vm-console-keys", test_console_keys),
     ("vm-flat-image", test_flat_image),
     ("vm-reboot", test_reboot),
     ("vm-spanning-nodes-with-initrd", test_vm_spanning_nodes_with_initrd),
+    ("vm-initrd-placement-in-small-vm", test_initrd_placement_in_small_vm),
     ("vm-bad-device-access-stops-vm", test_bad_device_access_stops_vm),
 ]

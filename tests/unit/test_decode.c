@@ -147,10 +147,8 @@ static const struct reject rejects[] = {
 // ---- helpers ---------------------------------------------------------
 
 // Fail unless *a says exactly what row r says. `how` names the decoder.
-static void
-check_fields(const struct row *r, const struct mmio_access *a, int len,
-             const char *how)
-{
+static void check_fields(const struct row *r, const struct mmio_access *a, int len,
+             const char *how) {
   if (a->write != r->write)
     FAILF("%s \"%s\" (0x%08x): write=%d, want %d", how, r->text, r->bits,
           a->write, r->write);
@@ -169,9 +167,7 @@ check_fields(const struct row *r, const struct mmio_access *a, int len,
 }
 
 // Decode every row of a table with decode_mmio and compare.
-static void
-check_table(const struct row *rows, size_t n)
-{
+static void check_table(const struct row *rows, size_t n) {
   for (size_t i = 0; i < n && !unit_case_failed; i++) {
     struct mmio_access a;
     memset(&a, 0x5a, sizeof(a));
@@ -187,9 +183,7 @@ check_table(const struct row *rows, size_t n)
 // Pseudoinstruction for mtinst or htinst"): the offset fields become 0
 // (bits 31:20 of a load; 31:25 and 11:7 of a store), rs1 becomes the
 // address offset `off`, and bit 1 is cleared if the original was 16 bits.
-static uint64_t
-transform(uint32_t insn, bool store, int off, bool was16)
-{
+static uint64_t transform(uint32_t insn, bool store, int off, bool was16) {
   uint32_t t = insn & (store ? 0x01f0707fU : 0x00007fffU);
   t |= (uint32_t)off << 15;
   if (was16)
@@ -201,9 +195,7 @@ transform(uint32_t insn, bool store, int off, bool was16)
 // failing sample can be found again.
 static uint32_t rng = 0x12345678;
 
-static uint32_t
-rand32(void)
-{
+static uint32_t rand32(void) {
   rng ^= rng << 13;
   rng ^= rng >> 17;
   rng ^= rng << 5;
@@ -213,9 +205,7 @@ rand32(void)
 // The checks every accepted decode must pass whatever the bits were:
 // a width the device code can handle, a real register, a real length,
 // and length 2 for anything whose low bits say "compressed".
-static void
-check_sane(uint32_t insn, const struct mmio_access *a)
-{
+static void check_sane(uint32_t insn, const struct mmio_access *a) {
   if (a->width != 1 && a->width != 2 && a->width != 4 && a->width != 8)
     FAILF("0x%08x: width %d is not 1, 2, 4 or 8", insn, a->width);
   if (a->reg < 0 || a->reg > 31)
@@ -238,26 +228,20 @@ check_sane(uint32_t insn, const struct mmio_access *a)
 
 // Every RV64I load and store decodes to the right direction, width,
 // signedness and register, with length 4, whatever the offset and base.
-static void
-rv64i_loads_and_stores(void)
-{
+static void rv64i_loads_and_stores(void) {
   check_table(rows32, ARRAY_SIZE(rows32));
 }
 
 // Every RV64C load and store decodes with length 2; the 3-bit register
 // fields of C.LW/C.LD/C.SW/C.SD name x8..x15, and C.LW/C.LWSP sign-extend
 // like LW.
-static void
-rv64c_loads_and_stores(void)
-{
+static void rv64c_loads_and_stores(void) {
   check_table(rows16, ARRAY_SIZE(rows16));
 }
 
 // A load into x0 is legal and decodes (reg 0): the monitor must still
 // do the device read, for its side effects, and then drop the value.
-static void
-load_into_x0(void)
-{
+static void load_into_x0(void) {
   struct mmio_access a;
   CHECK_EQ(decode_mmio(0x00053003, &a), 0);     // ld zero, 0(a0)
   CHECK_EQ(a.reg, 0);
@@ -270,9 +254,7 @@ load_into_x0(void)
 
 // For a 16-bit instruction the upper half is whatever followed it in
 // memory (or nothing, when HLVX read only 16 bits) and must not matter.
-static void
-upper_half_ignored_for_16bit(void)
-{
+static void upper_half_ignored_for_16bit(void) {
   for (size_t i = 0; i < ARRAY_SIZE(rows16); i++) {
     uint32_t junk[] = {0xffff0000U, 0x00030000U, 0xdead0000U, 0x00850000U};
     for (size_t j = 0; j < ARRAY_SIZE(junk); j++) {
@@ -294,9 +276,7 @@ upper_half_ignored_for_16bit(void)
 // Floating-point loads and stores, AMOs, LR/SC, reserved funct3 values,
 // reserved compressed encodings and ordinary non-memory instructions
 // all return -1, and leave *out untouched.
-static void
-rejected_forms(void)
-{
+static void rejected_forms(void) {
   for (size_t i = 0; i < ARRAY_SIZE(rejects); i++) {
     struct mmio_access a, before;
     memset(&a, 0x5a, sizeof(a));
@@ -317,9 +297,7 @@ rejected_forms(void)
 // (the guest ran the 32-bit instruction) decodes like the instruction
 // itself with length 4; with bit 1 clear (the guest ran the compressed
 // equivalent) with length 2. A nonzero Addr. Offset changes nothing.
-static void
-htinst_transformed_each_width(void)
-{
+static void htinst_transformed_each_width(void) {
   for (size_t i = 0; i < ARRAY_SIZE(rows32); i++) {
     const struct row *r = &rows32[i];
     for (int was16 = 0; was16 <= 1; was16++) {
@@ -339,9 +317,7 @@ htinst_transformed_each_width(void)
 
 // A few transformed instructions written out in full, by hand from the
 // spec's figure (offsets and rs1 zero), so a reader can check them.
-static void
-htinst_literal_values(void)
-{
+static void htinst_literal_values(void) {
   struct mmio_access a;
 
   CHECK_EQ(decode_htinst(0x00002783, &a), 0);   // lw a5, 8(a0)
@@ -369,9 +345,7 @@ htinst_literal_values(void)
 // own page table (0x2000/0x2020 for RV32, 0x3000/0x3020 for RV64), other
 // values with bit 0 clear, anything above bit 31, and the transformed
 // forms of instructions we refuse (AMO, FP load, LOAD funct3=7).
-static void
-htinst_rejected(void)
-{
+static void htinst_rejected(void) {
   static const uint64_t bad[] = {
     0, 0x2000, 0x2020, 0x3000, 0x3020, 0x00002782, 0x00002780,
     (1ULL << 32) | 0x00002783, 0x8000000000003023ULL,
@@ -398,9 +372,7 @@ htinst_rejected(void)
 
 // Each width, signed and unsigned, with the top bit of the width set and
 // clear, and with junk above the width that the device left there.
-static void
-extend_all_widths(void)
-{
+static void extend_all_widths(void) {
   static const struct {
     const char *insn;
     int width;
@@ -437,9 +409,7 @@ extend_all_widths(void)
 // The record decode_mmio makes feeds mmio_extend directly: LB and LBU of
 // the same byte differ, as do LW and LWU, and C.LW acts like LW. For a
 // store, the same call trims rs2 to the bytes that go to the device.
-static void
-extend_after_decode(void)
-{
+static void extend_after_decode(void) {
   struct mmio_access a;
   CHECK_EQ(decode_mmio(0x00850783, &a), 0);     // lb a5, 8(a0)
   CHECK_EQ(mmio_extend(&a, 0x80), 0xffffffffffffff80ULL);
@@ -463,9 +433,7 @@ extend_after_decode(void)
 // C.SWSP/C.SDSP, and 2 x (2048 - 64) for C.LWSP/C.LDSP without rd = 0.
 // (objdump -M no-aliases, fed all 65536 halfwords, names the same 16256
 // as c.lw, c.ld, c.sw, c.sd, c.lwsp, c.ldsp, c.swsp or c.sdsp.)
-static void
-sweep_all_16bit(void)
-{
+static void sweep_all_16bit(void) {
   int accepted = 0;
   for (uint32_t insn = 0; insn <= 0xffff; insn++) {
     struct mmio_access a;
@@ -495,9 +463,7 @@ sweep_all_16bit(void)
 // STORE with funct3 <= 3 (the funct3 tables of RV32I/RV64I); every
 // accepted one is sane, and reg is the rd or rs2 field. Values whose
 // low bits are not 11 are 16-bit instructions and must give length 2.
-static void
-sweep_sampled_32bit(void)
-{
+static void sweep_sampled_32bit(void) {
   int accepted = 0;
   for (uint32_t op = 0; op < 128; op++) {
     for (uint32_t f3 = 0; f3 < 8; f3++) {
@@ -532,9 +498,7 @@ sweep_sampled_32bit(void)
 // The same for htinst: random transformed-looking values with any
 // opcode and funct3 never decode to anything insane, and the length
 // follows bit 1.
-static void
-sweep_htinst(void)
-{
+static void sweep_htinst(void) {
   for (uint32_t op = 0; op < 128; op++) {
     for (uint32_t f3 = 0; f3 < 8; f3++) {
       for (int k = 0; k < 16; k++) {
@@ -557,9 +521,7 @@ sweep_htinst(void)
   }
 }
 
-int
-main(void)
-{
+int main(void) {
   TEST_RUN(rv64i_loads_and_stores);
   TEST_RUN(rv64c_loads_and_stores);
   TEST_RUN(load_into_x0);

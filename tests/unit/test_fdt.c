@@ -43,16 +43,12 @@ static struct file *files[] = {&n1, &n2, &n4};
 
 // ---- helpers ---------------------------------------------------------
 
-static uint32_t
-get32(const uint8_t *p)
-{
+static uint32_t get32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
          ((uint32_t)p[2] << 8) | p[3];
 }
 
-static void
-set32(uint8_t *p, uint32_t v)
-{
+static void set32(uint8_t *p, uint32_t v) {
   p[0] = v >> 24;
   p[1] = v >> 16;
   p[2] = v >> 8;
@@ -61,9 +57,7 @@ set32(uint8_t *p, uint32_t v)
 
 // Read DIR/name into f. Exits the program if the file is missing: every
 // case below needs the blobs.
-static void
-load(const char *dir, struct file *f)
-{
+static void load(const char *dir, struct file *f) {
   char path[4096];
   FILE *fp;
   long n;
@@ -86,9 +80,7 @@ load(const char *dir, struct file *f)
 
 // A malloc'd copy of the first `n` bytes of f (QEMU pads its dump to
 // 1 MiB; the copy ends where the blob does, so ASan sees overreads).
-static uint8_t *
-copy_of(const struct file *f, size_t n)
-{
+static uint8_t *copy_of(const struct file *f, size_t n) {
   uint8_t *p = malloc(n ? n : 1);
 
   memcpy(p, f->data, n);
@@ -96,16 +88,12 @@ copy_of(const struct file *f, size_t n)
 }
 
 // totalsize from the header of f.
-static uint32_t
-total(const struct file *f)
-{
+static uint32_t total(const struct file *f) {
   return get32(f->data + 4);
 }
 
 // Count the nodes, from the start, compatible with `compat`.
-static int
-count_compatible(const struct fdt *fdt, const char *compat)
-{
+static int count_compatible(const struct fdt *fdt, const char *compat) {
   int n = 0, node = -1;
 
   while ((node = fdt_find_compatible(fdt, node, compat)) >= 0)
@@ -114,9 +102,7 @@ count_compatible(const struct fdt *fdt, const char *compat)
 }
 
 // Count the nodes of a subtree using first_child/next_sibling only.
-static int
-count_subtree(const struct fdt *fdt, int node)
-{
+static int count_subtree(const struct fdt *fdt, int node) {
   int n = 1, child;
 
   for (child = fdt_first_child(fdt, node); child >= 0;
@@ -129,9 +115,7 @@ count_subtree(const struct fdt *fdt, int node)
 
 // Each real blob passes fdt_init() and the saved sizes match its header;
 // the root is the first token and has the empty name (spec 5.4.2).
-static void
-fdt_header_real(void)
-{
+static void fdt_header_real(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct file *f = files[i];
     struct fdt fdt;
@@ -154,9 +138,7 @@ fdt_header_real(void)
 // Walking with fdt_next_node() ends, sees every node once (the same count
 // as a first_child/next_sibling recursion), and reports depths that agree
 // with the chain of fdt_parent() calls up to the root.
-static void
-fdt_walk_depth(void)
-{
+static void fdt_walk_depth(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct fdt fdt;
     int node, depth = 0, count = 1, maxdepth = 0, p, d;
@@ -188,9 +170,7 @@ fdt_walk_depth(void)
 
 // fdt_path() finds nodes by full path, with or without the unit
 // address, and does not confuse "cpu" with "cpus" or "@1" with "@10".
-static void
-fdt_path_lookup(void)
-{
+static void fdt_path_lookup(void) {
   struct fdt fdt;
   int cpus, node;
 
@@ -224,9 +204,7 @@ fdt_path_lookup(void)
 
 // fdt_parent() goes one level up, refuses the root, and refuses an
 // offset that is not a node even if the word there reads FDT_BEGIN_NODE.
-static void
-fdt_parent_links(void)
-{
+static void fdt_parent_links(void) {
   struct fdt fdt;
   int cpus, cpu1, intc, reg;
   const void *val;
@@ -253,9 +231,7 @@ fdt_parent_links(void)
 
 // The memory nodes say what QEMU was told: node k has 256 MiB at
 // 0x80000000 + k * 256 MiB, with numa-node-id k; and there are no others.
-static void
-fdt_reg_memory(void)
-{
+static void fdt_reg_memory(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct file *f = files[i];
     struct fdt fdt;
@@ -288,9 +264,7 @@ fdt_reg_memory(void)
 // Under /cpus (#address-cells 1, #size-cells 0) each cpu's reg is its
 // hart id with no size; hart h is on NUMA node h/2; the timebase and the
 // ISA string (with the H extension) are where the kernel will look.
-static void
-fdt_reg_cpus(void)
-{
+static void fdt_reg_cpus(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct file *f = files[i];
     struct fdt fdt;
@@ -335,9 +309,7 @@ fdt_reg_cpus(void)
 // k * 64 KiB. QEMU 7.2 cannot build a PLIC machine with more than two
 // sockets (it aborts), so a blob made with aia=aplic is accepted instead:
 // then each node has two APLICs (M and S level) and no PLIC.
-static void
-fdt_reg_intc(void)
-{
+static void fdt_reg_intc(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct file *f = files[i];
     struct fdt fdt;
@@ -376,9 +348,7 @@ fdt_reg_intc(void)
 // fdt_find_compatible() iterates: 8 virtio,mmio transports at
 // 0x10001000..0x10008000, one ns16550a UART at 0x10000000, the root is
 // a candidate when starting from -1, and an unknown string finds nothing.
-static void
-fdt_compatible_iter(void)
-{
+static void fdt_compatible_iter(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct fdt fdt;
     uint64_t addr, size;
@@ -414,9 +384,7 @@ fdt_compatible_iter(void)
 // The distance map: n1 has none (the defaults stay), n2 and n4 give the
 // full matrix, 10 on the diagonal, 20 off it, 40 between 0 and 3 in n4.
 // A table too small for the node ids is refused and left untouched.
-static void
-fdt_distance(void)
-{
+static void fdt_distance(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct file *f = files[i];
     struct fdt fdt;
@@ -447,9 +415,7 @@ fdt_distance(void)
 }
 
 // QEMU writes an empty reservation block: entry 0 is already the end.
-static void
-fdt_memreserve_none(void)
-{
+static void fdt_memreserve_none(void) {
   for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
     struct fdt fdt;
     uint64_t addr, size;
@@ -465,9 +431,7 @@ fdt_memreserve_none(void)
 
 // A wrong magic number is the first thing fdt_init() reports, so that
 // "no device tree here at all" is told apart from a damaged one.
-static void
-fdt_bad_magic(void)
-{
+static void fdt_bad_magic(void) {
   uint32_t n = total(&n2);
   uint8_t *b = copy_of(&n2, n);
   struct fdt fdt;
@@ -482,9 +446,7 @@ fdt_bad_magic(void)
 
 // Versions below 16 and blobs that need a reader newer than 17 are
 // refused (spec 5.1); a version-16 blob, without size_dt_struct, is read.
-static void
-fdt_bad_version(void)
-{
+static void fdt_bad_version(void) {
   uint32_t n = total(&n2);
   uint8_t *b = copy_of(&n2, n);
   struct fdt fdt;
@@ -510,9 +472,7 @@ fdt_bad_version(void)
 // Every limit shorter than totalsize is refused with FDT_ERR_TRUNCATED.
 // Each prefix sits in a buffer of exactly `limit` bytes, so reading even
 // the header fields past the limit would be caught.
-static void
-fdt_truncated_limits(void)
-{
+static void fdt_truncated_limits(void) {
   uint32_t n = total(&n2);
   struct fdt fdt;
 
@@ -529,9 +489,7 @@ fdt_truncated_limits(void)
 
 // Header fields that point outside the blob, into the header, or off a
 // 4-byte boundary are refused, and wrapping 32-bit sums do not fool it.
-static void
-fdt_bad_header_fields(void)
-{
+static void fdt_bad_header_fields(void) {
   static const struct {
     int field;              // byte offset of the header field
     uint32_t value;
@@ -590,9 +548,7 @@ fdt_bad_header_fields(void)
 // A property whose nameoff points past the strings block is refused by
 // fdt_init(); and if the blob changes after fdt_init(), fdt_getprop()
 // still refuses it rather than read a name outside the blob.
-static void
-fdt_bad_nameoff(void)
-{
+static void fdt_bad_nameoff(void) {
   uint32_t n = total(&n2);
   uint8_t *b = copy_of(&n2, n);
   uint8_t *prop = b + get32(b + 8) + 8;  // root: BEGIN, "" padded, PROP
@@ -617,9 +573,7 @@ fdt_bad_nameoff(void)
 // ---- every word of the structure block, broken in turn -----------------
 
 // Is [p, p+len) inside the blob?
-static bool
-inside(const struct fdt *fdt, const void *p, size_t len)
-{
+static bool inside(const struct fdt *fdt, const void *p, size_t len) {
   const uint8_t *q = p;
 
   return q >= fdt->blob && q <= fdt->blob + fdt->size &&
@@ -627,18 +581,14 @@ inside(const struct fdt *fdt, const void *p, size_t len)
 }
 
 // Is `node` an error code or an offset inside the structure block?
-static bool
-sane_node(const struct fdt *fdt, int node)
-{
+static bool sane_node(const struct fdt *fdt, int node) {
   return node < 0 || (uint32_t)node < fdt->struct_size;
 }
 
 // Call every reader on every node of a possibly broken blob; check that
 // the walk ends and that everything returned points into the blob.
 // Reports the first problem through FAILF (so check unit_case_failed).
-static void
-exercise(const struct fdt *fdt)
-{
+static void exercise(const struct fdt *fdt) {
   static const char *props[] = {"reg", "compatible", "numa-node-id",
                                 "#address-cells", "distance-matrix", "x"};
   static const char *paths[] = {"/cpus/cpu@1", "/soc/plic", "/memory",
@@ -687,9 +637,7 @@ exercise(const struct fdt *fdt)
 // fdt_init() refuses the blob, or all readers stay inside it. Then the
 // same on a blob broken *after* fdt_init() accepted it, as a guest could
 // do to its own memory: the readers' own checks must suffice.
-static void
-fdt_struct_flips(void)
-{
+static void fdt_struct_flips(void) {
   static const uint32_t bad[] = {0xffffffff, 0x00000003, 0x00000001,
                                  0x00000002, 0x00000009, 0x7ffffff0};
   uint32_t n = total(&n2);
@@ -730,32 +678,24 @@ struct builder {
   size_t nrsv, nst, nstr;
 };
 
-static void
-put32(uint8_t *buf, size_t *n, uint32_t v)
-{
+static void put32(uint8_t *buf, size_t *n, uint32_t v) {
   set32(buf + *n, v);
   *n += 4;
 }
 
-static void
-rsv(struct builder *b, uint64_t addr, uint64_t size)
-{
+static void rsv(struct builder *b, uint64_t addr, uint64_t size) {
   put32(b->rsv, &b->nrsv, addr >> 32);
   put32(b->rsv, &b->nrsv, (uint32_t)addr);
   put32(b->rsv, &b->nrsv, size >> 32);
   put32(b->rsv, &b->nrsv, (uint32_t)size);
 }
 
-static void
-tok(struct builder *b, uint32_t t)
-{
+static void tok(struct builder *b, uint32_t t) {
   put32(b->st, &b->nst, t);
 }
 
 // FDT_BEGIN_NODE and its name, NUL-terminated and padded to 4 bytes.
-static void
-begin(struct builder *b, const char *name)
-{
+static void begin(struct builder *b, const char *name) {
   size_t len = strlen(name) + 1;
 
   tok(b, 1);
@@ -765,9 +705,7 @@ begin(struct builder *b, const char *name)
 }
 
 // FDT_PROP with the given name (added to the strings block) and value.
-static void
-prop(struct builder *b, const char *name, const void *val, size_t len)
-{
+static void prop(struct builder *b, const char *name, const void *val, size_t len) {
   size_t nlen = strlen(name) + 1;
 
   tok(b, 3);
@@ -781,9 +719,7 @@ prop(struct builder *b, const char *name, const void *val, size_t len)
 }
 
 // A property of u32 cells.
-static void
-prop_cells(struct builder *b, const char *name, int n, const uint32_t *v)
-{
+static void prop_cells(struct builder *b, const char *name, int n, const uint32_t *v) {
   uint8_t buf[64];
 
   for (int i = 0; i < n; i++)
@@ -793,9 +729,7 @@ prop_cells(struct builder *b, const char *name, int n, const uint32_t *v)
 
 // Join the parts behind a header into a malloc'd blob of exactly the
 // returned size. With `terminate`, end the reservation block with {0,0}.
-static uint8_t *
-finish(struct builder *b, bool terminate, uint32_t *size)
-{
+static uint8_t *finish(struct builder *b, bool terminate, uint32_t *size) {
   uint32_t rsvoff = 40, stoff, stroff, tot;
   uint8_t *blob;
 
@@ -822,9 +756,7 @@ finish(struct builder *b, bool terminate, uint32_t *size)
 }
 
 // fdt_init() on a built blob; frees it and returns the result.
-static int
-init_built(struct builder *b, bool terminate)
-{
+static int init_built(struct builder *b, bool terminate) {
   uint32_t n;
   uint8_t *blob = finish(b, terminate, &n);
   struct fdt fdt;
@@ -837,9 +769,7 @@ init_built(struct builder *b, bool terminate)
 // The reservation block lists {address, size} pairs until {0, 0}
 // (spec 5.3); without that end entry the blob is truncated. NOPs may
 // stand anywhere in the structure block.
-static void
-fdt_memreserve_entries(void)
-{
+static void fdt_memreserve_entries(void) {
   struct builder b = {0};
   uint32_t n;
   uint8_t *blob;
@@ -886,9 +816,7 @@ fdt_memreserve_entries(void)
 // Trees that do not balance, or break another rule of spec 5.4.2, are
 // refused by fdt_init() with FDT_ERR_BADSTRUCT (or FDT_ERR_TRUNCATED when
 // the structure block ends before FDT_END).
-static void
-fdt_unbalanced(void)
-{
+static void fdt_unbalanced(void) {
   struct builder b;
 
   // Root never closed.
@@ -936,9 +864,7 @@ fdt_unbalanced(void)
 
 // Nesting is capped (32 levels) so fdt_parent() can keep its ancestors
 // on the stack; 31 levels still work, 40 are refused.
-static void
-fdt_deep_nesting(void)
-{
+static void fdt_deep_nesting(void) {
   struct builder b = {0};
   uint32_t n;
   uint8_t *blob;
@@ -972,9 +898,7 @@ fdt_deep_nesting(void)
 // fdt_reg() takes #address-cells/#size-cells from the parent, with the
 // defaults 2 and 1 when the parent says nothing (spec 2.3.5); it refuses
 // more than 2 cells and a reg that is not a whole number of entries.
-static void
-fdt_reg_cells(void)
-{
+static void fdt_reg_cells(void) {
   static const uint32_t one[] = {1}, three[] = {3};
   static const uint32_t reg2[] = {0x1000, 0x10, 0x2000, 0x20};
   static const uint32_t reg3[] = {0x1, 0x2, 0x3, 0x4, 0x5, 0x6};
@@ -1034,9 +958,7 @@ fdt_reg_cells(void)
 
 // A distance-map with a bad matrix: a length that is not whole triplets,
 // a node's distance to itself other than 10, and no matrix at all.
-static void
-fdt_distance_bad(void)
-{
+static void fdt_distance_bad(void) {
   static const uint32_t part[] = {0, 1, 20, 1};
   static const uint32_t self[] = {0, 0, 20};
   const uint32_t *vals[] = {part, self, NULL};
@@ -1068,9 +990,7 @@ fdt_distance_bad(void)
 
 // A component without "@" matches "name" or "name@unit", the first one
 // in the stream; one with "@" must match the whole name exactly.
-static void
-fdt_path_units(void)
-{
+static void fdt_path_units(void) {
   struct builder b = {0};
   uint32_t n;
   uint8_t *blob;
@@ -1099,9 +1019,7 @@ fdt_path_units(void)
 // write its own device tree while we read it). The readers must notice
 // by their own checks: a node outside the root, a reservation block with
 // no end, FDT_END in the middle of a node's properties.
-static void
-fdt_changed_after_init(void)
-{
+static void fdt_changed_after_init(void) {
   static const uint32_t one[] = {1};
   struct builder b = {0};
   uint32_t n, nop, rsvend, child;
@@ -1157,9 +1075,7 @@ fdt_changed_after_init(void)
 }
 
 // fdt_strerror() has a message for each code and for unknown ones.
-static void
-fdt_strerror_all(void)
-{
+static void fdt_strerror_all(void) {
   for (int e = 0; e >= -8; e--)
     CHECK(fdt_strerror(e) != NULL && fdt_strerror(e)[0] != '\0');
   CHECK(strcmp(fdt_strerror(FDT_ERR_TRUNCATED), fdt_strerror(-99)) != 0);
@@ -1167,9 +1083,7 @@ fdt_strerror_all(void)
 
 // fdt_getprop_string copies a string property, cuts it to the buffer
 // and always terminates it; an absent property leaves "".
-static void
-fdt_getprop_string_cuts(void)
-{
+static void fdt_getprop_string_cuts(void) {
   struct fdt fdt;
   char buf[8];
 
@@ -1185,9 +1099,7 @@ fdt_getprop_string_cuts(void)
            FDT_ERR_NOSPACE);
 }
 
-int
-main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s DIR-WITH-DTBS\n", argv[0]);
     return 2;

@@ -24,16 +24,12 @@
 
 // ---- helpers ---------------------------------------------------------
 
-static uint32_t
-get32(const uint8_t *p)
-{
+static uint32_t get32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
          ((uint32_t)p[2] << 8) | p[3];
 }
 
-static uint64_t
-get64(const uint8_t *p)
-{
+static uint64_t get64(const uint8_t *p) {
   return ((uint64_t)get32(p) << 32) | get32(p + 4);
 }
 
@@ -48,9 +44,7 @@ get64(const uint8_t *p)
 
 // Write one hart of the guest: /cpus/cpu@id and its local interrupt
 // controller (the hart's own interrupts: software, timer, external).
-static void
-write_cpu(struct fdt_writer *w, int id, uint32_t intc_phandle)
-{
+static void write_cpu(struct fdt_writer *w, int id, uint32_t intc_phandle) {
   char name[16];
 
   snprintf(name, sizeof(name), "cpu@%d", id);
@@ -74,9 +68,7 @@ write_cpu(struct fdt_writer *w, int id, uint32_t intc_phandle)
 }
 
 // Write one memory node: 256 MiB at `base`, on NUMA node `numa`.
-static void
-write_memory(struct fdt_writer *w, uint64_t base, int numa)
-{
+static void write_memory(struct fdt_writer *w, uint64_t base, int numa) {
   char name[32];
   uint32_t reg[4] = {(uint32_t)(base >> 32), (uint32_t)base, 0, 0x10000000};
 
@@ -90,9 +82,7 @@ write_memory(struct fdt_writer *w, uint64_t base, int numa)
 
 // Write /soc: a UART, the PLIC (wired to each hart's M- and S-mode
 // external interrupt, 11 and 9) and one virtio-mmio slot.
-static void
-write_soc(struct fdt_writer *w)
-{
+static void write_soc(struct fdt_writer *w) {
   static const char *const plic_compat[] = {"sifive,plic-1.0.0",
                                             "riscv,plic0"};
   static const uint32_t uart_reg[] = {0, 0x10000000, 0, 0x100};
@@ -139,9 +129,7 @@ write_soc(struct fdt_writer *w)
 // Write the whole guest tree into buf[0..size): what the monitor will do
 // for a two-hart guest with one hart and 256 MiB on each NUMA node.
 // Returns fdt_write_finish()'s answer.
-static int
-write_virt(void *buf, size_t size)
-{
+static int write_virt(void *buf, size_t size) {
   static const uint32_t matrix[] = {0, 0, 10, 0, 1, REMOTE,
                                     1, 0, REMOTE, 1, 1, 10};
   struct fdt_writer w;
@@ -182,9 +170,7 @@ write_virt(void *buf, size_t size)
 }
 
 // The guest tree in a malloc'd buffer of exactly its size, or NULL.
-static uint8_t *
-virt_blob(int *size)
-{
+static uint8_t *virt_blob(int *size) {
   uint8_t big[16384], *blob;
 
   *size = write_virt(big, sizeof(big));
@@ -220,9 +206,7 @@ virt_blob(int *size)
 // The header says version 17, readable by 16, with the blocks in the
 // usual order, one right after the other, and fdt_init() accepts the
 // blob with exactly its own size as the limit.
-static void
-fdtw_header(void)
-{
+static void fdtw_header(void) {
   int n;
   uint8_t *blob = virt_blob(&n);
   struct fdt fdt;
@@ -245,9 +229,7 @@ fdtw_header(void)
 // property value intact, as the monitor's own reader finds them: the
 // root, /chosen, both memory nodes, both harts and their interrupt
 // controllers, the three devices, and the NUMA distance map.
-static void
-fdtw_roundtrip_virt(void)
-{
+static void fdtw_roundtrip_virt(void) {
   int n, node, cpu, intc, depth = 0, count = 1, i;
   uint8_t *blob = virt_blob(&n);
   struct fdt fdt;
@@ -382,9 +364,7 @@ fdtw_roundtrip_virt(void)
 // dtc, the reference compiler, decompiles the blob without an error or
 // a warning, and its source shows the values we wrote. A missing dtc is
 // a failure: without it this judge would be silently skipped.
-static void
-fdtw_dtc_accepts(void)
-{
+static void fdtw_dtc_accepts(void) {
   char in[] = "/tmp/test_fdt_write.XXXXXX";
   char cmd[512], out[64], err[64], text[16384];
   int n, fd, rc;
@@ -444,9 +424,7 @@ fdtw_dtc_accepts(void)
 // The smallest tree, "/ { x = <1>; };", comes out byte for byte as
 // spec chapter 5 draws it, padding included (the buffer is filled with
 // 0xaa first, so a pad byte that is not written shows up).
-static void
-fdtw_tiny_bytes(void)
-{
+static void fdtw_tiny_bytes(void) {
   static const uint8_t want[] = {
     0xd0, 0x0d, 0xfe, 0xed,  0, 0, 0, 90,     // magic, totalsize
     0, 0, 0, 56,             0, 0, 0, 88,     // off_dt_struct, _strings
@@ -478,9 +456,7 @@ fdtw_tiny_bytes(void)
 // cells big-endian, a string list with a NUL after each string, raw
 // bytes as given; values whose length is not a multiple of 4 are padded
 // with zeros so the next token is aligned.
-static void
-fdtw_value_types(void)
-{
+static void fdtw_value_types(void) {
   static const char *const list[] = {"a", "", "bcd"};
   static const uint32_t cells[] = {0x01020304, 0xa0b0c0d0};
   uint8_t buf[512];
@@ -527,9 +503,7 @@ fdtw_value_types(void)
 
 // Reservation entries come back in order before the {0, 0} that ends
 // them, and the structure block moves down to make room for them.
-static void
-fdtw_memreserve(void)
-{
+static void fdtw_memreserve(void) {
   uint8_t buf[512];
   struct fdt_writer w;
   struct fdt fdt;
@@ -578,9 +552,7 @@ fdtw_memreserve(void)
 // on, it succeeds and gives the same blob as a roomy buffer does; those
 // sizes also make finish move the strings over their old place (ASan
 // would catch a memcpy where a memmove is needed).
-static void
-fdtw_nospace_every_size(void)
-{
+static void fdtw_nospace_every_size(void) {
   int need, got;
   uint8_t *want = virt_blob(&need), *buf;
 
@@ -616,9 +588,7 @@ fdtw_nospace_every_size(void)
 // nodes left open, a node closed twice, a property before any node or
 // after a child node, a second root, no root, a named root, a nameless
 // child. Errors stick: what comes after the first one changes nothing.
-static void
-fdtw_badstruct(void)
-{
+static void fdtw_badstruct(void) {
   uint8_t buf[1024];
   struct fdt_writer w;
 
@@ -690,9 +660,7 @@ fdtw_badstruct(void)
 // Nonsense lengths and counts are FDT_ERR_BADVALUE; and a writer that
 // has finished is spent: a second finish is an error and leaves the
 // blob as it was.
-static void
-fdtw_badvalue_and_spent(void)
-{
+static void fdtw_badvalue_and_spent(void) {
   static const uint32_t one[] = {1};
   static const char *const list[] = {"a"};
   uint8_t buf[256], copy[256];
@@ -734,9 +702,7 @@ fdtw_badvalue_and_spent(void)
 // Property names are stored once in the strings block however many
 // properties use them: ten "reg" properties share one "reg", and each
 // still reads back its own value through the shared name.
-static void
-fdtw_dedup_names(void)
-{
+static void fdtw_dedup_names(void) {
   uint8_t buf[2048];
   struct fdt_writer w;
   struct fdt fdt;
@@ -777,9 +743,7 @@ fdtw_dedup_names(void)
   }
 }
 
-int
-main(void)
-{
+int main(void) {
   TEST_RUN(fdtw_header);
   TEST_RUN(fdtw_roundtrip_virt);
   TEST_RUN(fdtw_dtc_accepts);

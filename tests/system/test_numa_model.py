@@ -1,0 +1,77 @@
+"""tests/system/test_numa_model.py: the NUMA cost model (tools/numa-model/).
+
+QEMU charges a remote access what a local one costs, so the model is the
+only thing that makes NUMA placement visible: these tests check that it
+counts a miss as local or remote by where the line lives and where the
+hart sits, using splashos's radix on the bare machine, whose whole heap
+(and every stack) lies in the RAM run that starts on node 0.
+"""
+
+import re
+
+from lib import ROOT, TestFailure, boot
+
+RADIX = f"{ROOT}/build/splashos/radix.elf"
+
+
+def model_lines(run):
+    """{"hart0": {...}, ..., "total": {...}}: the model's report at exit."""
+    found = {}
+    for m in re.finditer(r"^numa-model (\w+): (.*)$", run.output, re.M):
+        values = {}
+        for word in m.group(2).split():
+            k, v = word.split("=", 1)
+            values[k] = float(v.rstrip("%"))
+        found[m.group(1)] = values
+    if "total" not in found:
+        run.fail("the NUMA model printed no report at exit")
+    return found
+
+
+def test_one_node_all_local():
+    """On a one-node machine every miss is local: the model never calls a
+    miss remote when hart and memory share a node."""
+    run = boot(cpus=2, nodes=1, kernel=RADIX, timeout=120, numa_model="",
+               extra=["-append", "threads=2"])
+    run.expect_clean_exit()
+    run.expect("check=ok")
+    m = model_lines(run)
+    for hart in ("hart0", "hart1", "total"):
+        if m[hart]["misses-remote"] != 0:
+            raise TestFailure(f"{hart}: remote misses on a one-node machine: {m[hart]}",
+                              run.output)
+    if m["total"]["misses-local"] == 0 or m["total"]["insns"] == 0:
+        raise TestFailure(f"no misses or no instructions counted: {m['total']}", run.output)
+
+
+def test_remote_harts_miss_remotely():
+    """With two nodes and radix's data on node 0, the harts of node 1 miss
+    remotely and those of node 0 locally; node 1's harts are charged more
+    per miss (900 ns against 300 ns)."""
+    run = boot(cpus=4, nodes=2, kernel=RADIX, timeout=180, numa_model="",
+               extra=["-append", "threads=4"])
+    run.expect_clean_exit()
+    run.expect("check=ok")
+    m = model_lines(run)
+    for hart, remote in (("hart0", False), ("hart2", True), ("hart3", True)):
+        loc, rem = m[hart]["misses-local"], m[hart]["misses-remote"]
+        if (rem > loc) != remote:
+            raise TestFailure(f"{hart}: {loc:.0f} local and {rem:.0f} remote misses, "
+                              f"want mostly {'remote' if remote else 'local'}", run.output)
+    if m["hart2"]["node"] != 1 or m["hart0"]["node"] != 0:
+        raise TestFailure("harts reported on the wrong nodes", run.output)
+
+
+def test_bad_argument_refused():
+    """An impossible model argument stops QEMU at once with the reason."""
+    run = boot(cpus=1, nodes=1, kernel=RADIX, timeout=30, numa_model="ways=0")
+    if run.status == 0 or run.timed_out:
+        raise TestFailure("QEMU ran with ways=0", run.output)
+    run.expect("numa-model: ways: must be 1 to 64")
+
+
+TESTS = [
+    ("numa-model-one-node-all-local", test_one_node_all_local),
+    ("numa-model-remote-harts", test_remote_harts_miss_remotely),
+    ("numa-model-bad-argument", test_bad_argument_refused),
+]
