@@ -18,6 +18,7 @@ static int64_t (*const table[NSYSCALLS])(struct proc *) = {
     [SYS_mkdir] = sys_mkdir,       [SYS_unlink] = sys_unlink,
     [SYS_link] = sys_link,         [SYS_chdir] = sys_chdir,
     [SYS_pipe] = sys_pipe,         [SYS_trywait] = sys_trywait,
+    [SYS_timebase] = sys_timebase,
 };
 
 uint64_t syscall_arg(struct proc *p, int n) { return p->tf.x[REG_A0 + n]; }

@@ -24,6 +24,7 @@ int64_t sys_getpid(struct proc *p);
 int64_t sys_sbrk(struct proc *p);
 int64_t sys_sleep(struct proc *p);
 int64_t sys_uptime(struct proc *p);
+int64_t sys_timebase(struct proc *p);
 int64_t sys_exec(struct proc *p);
 int64_t sys_poweroff(struct proc *p);
 int64_t sys_read(struct proc *p);

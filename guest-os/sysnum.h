@@ -28,7 +28,8 @@
 #define SYS_chdir     20   // int chdir(const char *path)
 #define SYS_pipe      21   // int pipe(int fds[2]): fds[0] reads, [1] writes
 #define SYS_trywait   22   // int trywait(int *status): wait, or 0 at once
+#define SYS_timebase  23   // long timebase(void): rdtime ticks a second
 
-#define NSYSCALLS     23
+#define NSYSCALLS     24
 
 #endif

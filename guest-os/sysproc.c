@@ -3,6 +3,7 @@
 #include "guest-os/disk.h"
 #include "guest-os/exec.h"
 #include "guest-os/hart.h"
+#include "guest-os/machine.h"
 #include "guest-os/page.h"
 #include "guest-os/proc.h"
 #include "guest-os/syscall.h"
@@ -38,6 +39,10 @@ int64_t sys_sleep(struct proc *p) {
 }
 
 int64_t sys_uptime(struct proc *p) { return (int64_t)timer_ticks(); }
+
+// The rate of the time CSR, which user programs read themselves
+// (scounteren.TM, guest-os/trap.c): with it they time in microseconds.
+int64_t sys_timebase(struct proc *p) { return (int64_t)machine.timebase; }
 
 // The argument strings of one exec fill one page exactly.
 _Static_assert(MAX_ARGS * MAX_ARGLEN == PAGE_SIZE, "exec's argument page");

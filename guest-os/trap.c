@@ -33,6 +33,11 @@ void trap_hart_init(void) {
   // caught at once. User memory is reached only through the page-table
   // walk in guest-os/aspace.c.
   csr_clear(sstatus, SSTATUS_SUM);
+  // scounteren.TM (privileged spec 4.1.5): user programs may read the
+  // time CSR themselves (rdtime), so they time in microseconds without a
+  // system call. Under a monitor, hcounteren must allow it too (Disco-V's
+  // does).
+  csr_write(scounteren, SCOUNTEREN_TM);
   csr_write(sie, (1UL << IRQ_S_SOFT) | (1UL << IRQ_S_TIMER) |
                      (1UL << IRQ_S_EXT));
 }

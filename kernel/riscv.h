@@ -108,6 +108,9 @@
 #define SSTATUS_FS   (UL(3) << 13)   // floating-point state: 0 off, 1 initial,
 #define SSTATUS_FS_INITIAL (UL(1) << 13) //   2 clean, 3 dirty (spec 3.1.6.6)
 
+// scounteren bits (privileged spec 4.1.5): counters U-mode may read.
+#define SCOUNTEREN_TM (1UL << 1)   // time (rdtime)
+
 // hstatus bits (privileged spec 8.2.1, "Hypervisor Status Register").
 #define HSTATUS_GVA  (UL(1) << 6)    // htval/stval holds a guest virtual addr
 #define HSTATUS_SPV  (UL(1) << 7)    // V before the last trap: 1 = from guest

@@ -18,9 +18,8 @@ Two kinds of time:
 Then each guest-os workload (guest-os/user/pmake.c, engineering.c,
 database.c, modelled on Disco's Pmake, Engineering and Database) on the
 bare machine and in a VM of one vCPU, both on one hart with icount; the
-time is the workload's own, in guest-os ticks (10 ms of the machine's
-clock, which under icount is virtual time: one instruction a
-nanosecond). Each workload also prints a checksum, which must be the
+time is the workload's own, read from the time CSR (in microseconds,
+shown in ms; under icount, virtual time: one instruction a nanosecond). Each workload also prints a checksum, which must be the
 same both ways. The disk is a fresh copy of guest-os's image for every
 run, with QEMU's cache.no-flush (as in the tests: the guest's flushes
 still reach the device, the host's fsync is skipped).
@@ -31,7 +30,13 @@ that counts is made --repeat times (default 3): the table shows the
 fastest, which is the one the host disturbed least, and the slowest
 beside it, so the spread is visible.
 
-  python3 tools/bench.py [--splash] [--guest-os] [--repeat N]  (default: both)
+Then 8 VMs running pmake at once on the default machine (4 harts, 2
+nodes, no icount), against one VM alone: the wall time of the whole run
+and the slowest VM's own time for the workload. Last, an SVG chart of
+the overhead per workload beside Disco's (build/bench/overhead.svg).
+
+  python3 tools/bench.py [--splash] [--guest-os] [--many] [--repeat N]
+  (default: all of them)
 
 A timing is a benchmark, never a test: nothing here passes or fails.
 """
@@ -91,6 +96,10 @@ def ratio(a, b):
     return f"{b / a:.2f}" if a and b else "n/a"
 
 
+# Overhead per workload (VM / bare), kept for the chart.
+RATIOS = {}
+
+
 def bare(app, harts, extra):
     cmd = qemu.qemu_command(harts, 1, 256, 20, os.path.join(SPLASH, f"{app}.elf"),
                             extra=["-append", f"threads={harts}"] + extra)
@@ -120,6 +129,8 @@ def splash():
             out_v, wall_v = virtualized(app, harts, extra)
             cb, cv = app_time(out_b, app), app_time(out_v, app)
             tb, tv = threads_time(out_b), threads_time(out_v)
+            if harts == 1 and cb and cv:
+                RATIOS[app] = cv / cb
             print(f"{app:9} {label:>10} {cb or 0:>12} {cv or 0:>9} {ratio(cb, cv):>7}"
                   f" {tb or 0:>12} {tv or 0:>9} {ratio(tb, tv):>7}"
                   f" {wall_b:>7.1f}/{wall_v:<7.1f}", flush=True)
@@ -164,9 +175,10 @@ def gos_vm(name, cmd):
 
 
 def workload_result(out, name):
-    """(checksum, ticks) from the workload's last line, or (None, None)."""
-    m = re.search(rf"{name}: checksum (0x[0-9a-f]+) .* in (\d+) ticks", out)
-    return (m.group(1), int(m.group(2))) if m else (None, None)
+    """(checksum, ms) from the workload's last line ("in T us", read from
+    the time CSR), or (None, None)."""
+    m = re.search(rf"{name}: checksum (0x[0-9a-f]+) .* in (\d+) us", out)
+    return (m.group(1), int(m.group(2)) // 1000) if m else (None, None)
 
 
 def monitor_ms(out, vm):
@@ -188,9 +200,10 @@ def monitor_counter(out, vm, key):
 # guest-os goes idle waiting for it, the wait costs up to a whole tick
 # (10 ms) of virtual time, however fast the host was; and whether it had
 # finished depends on the host's load. The monitor's virtual disk never
-# waits that way (it serves each request inside the trap, polling the
-# real disk), so its time does not jump; but every instruction of its
-# polling loop counts, so its waits too grow with the host's load. Hence
+# waits that long: while requests are in flight, its idle hart's WFI has
+# a timer DISKQ_POLL_IDLE_US away (hyp/dev/diskq.h), so a wait costs a few
+# such steps of virtual time, as many as the host needs; its waits too
+# grow with the host's load. Hence
 # a second bare run with sleep=on, where idle virtual time follows the
 # host's clock: a disk wait then costs what the host took, as on real
 # hardware (its ratio is the one to read for the two workloads with a
@@ -213,7 +226,7 @@ def guest_os(repeat):
     print()
     print("guest-os workloads, bare vs in a VM of 1 vCPU; 1 hart, -icount "
           "shift=0 (QEMU 7.2: icount needs one hart)")
-    print("  time: the workload's own, in ticks of 10 ms of virtual time (one "
+    print("  time: the workload's own, in ms of virtual time (the time CSR; one "
           "instruction = 1 ns);")
     print("  disks: a fresh copy of fs.img each run, QEMU's cache.no-flush "
           "(as the tests)")
@@ -238,6 +251,8 @@ def guest_os(repeat):
         (out_v, wall_v, tv, _), tv_worst, sums_v = best_of(
             repeat, timed(lambda: gos_vm(name, cmd)))
         same = "yes" if sum_b and {sum_b} == sums_s == sums_v else "NO"
+        if ts and tv:
+            RATIOS[name] = tv / ts
         vr = monitor_counter(out_v, name, "reads")
         vw = monitor_counter(out_v, name, "writes")
         vf = monitor_counter(out_v, name, "flushes")
@@ -259,18 +274,141 @@ def guest_os(repeat):
           "fastest runs, on a quiet host.")
 
 
+# ---- many VMs at once ----
+
+def gos_many(n, cmd):
+    """n VMs of guest-os (1 vCPU, 40 MiB, an 8 MiB disk each, a copy of
+    fs.img) all running `cmd`, on the default machine: 4 harts on 2 nodes,
+    no icount (icount needs one hart). Returns (output, wall s)."""
+    os.makedirs(BENCH, exist_ok=True)
+    dts = os.path.join(BENCH, f"many-{n}.dts")
+    bundle = os.path.join(BENCH, f"many-{n}.bundle")
+    disk = os.path.join(BENCH, f"many-{n}.disk")
+    with open(dts, "w") as f:
+        f.write('/dts-v1/;\n/ {\n')
+        for i in range(n):
+            f.write('  vm%d {\n    compatible = "disco-v,vm";\n'
+                    '    vcpus = <1>; memory-mib = <40>; image = "kernel.elf";\n'
+                    '    bootargs = "autorun=\\"%s\\""; disk-mib = <8>;\n'
+                    '    disk-image = "fs.img";\n  };\n' % (i, cmd))
+        f.write('};\n')
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
+                    "--config", dts, "--search", GOS, "--disk-out", disk,
+                    "-o", bundle], check=True, capture_output=True)
+    cmd = qemu.qemu_command(4, 2, 256, 20, HYP, disk=disk,
+                            extra=["-initrd", bundle] + NO_FSYNC)
+    try:
+        return run(cmd, timeout=1200)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) \
+            else (e.stdout or "")
+        return out + "\n(killed: no power-off in 1200 s)\n", 1200.0
+
+
+def many_vms(n=8):
+    """One line: n VMs running pmake at once against one VM alone."""
+    name, cmd = "pmake", "pmake -j4 48"
+    print()
+    print(f"{n} VMs running `{cmd}` at once, against one VM alone; 4 harts on 2 "
+          "nodes, no icount")
+    print("  wall: QEMU's whole run (boot to power-off); last finish: the "
+          "slowest VM's own time for")
+    print("  the workload (time CSR); wait: the most any VM's disk requests "
+          "waited in all (wait-us)")
+    print(f"{'VMs':>4} {'wall s':>8} {'last finish ms':>15} {'wait ms':>8} "
+          f"{'all sums right':>15}")
+    base = None
+    for k in (1, n):
+        out, wall = gos_many(k, cmd)
+        times, sums = [], set()
+        for i in range(k):
+            m = re.search(rf"\[vm{i}\] {name}: checksum (0x[0-9a-f]+) .* in (\d+) us",
+                          out)
+            if m:
+                sums.add(m.group(1))
+                times.append(int(m.group(2)) // 1000)
+        ok = len(times) == k and len(sums) == 1
+        last = max(times) if times else 0
+        wait = max(monitor_counter(out, f"vm{i}", "wait-us") for i in range(k)) // 1000
+        if base is None:
+            base = (wall, last)
+        rel = f" ({wall / base[0]:.1f}x, {last / base[1]:.1f}x)" if k > 1 and base[1] else ""
+        print(f"{k:>4} {wall:>8.1f} {last:>15} {wait:>8} {'yes' if ok else 'NO':>15}"
+              f"{rel}", flush=True)
+        if not ok:
+            for line in out.strip().splitlines()[-8:]:
+                print("    " + line)
+
+
+# ---- the chart ----
+
+def chart(rows, path):
+    """An SVG bar chart (written by hand: the standard library has no
+    plotting) of the overhead per workload, VM time / bare time, ours
+    beside Disco's (figure 5). rows: (name, ours or None, Disco's)."""
+    w, h, left, top, bottom = 560, 300, 60, 40, 50
+    ymax = max([1.8] + [r[1] or 0 for r in rows] + [r[2] for r in rows])
+    plot_h = h - top - bottom
+    def y(v):
+        return top + plot_h * (1 - v / ymax)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
+           'Virtualization overhead: time in a VM / time bare</text>']
+    for tick in range(0, int(ymax * 10) + 1, 2):
+        v = tick / 10
+        out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                   f'stroke="#ddd"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
+                   f'text-anchor="end">{v:.1f}</text>')
+    out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(1):.1f}" y2="{y(1):.1f}" '
+               'stroke="#888" stroke-dasharray="4,3"/>')
+    group = (w - left - 10) / max(1, len(rows))
+    for i, (name, ours, disco) in enumerate(rows):
+        x0 = left + i * group + group * 0.15
+        bw = group * 0.3
+        for k, (v, color) in enumerate(((ours, "#3572b0"), (disco, "#d98b2b"))):
+            if v is None:
+                continue
+            x = x0 + k * bw
+            out.append(f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{bw:.1f}" '
+                       f'height="{y(0) - y(v):.1f}" fill="{color}"/>'
+                       f'<text x="{x + bw / 2:.1f}" y="{y(v) - 4:.1f}" '
+                       f'text-anchor="middle">{v:.2f}</text>')
+        out.append(f'<text x="{x0 + bw:.1f}" y="{h - bottom + 18}" '
+                   f'text-anchor="middle">{name}</text>')
+    lx = left + 10
+    for k, (label, color) in enumerate((("Disco-V", "#3572b0"),
+                                        ("Disco (SOSP 1997, fig. 5)", "#d98b2b"))):
+        out.append(f'<rect x="{lx}" y="{h - 20}" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{lx + 16}" y="{h - 10}">{label}</text>')
+        lx += 200
+    out.append('</svg>')
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"chart: {os.path.relpath(path, ROOT)}")
+
+
 def main():
     p = argparse.ArgumentParser(description="What virtualization costs.")
     p.add_argument("--splash", action="store_true", help="splashos only")
     p.add_argument("--guest-os", action="store_true", help="guest-os only")
+    p.add_argument("--many", action="store_true", help="8 VMs running pmake only")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of each noisy guest-os measurement (best shown)")
     a = p.parse_args()
-    both = not a.splash and not a.guest_os
+    both = not a.splash and not a.guest_os and not a.many
     if a.splash or both:
         splash()
     if a.guest_os or both:
         guest_os(max(1, a.repeat))
+    if a.many or both:
+        many_vms(8)
+    if RATIOS:
+        chart([("raytrace", RATIOS.get("raytrace"), 1.03),
+               ("engineering", RATIOS.get("engineering"), 1.06),
+               ("pmake", RATIOS.get("pmake"), 1.16),
+               ("database", RATIOS.get("database"), 1.16)],
+              os.path.join(BENCH, "overhead.svg"))
 
 
 if __name__ == "__main__":

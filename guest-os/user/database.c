@@ -33,7 +33,7 @@
 //                  read once into memory (a two-level B-tree, built
 //                  bottom-up from the sorted keys).
 //
-// The last line is "database: checksum 0x... (N queries) in T ticks";
+// The last line is "database: checksum 0x... (N queries) in T us";
 // the checksum covers every query's answer, in order, and the final
 // table: the same on any machine that runs the queries right.
 #include "guest-os/user/ulib.h"
@@ -353,13 +353,21 @@ int main(int argc, char **argv) {
     fprintf(2, "usage: database [NQUERIES]\n");
     return 2;
   }
-  long t0 = uptime();
+  uint64_t t0 = uptime_us();
   strcpy(dir, "/db-");
   char pid[8];
   file_name(pid, '0', getpid() % 1000);  // "0" + three digits
   strcpy(dir + 4, pid);
-  if (mkdir(dir) < 0 || chdir(dir) < 0)
-    die("cannot make", dir);
+  // A run that was interrupted (the machine stopped mid-run) leaves its
+  // directory; a database of the next boot may get the same pid: empty
+  // the directory and use it again.
+  if (mkdir(dir) < 0) {
+    if (empty_dir(dir) != 0)
+      die("cannot make", dir);
+    fprintf(2, "database: %s was left by an interrupted run: emptied it\n", dir);
+  }
+  if (chdir(dir) < 0)
+    die("cannot enter", dir);
 
   build();
   leaf_loaded = -1;
@@ -372,7 +380,7 @@ int main(int argc, char **argv) {
   uint64_t sum = (answers ^ table) * 0x100000001b3ull + table;
   printf("database: %ld lookups, %ld misses, %ld range scans, %ld updates\n",
          stats[0], stats[1], stats[2], stats[3]);
-  printf("database: checksum 0x%016lx (%ld queries) in %ld ticks\n", sum, n,
-         uptime() - t0);
+  printf("database: checksum 0x%016lx (%ld queries) in %lu us\n", sum, n,
+         uptime_us() - t0);
   return 0;
 }

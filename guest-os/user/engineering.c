@@ -17,7 +17,7 @@
 // replacement; a write invalidates the line in the other processors' L1s
 // (a simple invalidation protocol).
 //
-// The last line is "engineering: checksum 0x... (N refs) in T ticks";
+// The last line is "engineering: checksum 0x... (N refs) in T us";
 // the checksum covers every statistic (hits, misses, write-backs,
 // invalidations) and the whole final memory: a property of the
 // simulation, not of the machine it ran on.
@@ -231,7 +231,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   long refs = millions * 1000000L;
-  long t0 = uptime();
+  uint64_t t0 = uptime_us();
   memory = malloc(MEM_BYTES);
   int ok = memory != NULL && cache_init(&l2, L2_SETS, L2_WAYS) == 0;
   for (int p = 0; ok && p < CPUS; p++)
@@ -269,7 +269,7 @@ int main(int argc, char **argv) {
   printf("engineering: L1 %lu hits %lu misses, L2 %lu hits %lu misses, "
          "%lu write-backs to memory\n", l1h, l1m, l2.hits, l2.misses,
          l2.writebacks);
-  printf("engineering: checksum 0x%016lx (%ld refs) in %ld ticks\n", sum,
-         refs, uptime() - t0);
+  printf("engineering: checksum 0x%016lx (%ld refs) in %lu us\n", sum,
+         refs, uptime_us() - t0);
   return 0;
 }

@@ -18,9 +18,11 @@
 //   3. Link: write the list of objects and run `ld a.out LIST`.
 //   4. Read a.out back and print its checksum; then remove every file,
 //      and the directory, so the disk is as before (pmake runs again and
-//      again on one disk).
+//      again on one disk; a directory an interrupted run left is emptied
+//      and used again).
 //
-// The last line is "pmake: checksum 0x... (N files, jobs J) in T ticks".
+// The last line is "pmake: checksum 0x... (N files, jobs J) in T us"
+// (microseconds, from the time CSR).
 // The checksum is a hash of a.out, which depends only on NFILES: not on
 // -j, the number of harts, or the order in which the jobs finished.
 #include "guest-os/user/ulib.h"
@@ -271,6 +273,19 @@ static void clean_up(void) {
     fprintf(2, "pmake: cannot remove %s\n", dir);
 }
 
+// Make /pmake-PID and go into it. A run that was interrupted (the machine
+// stopped mid-run) leaves its directory behind, and a pmake of the next
+// boot may get the same pid: then the directory is emptied and used
+// again. 0, or -1.
+static int make_dir(void) {
+  if (mkdir(dir) == 0)
+    return chdir(dir);
+  if (empty_dir(dir) != 0)
+    return -1;
+  fprintf(2, "pmake: %s was left by an interrupted run: emptied it\n", dir);
+  return chdir(dir);
+}
+
 int main(int argc, char **argv) {
   long jobs = 4, files = 48;
   int bad = 0;
@@ -285,12 +300,12 @@ int main(int argc, char **argv) {
     fprintf(2, "usage: pmake [-jN] [NFILES]  (1 to %d of each)\n", MAX_FILES);
     return 2;
   }
-  long t0 = uptime();
+  uint64_t t0 = uptime_us();
 
   struct str d = {dir, 0, sizeof(dir)};
   add(&d, "/pmake-");
   add_num(&d, getpid());
-  if (mkdir(dir) < 0 || chdir(dir) < 0) {
+  if (make_dir() < 0) {
     fprintf(2, "pmake: cannot make %s\n", dir);
     return 1;
   }
@@ -305,7 +320,7 @@ int main(int argc, char **argv) {
     printf("pmake: FAILED\n");
     return 1;
   }
-  printf("pmake: checksum 0x%016lx (%d files, jobs %ld) in %ld ticks\n", sum,
-         nfiles, jobs, uptime() - t0);
+  printf("pmake: checksum 0x%016lx (%d files, jobs %ld) in %lu us\n", sum,
+         nfiles, jobs, uptime_us() - t0);
   return 0;
 }

@@ -1,5 +1,6 @@
 // guest-os/user/ulib.c: the user library: program start, strings,
 // printf (see guest-os/user/ulib.h).
+#include "guest-os/fs_format.h"
 #include "guest-os/user/ulib.h"
 
 int main(int argc, char **argv);
@@ -62,6 +63,42 @@ int memcmp(const void *a, const void *b, size_t n) {
     if (*x != *y)
       return *x - *y;
   return 0;
+}
+
+int empty_dir(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return -1;
+  // A directory reads as a file of entries (guest-os/fs_format.h); inode
+  // number 0 is an empty slot, and a slot we unlink becomes one.
+  struct fs_dirent de;
+  char name[128];
+  int left = 0, len = (int)strlen(path);
+  while (read(fd, &de, sizeof(de)) == sizeof(de)) {
+    if (de.inum == 0 || strcmp(de.name, ".") == 0 || strcmp(de.name, "..") == 0)
+      continue;
+    if (len + 1 + FS_NAME_MAX + 1 > (int)sizeof(name)) {
+      left++;
+      continue;
+    }
+    strcpy(name, path);
+    name[len] = '/';
+    memcpy(name + len + 1, de.name, FS_NAME_MAX);
+    name[len + 1 + FS_NAME_MAX] = 0;     // a 28-byte name has no NUL
+    if (unlink(name) < 0)
+      left++;
+  }
+  close(fd);
+  return left;
+}
+
+uint64_t uptime_us(void) {
+  static uint64_t rate;               // ticks a second, asked once
+  if (rate == 0)
+    rate = (uint64_t)timebase();
+  uint64_t t;
+  asm volatile("rdtime %0" : "=r"(t));
+  return t / rate * 1000000 + t % rate * 1000000 / rate;
 }
 
 long atol(const char *s) {

@@ -35,6 +35,11 @@ int link(const char *old, const char *new);
 int chdir(const char *path);
 int pipe(int fds[2]);                      // fds[0] reads, fds[1] writes
 int trywait(int *status);   // as wait, but 0 at once if no child has exited
+long timebase(void);        // rdtime ticks a second
+
+// Microseconds since boot, from the time CSR (rdtime, which the kernel
+// lets user mode read): precise where uptime() counts 10 ms ticks.
+uint64_t uptime_us(void);
 
 // Ticks per second.
 #define HZ 100
@@ -55,6 +60,11 @@ int parse_number(const char *s, long *v);
 char *strcpy(char *dst, const char *src);
 int isspace(int c);
 int isdigit(int c);
+
+// Remove every file in the directory `path` (its entries other than "."
+// and ".."; an entry that will not go, a non-empty directory, stays).
+// Returns how many are left, or -1 if path cannot be read.
+int empty_dir(const char *path);
 
 // Memory from the heap (grown with sbrk): NULL when there is no more.
 // free(NULL) does nothing.

@@ -38,3 +38,4 @@ STUB link,     SYS_link
 STUB chdir,    SYS_chdir
 STUB pipe,     SYS_pipe
 STUB trywait,  SYS_trywait
+STUB timebase, SYS_timebase

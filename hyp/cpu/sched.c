@@ -12,11 +12,12 @@
 // A guest's WFI traps (hstatus.VTW) and its vCPU becomes IDLE: it costs no
 // hart time until it has an interrupt to take (Disco 4.2.1: an idle
 // virtual CPU is descheduled).
-#include "hyp/dev/conskeys.h"
 #include "hyp/boot/hart.h"
 #include "hyp/boot/machine.h"
-#include "hyp/mem/memmap.h"
 #include "hyp/cpu/sched.h"
+#include "hyp/dev/conskeys.h"
+#include "hyp/dev/diskq.h"
+#include "hyp/mem/memmap.h"
 #include "hyp/vm/vm.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
@@ -266,6 +267,7 @@ void sched_run(void) {
   for (;;) {
     if (console)
       conskeys_poll();            // keys typed on the console
+    diskq_poll();                 // requests the real disk has finished
     acquire(&sched_lock);
     uint64_t next_wake = wake_idle(me);
     struct vcpu *v = rq_pop(me);
@@ -293,6 +295,10 @@ void sched_run(void) {
       // The boot hart also wakes up now and then to read the console.
       if (console && next_wake > t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS)
         next_wake = t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS;
+      // And the disk watcher, to look for finished disk requests.
+      uint64_t disk = diskq_deadline(true);
+      if (disk < next_wake)
+        next_wake = disk;
       sbi_set_timer(next_wake);
       wfi();
       csr_clear(sip, 1UL << IRQ_S_SOFT);

@@ -14,8 +14,9 @@
 #include "hyp/boot/machine.h"
 #include "hyp/cpu/vcpu.h"
 #include "hyp/cpu/vcpu_offsets.h"
-#include "hyp/vm/vm.h"
 #include "hyp/cpu/vtrap.h"
+#include "hyp/dev/diskq.h"
+#include "hyp/vm/vm.h"
 #include "kernel/riscv.h"
 #include "kernel/sbi.h"
 #include "kernel/string.h"
@@ -128,10 +129,11 @@ static void take_irqs(struct vcpu *v) {
 // The guest's timer on a host without Sstc (SBI spec 6.1 semantics, by
 // hand): VSTIP is pending while time >= the deadline set_timer gave, and
 // the host timer must go off at that deadline even while the guest runs,
-// so it is set to whichever comes first, the deadline or the end of the
-// time slice. With Sstc the hardware does all of this with vstimecmp.
-static void timer_without_sstc(struct vcpu *v) {
-  uint64_t now = rdtime(), slice_end = harts[hart_id()].slice_end;
+// so it is set to whichever comes first, the deadline or slice_end (the
+// end of the time slice, or sooner: see host_timer). With Sstc the
+// hardware does all of this with vstimecmp.
+static void timer_without_sstc(struct vcpu *v, uint64_t slice_end) {
+  uint64_t now = rdtime();
   if (now >= v->vstimecmp) {
     csr_set_num(CSR_HVIP, HVIP_VSTIP);
     sbi_set_timer(slice_end);
@@ -141,15 +143,31 @@ static void timer_without_sstc(struct vcpu *v) {
   }
 }
 
+// When the monitor's timer must go off while v runs: at the end of its
+// time slice, or sooner if this hart watches the real disk (hyp/dev/diskq.h).
+// Sets it (unless timer_without_sstc will) and returns it.
+static uint64_t host_timer(void) {
+  uint64_t when = harts[hart_id()].slice_end;
+  uint64_t disk = diskq_deadline(false);
+  if (disk < when) {
+    when = disk;
+    if (machine.has_sstc)
+      sbi_set_timer(when);
+  }
+  return when;
+}
+
 void vcpu_run(struct vcpu *v) {
   vcpu_load(v);
   v->leave = 0;
   while (!v->leave) {
     if (v->vm->state != VM_RUNNING)
       break;                      // vm_stop was called, maybe on another hart
+    diskq_poll();                 // the real disk may have finished something
     take_irqs(v);
+    uint64_t timer = host_timer();
     if (!machine.has_sstc)
-      timer_without_sstc(v);
+      timer_without_sstc(v, timer);
     if (__atomic_exchange_n(&v->flush, 0, __ATOMIC_ACQUIRE)) {
       hfence_vvma_all();          // an RFENCE from another vCPU
       asm volatile("fence.i");

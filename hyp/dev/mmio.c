@@ -63,16 +63,19 @@ struct vdev {
   int (*read)(struct vm *vm, uint64_t off, int width, uint64_t *val);
   int (*write)(struct vm *vm, uint64_t off, int width, uint64_t val);
   bool (*irq_level)(struct vm *vm);          // is its line up? (irq != 0)
+  // NULL, or what to do after a store, once vm->dev_lock is released
+  // (the disk starts the requests a notify queued: hyp/dev/diskq.h).
+  void (*after_write)(struct vm *vm);
 };
 
 static const struct vdev devices[] = {
     {"uart", VUART_GPA_BASE, VUART_GPA_SIZE, VUART_IRQ, NULL, vuart_read,
-     vuart_write, vuart_irq_level},
+     vuart_write, vuart_irq_level, NULL},
     {"plic", VPLIC_GPA_BASE, VPLIC_GPA_SIZE, 0, NULL, plic_read, plic_write,
-     NULL},
+     NULL, NULL},
     {"virtio-blk", VVIRTIO_GPA_BASE, VVIRTIO_GPA_SIZE, VVIRTIO_BLK_IRQ,
      vvirtio_blk_present, vvirtio_blk_read, vvirtio_blk_write,
-     vvirtio_blk_irq_level},
+     vvirtio_blk_irq_level, vvirtio_blk_after_write},
 };
 #define NDEVICES ((int)(sizeof(devices) / sizeof(devices[0])))
 
@@ -126,6 +129,8 @@ bool mmio_access(struct vcpu *v, uint64_t gpa) {
   if (r == 0)
     mmio_irq_changed(vm);                        // step 5
   release(&vm->dev_lock);
+  if (r == 0 && a.write && d->after_write != NULL)
+    d->after_write(vm);
   if (r < 0) {
     vm_fail(v, "%d-byte %s at %p: the device has no such register", a.width,
             a.write ? "write" : "read", (void *)gpa);

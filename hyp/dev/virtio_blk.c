@@ -7,38 +7,42 @@
 // hyp/dev/virtio.h. Its one virtqueue lives in one page of monitor memory:
 //
 //   page + 0x000  descriptor table   QSIZE x 16 bytes
-//   page + 0x200  available ring     (driver -> device)
-//   page + 0x400  used ring          (device -> driver)
-//   page + 0x800  request header     struct virtio_blk_req
-//   page + 0x810  status byte
+//   page + 0x400  available ring     (driver -> device)
+//   page + 0x500  used ring          (device -> driver)
+//   page + 0x800  request headers    one struct virtio_blk_req per slot
+//   page + 0x900  status bytes       one per slot
 //
-// Only one request is ever in flight (the lock sees to it), so every
-// request is the same chain of three descriptors, head 0 (5.2.6):
+// A request in flight holds one of VIRTIO_BLK_SLOTS slots, and slot s
+// owns descriptors s*SLOT_DESCS.. for its chain (5.2.6), head first:
 //
-//   desc[0] header ---> desc[1] data ---> desc[2] status
-//   device reads        reads (write)     device writes
-//                       writes (read)
+//   header ---> data 0 ---> ... ---> data n-1 ---> status
+//   device      device reads them (write)           device
+//   reads       or writes them (read)               writes
 //
-// and the driver then polls the used ring until the device has put the
-// chain there. The monitor asks for no interrupt (VIRTQ_AVAIL_F_NO_INTERRUPT):
-// it does not take device interrupts at all.
+// so the head that comes back on the used ring names the slot. The
+// driver asks for no interrupt (VIRTQ_AVAIL_F_NO_INTERRUPT): the monitor
+// reaps finished requests when it passes by (hyp/dev/diskq.c).
 #include "hyp/boot/machine.h"
-#include "hyp/mem/memmap.h"
 #include "hyp/dev/virtio.h"
 #include "hyp/dev/virtio_blk.h"
+#include "hyp/mem/memmap.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 
-#define QSIZE 8              // descriptors in our queue; we use 3
-#define TIMEOUT_SECONDS 5    // a request the disk has not done by then: gone
+#define QSIZE 64             // descriptors in our queue
+#define SLOT_DESCS 8         // per slot: header, up to 6 data, status
+#define TIMEOUT_SECONDS 10   // a request the disk has not done by then: gone
+
+_Static_assert(VIRTIO_BLK_SLOTS * SLOT_DESCS <= QSIZE, "slots fit the queue");
+_Static_assert(VIRTIO_BLK_MAX_SEGS + 2 <= SLOT_DESCS, "a chain fits a slot");
 
 #define DESC_OFF   0x000
-#define AVAIL_OFF  0x200
-#define USED_OFF   0x400
+#define AVAIL_OFF  0x400
+#define USED_OFF   0x500
 #define REQ_OFF    0x800
-#define STATUS_OFF 0x810
+#define STATUS_OFF 0x900
 
 // The two rings, laid out as 2.7.6 and 2.7.8 draw them (see hyp/dev/virtio.h).
 struct avail_ring {
@@ -56,15 +60,17 @@ struct used_ring {
 };
 
 static struct {
-  struct spinlock lock;       // one request at a time; protects all below
+  struct spinlock lock;       // protects all below
   uint64_t base;              // the device's registers
   uint64_t capacity;          // in 512-byte sectors; 0: no usable disk
   struct virtq_desc *desc;
   volatile struct avail_ring *avail;
   volatile struct used_ring *used;
-  struct virtio_blk_req *req;
-  volatile uint8_t *status;
-  uint16_t used_seen;         // used->idx as of our last request
+  struct virtio_blk_req *req;       // req[s]: slot s's header
+  volatile uint8_t *status;         // status[s]: slot s's status byte
+  struct virtio_blk_io *slot[VIRTIO_BLK_SLOTS];   // NULL: free
+  int inflight;               // slots taken
+  uint16_t used_seen;         // used ring entries reaped so far
   bool flush;                 // VIRTIO_BLK_F_FLUSH agreed: a write cache
 } disk = {.lock = SPINLOCK_INIT("virtio-blk")};
 
@@ -113,7 +119,7 @@ static const char *setup_queue(uint64_t base) {
   disk.used = (volatile struct used_ring *)(page + USED_OFF);
   disk.req = (struct virtio_blk_req *)(page + REQ_OFF);
   disk.status = (volatile uint8_t *)(page + STATUS_OFF);
-  disk.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;   // we poll
+  disk.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;   // we reap as we pass
 
   reg_write(base, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
   uint64_t areas[3] = {page + DESC_OFF, page + AVAIL_OFF, page + USED_OFF};
@@ -156,7 +162,7 @@ static const char *start_device(uint64_t base) {
   reg_write(base, VIRTIO_MMIO_STATUS, status);
   // 4. Features: VIRTIO_F_VERSION_1 (bit 32, so bit 0 of set 1), and
   // VIRTIO_BLK_F_FLUSH if the disk offers it. Every other block feature is
-  // an option (5.2.3) that one request at a time does without. FLUSH
+  // an option (5.2.3) that we do without. FLUSH
   // matters: a driver that does not take it gets a write-through disk
   // (5.2.5.1: "the device MUST ... write through" without it), on which
   // QEMU makes the host sync every write; with it, writes land in a cache
@@ -217,83 +223,119 @@ bool virtio_blk_has_flush(void) {
   return disk.flush;
 }
 
-// Put one request on the available ring, notify the device and poll the
-// used ring until it comes back (2.7.13 "Supplying Buffers to The
-// Device", 2.7.14 "Receiving Used Buffers From The Device"). `type` is
-// VIRTIO_BLK_T_IN, _OUT (with len bytes at buf) or _FLUSH (no data).
-// Returns the status byte, or -1 if the disk did not answer. Caller
-// holds disk.lock.
-static int do_request(uint32_t type, uint64_t sector, void *buf,
-                      uint32_t len) {
-  disk.req->type = type;
-  disk.req->reserved = 0;
-  disk.req->sector = sector;
-  *disk.status = 0xff;                 // no status a device gives
-  // The chain: header, data (the device writes it on a read), status.
-  int n = 0;
-  disk.desc[n] = (struct virtq_desc){(uint64_t)disk.req, sizeof(*disk.req),
-                                     VIRTQ_DESC_F_NEXT, (uint16_t)(n + 1)};
-  n++;
-  if (type != VIRTIO_BLK_T_FLUSH) {
-    uint16_t in = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
-    disk.desc[n] = (struct virtq_desc){(uint64_t)buf, len,
-                                       VIRTQ_DESC_F_NEXT | in, (uint16_t)(n + 1)};
-    n++;
-  }
-  disk.desc[n] = (struct virtq_desc){(uint64_t)disk.status, 1,
+// Chain io into slot s's descriptors and offer it to the device (2.7.13
+// "Supplying Buffers to The Device"). Caller holds disk.lock.
+static void start(int s, struct virtio_blk_io *io) {
+  struct virtio_blk_req *req = &disk.req[s];
+  req->type = io->type;
+  req->reserved = 0;
+  req->sector = io->type == VIRTIO_BLK_T_FLUSH ? 0 : io->sector;
+  disk.status[s] = 0xff;               // no status a device gives
+  uint16_t head = (uint16_t)(s * SLOT_DESCS), d = head;
+  disk.desc[d] = (struct virtq_desc){(uint64_t)req, sizeof(*req),
+                                     VIRTQ_DESC_F_NEXT, (uint16_t)(d + 1)};
+  d++;
+  uint16_t in = io->type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+  for (int i = 0; i < io->nseg; i++, d++)
+    disk.desc[d] = (struct virtq_desc){io->seg[i].pa, io->seg[i].len,
+                                       VIRTQ_DESC_F_NEXT | in, (uint16_t)(d + 1)};
+  disk.desc[d] = (struct virtq_desc){(uint64_t)&disk.status[s], 1,
                                      VIRTQ_DESC_F_WRITE, 0};
-  disk.avail->ring[disk.avail->idx % QSIZE] = 0;   // head: descriptor 0
+  disk.slot[s] = io;
+  disk.inflight++;
+  io->submitted = rdtime();
+  disk.avail->ring[disk.avail->idx % QSIZE] = head;
   virtio_fence();                      // the chain, then the index
   disk.avail->idx = disk.avail->idx + 1;
   virtio_fence();                      // the index, then the notification
   reg_write(disk.base, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-
-  uint64_t deadline = rdtime() + TIMEOUT_SECONDS * machine.timebase;
-  while (disk.used->idx == disk.used_seen)
-    if (rdtime() > deadline)
-      return -1;
-  virtio_fence();                      // the index, then what it covers
-  disk.used_seen++;
-  // We asked for no interrupt; should one be flagged anyway, clear it.
-  uint32_t isr = reg_read(disk.base, VIRTIO_MMIO_INTERRUPT_STATUS);
-  if (isr != 0)
-    reg_write(disk.base, VIRTIO_MMIO_INTERRUPT_ACK, isr);
-  return *disk.status;
 }
 
-// do_request, and give the disk up if it does not answer. Caller holds
-// disk.lock.
-static int request(uint32_t type, uint64_t sector, void *buf, uint32_t len) {
-  int st = do_request(type, sector, buf, len);
-  if (st < 0) {
-    // A disk that stops answering is given up for good: the queue's
-    // state is unknown now, and every later request would wait too.
-    printf("virtio-blk: no answer from the disk in %d s; giving it up\n",
-           TIMEOUT_SECONDS);
-    __atomic_store_n(&disk.capacity, 0, __ATOMIC_RELEASE);
+// Are io's sectors on the disk? Caller holds disk.lock.
+static bool io_fits(const struct virtio_blk_io *io) {
+  if (io->nseg < 0 || io->nseg > VIRTIO_BLK_MAX_SEGS)
+    return false;
+  if (io->type == VIRTIO_BLK_T_FLUSH)
+    return io->nseg == 0;
+  uint64_t bytes = 0;
+  for (int i = 0; i < io->nseg; i++)
+    bytes += io->seg[i].len;
+  uint64_t n = bytes / VIRTIO_BLK_SECTOR;
+  return bytes % VIRTIO_BLK_SECTOR == 0 && io->sector <= disk.capacity &&
+         n <= disk.capacity - io->sector;
+}
+
+int virtio_blk_submit(struct virtio_blk_io *io) {
+  acquire(&disk.lock);
+  int s = -1;
+  if (disk.capacity > 0 && io_fits(io))
+    for (int i = 0; i < VIRTIO_BLK_SLOTS && s < 0; i++)
+      if (disk.slot[i] == NULL)
+        s = i;
+  if (s >= 0)
+    start(s, io);
+  release(&disk.lock);
+  return s >= 0 ? 0 : -1;
+}
+
+bool virtio_blk_done_waiting(void) {
+  if (disk.used == NULL)
+    return false;
+  return disk.used->idx != __atomic_load_n(&disk.used_seen, __ATOMIC_RELAXED);
+}
+
+int virtio_blk_inflight(void) {
+  return __atomic_load_n(&disk.inflight, __ATOMIC_RELAXED);
+}
+
+// Slot s is done with result r: hand its request back in done[]. Caller
+// holds disk.lock.
+static void finish_slot(int s, int r, struct virtio_blk_io **done, int *n) {
+  struct virtio_blk_io *io = disk.slot[s];
+  io->result = r;
+  disk.slot[s] = NULL;
+  disk.inflight--;
+  done[(*n)++] = io;
+}
+
+// A request has waited TIMEOUT_SECONDS: the disk is given up for good
+// (the queue's state is unknown now, and every later request would wait
+// too), and everything in flight comes back failed, up to max of them.
+// Caller holds disk.lock.
+static int give_up(struct virtio_blk_io **done, int max) {
+  printf("virtio-blk: no answer from the disk in %d s; giving it up\n",
+         TIMEOUT_SECONDS);
+  __atomic_store_n(&disk.capacity, 0, __ATOMIC_RELEASE);
+  int n = 0;
+  for (int s = 0; s < VIRTIO_BLK_SLOTS && n < max; s++)
+    if (disk.slot[s] != NULL)
+      finish_slot(s, -1, done, &n);
+  return n;
+}
+
+int virtio_blk_reap(struct virtio_blk_io **done, int max) {
+  acquire(&disk.lock);
+  int n = 0;
+  // 2.7.14 "Receiving Used Buffers From The Device": each new used
+  // element names the head of a chain, which names its slot.
+  while (n < max && disk.used != NULL && disk.used->idx != disk.used_seen) {
+    virtio_fence();                    // the index, then what it covers
+    uint32_t head = disk.used->ring[disk.used_seen % QSIZE].id;
+    __atomic_store_n(&disk.used_seen, (uint16_t)(disk.used_seen + 1),
+                     __ATOMIC_RELAXED);
+    int s = (int)(head / SLOT_DESCS);
+    if (head % SLOT_DESCS != 0 || s >= VIRTIO_BLK_SLOTS || disk.slot[s] == NULL) {
+      printf("virtio-blk: the disk returned descriptor %u, which is no "
+             "request of ours\n", head);
+      continue;
+    }
+    finish_slot(s, disk.status[s] == VIRTIO_BLK_S_OK ? 0 : -1, done, &n);
   }
-  return st;
-}
-
-int virtio_blk_rw(uint64_t sector, void *buf, uint32_t nsectors, bool write) {
-  if (nsectors == 0)
-    return 0;
-  if (nsectors > UINT32_MAX / VIRTIO_BLK_SECTOR)
-    return -1;
-  acquire(&disk.lock);
-  int st = -1;
-  if (sector <= disk.capacity && nsectors <= disk.capacity - sector)
-    st = request(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, buf,
-                 nsectors * VIRTIO_BLK_SECTOR);
+  // A request that never comes back.
+  uint64_t now = rdtime(), limit = TIMEOUT_SECONDS * machine.timebase;
+  for (int s = 0; s < VIRTIO_BLK_SLOTS && n == 0; s++)
+    if (disk.slot[s] != NULL && now - disk.slot[s]->submitted > limit)
+      n = give_up(done, max);
   release(&disk.lock);
-  return st == VIRTIO_BLK_S_OK ? 0 : -1;
-}
-
-int virtio_blk_flush(void) {
-  if (!disk.flush)
-    return virtio_blk_capacity() > 0 ? 0 : -1;   // write-through: nothing to do
-  acquire(&disk.lock);
-  int st = disk.capacity > 0 ? request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0) : -1;
-  release(&disk.lock);
-  return st == VIRTIO_BLK_S_OK ? 0 : -1;
+  return n;
 }

@@ -14,14 +14,13 @@
 #ifndef HYP_VIRTQ_CHAIN_H
 #define HYP_VIRTQ_CHAIN_H
 
-#include "hyp/dev/vvirtio_blk.h"
 #include "kernel/types.h"
 
 struct vm;
 
 // The longest chain: a chain never has more descriptors than its queue
 // (2.7.5.2), and our queues have at most VVIRTIO_QUEUE_MAX.
-#define CHAIN_MAX VVIRTIO_QUEUE_MAX
+#define CHAIN_MAX 16   // = VVIRTIO_QUEUE_MAX (hyp/dev/vvirtio_blk.h checks)
 
 // One buffer of a request: a descriptor, as we copied it.
 struct seg {

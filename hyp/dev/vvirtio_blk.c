@@ -9,29 +9,44 @@
 //   write cache), and place queue 0 in its memory;
 //
 //   the queue, a split virtqueue (2.7): when the driver writes
-//   QueueNotify, the device takes every new entry of the available ring,
-//   serves the request (5.2.6: header, data, status byte), puts the chain
-//   on the used ring and raises InterruptStatus bit 0, which is the
+//   QueueNotify, the device takes every new entry of the available ring;
+//   when a request (5.2.6: header, data, status byte) is done, it puts the
+//   chain on the used ring and raises InterruptStatus bit 0, which is the
 //   device's line to the VM's PLIC (source 1, as on QEMU virt).
 //
-// Requests are served at once, inside the guest's QueueNotify store: the
-// vCPU waits in the monitor while the real disk works (hyp/dev/virtio_blk.c
-// polls it). Simple, and the guest cannot tell: its driver sees the used
-// ring and the interrupt as soon as its store is done.
+// Requests are asynchronous (hyp/dev/vvirtio_blk.h): the notify takes them
+// off the available ring into reqs[], a first-in first-out queue; the
+// disk scheduler (hyp/dev/diskq.c) asks for pieces of them (next_piece) and
+// hands back each piece the real disk has done (piece_done); a request
+// whose data is all done is answered, in the order the guest made the
+// requests available (retire).
 //
 // Everything in guest memory is read through vm_copy_from_guest and
 // written through vm_copy_to_guest, which refuse any byte outside the VM's
 // RAM; and every buffer a request names is checked against the VM's RAM
-// before the device does anything, so that a request with one bad buffer
-// changes nothing on the disk nor in memory but its status byte. The driver may change its rings
-// while we read them (another vCPU); we copy each descriptor once and use
-// only the copy, so what we checked is what we use.
-#include "hyp/mem/pmap.h"
+// when it is taken, before the device does anything, so that a request
+// with one bad buffer changes nothing on the disk nor in memory but its
+// status byte. The driver may change its rings while we read them
+// (another vCPU); we copy each chain once, when we take the request, and
+// use only the copy, so what we checked is what we use.
+//
+// Guest pages under a request of the real disk are pinned: each piece
+// takes a reference on the machine pages it reads or writes
+// (memmap_ref), dropped when it is done, so that a page the VM gives up
+// meanwhile (a lab's unmapping, the VM stopping) is not reused under the
+// device's DMA. A VM that stops drains first (diskq_drain): its pieces in
+// flight finish before its memory is freed or its region reused.
+//
+// Locks: the VM's dev_lock covers all of struct vvirtio_blk; the disk
+// scheduler's lock comes before it, the real disk's after it.
+#include "hyp/dev/diskq.h"
+#include "hyp/dev/mmio.h"
 #include "hyp/dev/virtio.h"
 #include "hyp/dev/virtio_blk.h"
-#include "hyp/dev/virtq_chain.h"
-#include "hyp/vm/vm.h"
 #include "hyp/dev/vvirtio_blk.h"
+#include "hyp/mem/memmap.h"
+#include "hyp/mem/pmap.h"
+#include "hyp/vm/vm.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
 #include "kernel/spinlock.h"
@@ -80,12 +95,69 @@ bool vvirtio_blk_irq_level(struct vm *vm) {
 
 bool vvirtio_blk_present(struct vm *vm) { return vm->blk.present; }
 
-// ---- Descriptor chains ----
-// Reading a request's chain and moving bytes through it are in
-// hyp/dev/virtq_chain.c (struct chain: the buffers, the out and in streams),
-// small and pure enough to be fuzzed on the host.
+void vvirtio_blk_after_write(struct vm *vm) { diskq_run(); }
 
-// ---- Requests (5.2.6 "Device Operation") ----
+// ---- Descriptor chains ----
+
+// Reading a request's chain and moving bytes through it are in
+// hyp/dev/virtq_chain.c (struct chain: the buffers, the out and in
+// streams), small and pure enough to be fuzzed on the host.
+
+// One stretch of a data stream that lies in one guest page and one buffer.
+struct stretch {
+  uint64_t gpa;
+  uint64_t len;
+};
+
+// The stretch of the chain's in (or out) stream that starts `off` bytes
+// into it, cut where its buffer or its guest page ends. 0, or -1 past the
+// stream's end.
+static int stretch_at(const struct chain *c, bool in, uint64_t off,
+                      struct stretch *st) {
+  for (int i = 0; i < c->n; i++) {
+    const struct seg *s = &c->seg[i];
+    if (s->write != in)
+      continue;
+    if (off >= s->len) {
+      off -= s->len;
+      continue;
+    }
+    st->gpa = s->addr + off;
+    st->len = s->len - off;
+    uint64_t to_page_end = PAGE_SIZE - st->gpa % PAGE_SIZE;
+    if (st->len > to_page_end)
+      st->len = to_page_end;
+    return 0;
+  }
+  return -1;
+}
+
+// ---- Straight to and from the guest's pages ----
+// Disco's monitor let the real disk's DMA go straight into the VM's
+// machine pages (Disco 4.2.4), with no copy. We do the same when we can:
+// if every stretch of the request's data is whole sectors (a guest that
+// moves page-aligned blocks, as guest-os does), each piece is a few
+// stretches, each one a buffer of the real disk's request at the
+// stretch's machine address (pmap_lookup; a page never touched is filled
+// first, as a guest access would). Otherwise the data goes through the
+// piece's bounce buffer, VVIRTIO_BOUNCE bytes at a time.
+
+// Is every stretch of the request's data whole sectors?
+static bool can_go_direct(const struct vreq *r) {
+  bool in = r->type == VIRTIO_BLK_T_IN;
+  struct stretch st;
+  for (uint64_t done = 0; done < r->len; done += st.len) {
+    if (stretch_at(&r->chain, in, r->data_off + done, &st) < 0)
+      return false;
+    if (st.len > r->len - done)
+      st.len = r->len - done;
+    if (st.len % VIRTIO_BLK_SECTOR != 0)
+      return false;
+  }
+  return true;
+}
+
+// ---- Taking requests (5.2.6 "Device Operation") ----
 
 // Is [sector, sector + len bytes) whole sectors inside the VM's region?
 static bool in_region(struct vvirtio_blk *b, uint64_t sector, uint64_t len) {
@@ -94,194 +166,239 @@ static bool in_region(struct vvirtio_blk *b, uint64_t sector, uint64_t len) {
          n <= b->nsectors - sector;
 }
 
-// The real disk's work for this VM (hyp/dev/virtio_blk.c), timed: the
-// monitor waits for it inside the guest's notify, and wait_ticks says how
-// much of the monitor's time on the VM's disk requests that was.
-static int real_rw(struct vvirtio_blk *b, uint64_t sector, void *buf,
-                   uint64_t bytes, bool write) {
-  uint64_t t0 = rdtime();
-  int r = virtio_blk_rw(sector, buf, (uint32_t)(bytes / VIRTIO_BLK_SECTOR),
-                        write);
-  b->wait_ticks += rdtime() - t0;
-  return r;
-}
-
-static int real_flush(struct vvirtio_blk *b) {
-  uint64_t t0 = rdtime();
-  int r = virtio_blk_flush();
-  b->wait_ticks += rdtime() - t0;
-  return r;
-}
-
-// ---- Straight to and from the guest's pages ----
-// Disco's monitor let the real disk's DMA go straight into the VM's
-// machine pages (Disco 4.2.4), with no copy. We do the same when we can:
-// the data stream (the chain's readable or writable buffers from byte
-// `off`, `len` bytes) is cut where a buffer or a guest page ends, and if
-// every piece is whole sectors (a guest that moves page-aligned blocks,
-// as guest-os does), each piece is one request of the real disk at the
-// piece's machine address (pmap_lookup; a page never touched is filled
-// first, as a guest access would). Otherwise the data goes through the
-// bounce buffer, a copy at a time.
-
-// Walk the pieces of the stream; with `io`, do the disk request of each,
-// starting at real sector `at`. Returns 0; 1 if some piece is not whole
-// sectors (then, without io, nothing was done); -1 on an error.
-static int direct(struct vm *vm, struct vvirtio_blk *b, const struct chain *c,
-                  bool in, uint64_t off, uint64_t len, uint64_t at, bool io) {
-  for (int i = 0; i < c->n && len > 0; i++) {
-    const struct seg *s = &c->seg[i];
-    if (s->write != in)
-      continue;
-    if (off >= s->len) {          // still before the data
-      off -= s->len;
-      continue;
-    }
-    uint64_t gpa = s->addr + off, left = s->len - off;
-    off = 0;
-    while (left > 0 && len > 0) {
-      uint64_t n = PAGE_SIZE - gpa % PAGE_SIZE;   // to the page's end
-      n = n < left ? n : left;
-      n = n < len ? n : len;
-      if (n % VIRTIO_BLK_SECTOR != 0)
-        return 1;
-      if (io) {
-        uint64_t pa = pmap_lookup(&vm->pmap, gpa);
-        if (pa == 0 && pmap_fault(&vm->pmap, gpa) == 0)
-          pa = pmap_lookup(&vm->pmap, gpa);
-        if (pa == 0 || real_rw(b, at, (void *)pa, n, !in) < 0)
-          return -1;
-        at += n / VIRTIO_BLK_SECTOR;
-      }
-      gpa += n, left -= n, len -= n;
-    }
-  }
-  return 0;
-}
-
-// Move len bytes between the region (from real sector `at`) and the
-// stream: straight if every piece allows it, else through the bounce
-// buffer. Returns 0 or -1.
-static int move_data(struct vm *vm, struct vvirtio_blk *b,
-                     const struct chain *c, bool in, uint64_t off,
-                     uint64_t len, uint64_t at) {
-  if (direct(vm, b, c, in, off, len, at, false) == 0) {
-    b->direct++;
-    return direct(vm, b, c, in, off, len, at, true) == 0 ? 0 : -1;
-  }
-  for (uint64_t done = 0; done < len; done += VVIRTIO_BOUNCE) {
-    uint64_t n = len - done < VVIRTIO_BOUNCE ? len - done : VVIRTIO_BOUNCE;
-    uint64_t sector = at + done / VIRTIO_BLK_SECTOR;
-    if (in) {
-      if (real_rw(b, sector, b->bounce, n, false) < 0 ||
-          chain_copy(vm, c, true, off + done, b->bounce, n) < 0)
-        return -1;
-    } else {
-      if (chain_copy(vm, c, false, off + done, b->bounce, n) < 0 ||
-          real_rw(b, sector, b->bounce, n, true) < 0)
-        return -1;
-    }
-  }
-  return 0;
-}
-
-// VIRTIO_BLK_T_IN: the region's sectors into the in stream (all of it but
-// the status byte). Returns the status; sets *written to the bytes
-// written into the guest's buffers.
-static uint8_t do_read(struct vm *vm, struct vvirtio_blk *b,
-                       const struct chain *c, uint64_t sector,
-                       uint32_t *written) {
-  uint64_t len = c->in_len - 1;
-  if (!in_region(b, sector, len) ||
-      move_data(vm, b, c, true, 0, len, b->first_sector + sector) < 0)
-    return VIRTIO_BLK_S_IOERR;
-  b->reads++;
-  *written = (uint32_t)len + 1;
-  return VIRTIO_BLK_S_OK;
-}
-
-// VIRTIO_BLK_T_OUT: the out stream after the header onto the region's
-// sectors. Returns the status.
-static uint8_t do_write(struct vm *vm, struct vvirtio_blk *b,
-                        const struct chain *c, uint64_t sector) {
-  uint64_t hdr = sizeof(struct virtio_blk_req);
-  uint64_t len = c->out_len - hdr;
-  if (!in_region(b, sector, len) ||
-      move_data(vm, b, c, false, hdr, len, b->first_sector + sector) < 0)
-    return VIRTIO_BLK_S_IOERR;
-  b->writes++;
-  return VIRTIO_BLK_S_OK;
-}
-
-// VIRTIO_BLK_T_FLUSH (offered when the real disk has a write cache): make
-// the VM's writes durable by flushing the real disk. It flushes the other
-// VMs' writes too, which costs them nothing they did not ask for.
-static uint8_t do_flush(struct vvirtio_blk *b) {
-  if (!(b->drv_features & (1UL << VIRTIO_BLK_F_FLUSH)))
-    return VIRTIO_BLK_S_UNSUPP;          // not agreed on (5.2.6.2)
-  if (real_flush(b) < 0)
-    return VIRTIO_BLK_S_IOERR;
-  b->flushes++;
-  return VIRTIO_BLK_S_OK;
-}
-
 // VIRTIO_BLK_T_GET_ID: the device's id string, "disco-v:<vm name>",
 // NUL-padded to 20 bytes (no NUL if it is 20 long), or as much of it as
-// the buffer holds.
-static uint8_t get_id(struct vm *vm, const struct chain *c, uint32_t *written) {
+// the buffer holds. Returns the status.
+static uint8_t get_id(struct vm *vm, struct vreq *r) {
   char id[VIRTIO_BLK_ID_BYTES + 1];
   memset(id, 0, sizeof(id));
   snprintf(id, sizeof(id), "%s%s", ID_PREFIX, vm->name);
-  uint64_t n = c->in_len - 1;
+  uint64_t n = r->chain.in_len - 1;
   if (n > VIRTIO_BLK_ID_BYTES)
     n = VIRTIO_BLK_ID_BYTES;
-  if (chain_copy(vm, c, true, 0, id, n) < 0)
+  if (chain_copy(vm, &r->chain, true, 0, id, n) < 0)
     return VIRTIO_BLK_S_IOERR;
-  *written = (uint32_t)n + 1;
+  r->written = (uint32_t)n + 1;
   return VIRTIO_BLK_S_OK;
 }
 
-// Serve one well-formed request whose buffers are all in RAM. Returns its
-// status; *written as for do_read.
-static uint8_t serve(struct vm *vm, struct vvirtio_blk *b,
-                     const struct chain *c, uint32_t *written) {
-  struct virtio_blk_req h;
-  if (c->out_len < sizeof(h) || chain_copy(vm, c, false, 0, &h, sizeof(h)) < 0)
+// A read or a write of r->len bytes at the VM's sector `sector`: check
+// it and say where its data is. Returns the status so far.
+static uint8_t take_rw(struct vvirtio_blk *b, struct vreq *r, uint64_t sector) {
+  bool in = r->type == VIRTIO_BLK_T_IN;
+  r->data_off = in ? 0 : sizeof(struct virtio_blk_req);
+  r->len = in ? r->chain.in_len - 1 : r->chain.out_len - r->data_off;
+  if (!in_region(b, sector, r->len)) {
+    r->len = 0;
     return VIRTIO_BLK_S_IOERR;
-  switch (h.type) {
-  case VIRTIO_BLK_T_IN: return do_read(vm, b, c, h.sector, written);
-  case VIRTIO_BLK_T_OUT: return do_write(vm, b, c, h.sector);
-  case VIRTIO_BLK_T_FLUSH: return do_flush(b);
-  case VIRTIO_BLK_T_GET_ID: return get_id(vm, c, written);
-  default: return VIRTIO_BLK_S_UNSUPP;
+  }
+  r->sector = b->first_sector + sector;
+  r->direct = can_go_direct(r);
+  if (r->direct)
+    b->direct++;
+  if (in)
+    r->written = (uint32_t)r->len + 1;
+  return VIRTIO_BLK_S_OK;
+}
+
+// Fill in request r from its chain (r->head set): what it asks, whether
+// it can be done, what is left for the real disk. A request the device
+// answers without the real disk (refused, GET_ID) has nothing left.
+static void take_one(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
+  r->status = VIRTIO_BLK_S_OK;
+  r->answerable = true;
+  r->direct = r->flush_left = false;
+  r->type = 0;
+  r->len = r->issued = 0;
+  r->pieces = 0;
+  r->written = 1;
+  r->taken = rdtime();
+  struct virtio_blk_req h;
+  if (chain_read(vm, b->desc, b->queue_num, r->head, &r->chain) < 0 || r->chain.in_len == 0) {
+    r->answerable = false;            // no status byte to write
+    r->status = VIRTIO_BLK_S_IOERR;
+    return;
+  }
+  if (!chain_in_ram(vm, &r->chain) || r->chain.out_len < sizeof(h) ||
+      chain_copy(vm, &r->chain, false, 0, &h, sizeof(h)) < 0) {
+    r->status = VIRTIO_BLK_S_IOERR;
+    return;
+  }
+  r->type = h.type;
+  switch (r->type) {
+  case VIRTIO_BLK_T_IN:
+  case VIRTIO_BLK_T_OUT:
+    r->status = take_rw(b, r, h.sector);
+    break;
+  case VIRTIO_BLK_T_FLUSH:
+    // Offered only when the real disk has a write cache; refused if the
+    // driver did not agree on it (5.2.6.2).
+    if (b->drv_features & (1UL << VIRTIO_BLK_F_FLUSH))
+      r->flush_left = true;
+    else
+      r->status = VIRTIO_BLK_S_UNSUPP;
+    break;
+  case VIRTIO_BLK_T_GET_ID:
+    r->status = get_id(vm, r);
+    break;
+  default:
+    r->status = VIRTIO_BLK_S_UNSUPP;
+    break;
   }
 }
 
-// The request whose chain starts at `head`: serve it, or refuse it, and
-// write its status byte. Returns the used ring's len: bytes written into
-// the guest's buffers. A chain we cannot walk to its end, or whose status
-// byte is not in the VM's RAM, has no status byte we could write: it goes
-// back on the used ring with len 0, untouched.
-static uint32_t do_request(struct vm *vm, struct vvirtio_blk *b,
-                           uint16_t head) {
-  struct chain c;
-  if (chain_read(vm, b->desc, b->queue_num, head, &c) < 0 || c.in_len == 0) {
-    b->errors++;
-    return 0;
-  }
-  uint32_t written = 1;
-  uint8_t status = chain_in_ram(vm, &c) ? serve(vm, b, &c, &written)
-                                        : VIRTIO_BLK_S_IOERR;
-  if (status != VIRTIO_BLK_S_OK) {
-    b->errors++;
-    written = 1;
-  }
-  if (chain_copy(vm, &c, true, c.in_len - 1, &status, 1) < 0)
-    return 0;
-  return written;
+// Does request r still have work for the real disk (pieces to start)?
+static bool work_left(const struct vreq *r) {
+  return r->status == VIRTIO_BLK_S_OK && (r->issued < r->len || r->flush_left);
 }
 
-// ---- The queue ----
+// Is request r finished: nothing left to start, nothing in flight?
+static bool finished(const struct vreq *r) {
+  return !work_left(r) && r->pieces == 0;
+}
+
+// ---- Pieces (for hyp/dev/diskq.c) ----
+
+// Does [first, first + n) overlap a piece of this VM in flight? A flush
+// in flight covers everything, and must wait for everything.
+static bool overlaps(struct vvirtio_blk *b, uint64_t first, uint64_t n) {
+  for (int i = 0; i < VVIRTIO_PIECES; i++) {
+    struct vpiece *p = &b->pieces[i];
+    if (p->busy && first < p->first + p->nsect && p->first < first + n)
+      return true;
+  }
+  return false;
+}
+
+// The machine address behind guest-physical gpa, filling the page first
+// if the guest never touched it; 0 if out of memory.
+static uint64_t machine_addr(struct vm *vm, uint64_t gpa) {
+  uint64_t pa = pmap_lookup(&vm->pmap, gpa);
+  if (pa == 0 && pmap_fault(&vm->pmap, gpa) == 0)
+    pa = pmap_lookup(&vm->pmap, gpa);
+  return pa;
+}
+
+// Cut piece p of request r: its data from byte r->issued, a few guest
+// pages (direct) or a bounce buffer's worth. Returns the bytes it covers.
+static uint64_t cut_piece(const struct vreq *r, struct vpiece *p) {
+  uint64_t left = r->len - r->issued;
+  p->bounce = !r->direct;
+  if (p->bounce)
+    return left < VVIRTIO_BOUNCE ? left : VVIRTIO_BOUNCE;
+  bool in = r->type == VIRTIO_BLK_T_IN;
+  uint64_t n = 0;
+  struct stretch st;
+  p->io.nseg = 0;
+  while (n < left && p->io.nseg < VIRTIO_BLK_MAX_SEGS &&
+         stretch_at(&r->chain, in, r->data_off + r->issued + n, &st) == 0) {
+    if (st.len > left - n)
+      st.len = left - n;
+    p->io.seg[p->io.nseg].pa = st.gpa;      // guest-physical for now
+    p->io.seg[p->io.nseg].len = (uint32_t)st.len;
+    p->io.nseg++;
+    n += st.len;
+  }
+  return n;
+}
+
+// Pin and translate p's guest pages (direct), or fill its bounce buffer
+// (a write). Returns 0, or -1 if memory ran out or a copy failed (then
+// nothing stays pinned).
+static int load_piece(struct vm *vm, const struct vreq *r, struct vpiece *p) {
+  p->npinned = 0;
+  if (p->bounce) {
+    p->io.nseg = 1;
+    p->io.seg[0].pa = (uint64_t)p->buf;
+    p->io.seg[0].len = (uint32_t)p->len;
+    if (r->type == VIRTIO_BLK_T_OUT &&
+        chain_copy(vm, &r->chain, false, r->data_off + p->off, p->buf, p->len) < 0)
+      return -1;
+    return 0;
+  }
+  for (int i = 0; i < p->io.nseg; i++) {
+    uint64_t pa = machine_addr(vm, p->io.seg[i].pa);
+    if (pa == 0) {
+      for (int k = 0; k < p->npinned; k++)
+        memmap_free(p->pinned[k]);
+      p->npinned = 0;
+      return -1;
+    }
+    uint64_t page = pa & ~(PAGE_SIZE - 1);
+    memmap_ref(page);
+    p->pinned[p->npinned++] = page;
+    p->io.seg[i].pa = pa;
+  }
+  return 0;
+}
+
+static void retire(struct vm *vm, struct vvirtio_blk *b);
+
+struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
+  struct vvirtio_blk *b = &vm->blk;
+  if (b->stopping)
+    return NULL;
+  // The oldest request with work left; every one before it is started.
+  struct vreq *r = NULL;
+  int ri = 0;
+  for (int i = 0; i < b->nreqs && r == NULL; i++) {
+    ri = (b->req_head + i) % VVIRTIO_QUEUE_MAX;
+    if (work_left(&b->reqs[ri]))
+      r = &b->reqs[ri];
+  }
+  struct vpiece *p = NULL;
+  for (int i = 0; i < VVIRTIO_PIECES && p == NULL; i++)
+    if (!b->pieces[i].busy)
+      p = &b->pieces[i];
+  if (r == NULL || p == NULL)
+    return NULL;
+  p->io.type = r->flush_left ? VIRTIO_BLK_T_FLUSH : r->type;
+  p->off = r->issued;
+  if (r->flush_left) {
+    // A flush covers the writes done before it: it waits for them all.
+    if (b->inflight > 0)
+      return NULL;
+    p->first = 0, p->nsect = ~0UL;
+    p->len = 0;
+    p->io.nseg = 0;
+    p->bounce = false;
+    p->npinned = 0;
+  } else {
+    p->len = cut_piece(r, p);
+    p->first = r->sector + r->issued / VIRTIO_BLK_SECTOR;
+    p->nsect = p->len / VIRTIO_BLK_SECTOR;
+    if (overlaps(b, p->first, p->nsect))
+      return NULL;                  // after the earlier one on these sectors
+    if (load_piece(vm, r, p) < 0) {
+      // Out of memory: nothing more of it starts. It is answered now if
+      // none of it is in flight; the next request may have a piece.
+      // (At most VVIRTIO_QUEUE_MAX calls deep: each fails one request.)
+      r->status = VIRTIO_BLK_S_IOERR;
+      retire(vm, b);
+      mmio_irq_changed(vm);
+      return vvirtio_blk_next_piece(vm);
+    }
+  }
+  p->io.sector = p->first;
+  p->vm = vm;
+  p->req = ri;
+  p->gen = b->gen;
+  p->busy = true;
+  r->issued += p->len;
+  r->flush_left = false;
+  r->pieces++;
+  b->inflight++;
+  b->npieces++;
+  if (b->inflight > b->inflight_max)
+    b->inflight_max = b->inflight;
+  return p;
+}
+
+// ---- Answering (2.7.8, 2.7.14 from the device's side) ----
+
+static int read16(struct vm *vm, uint64_t gpa, uint16_t *v) {
+  return vm_copy_from_guest(vm, v, gpa, sizeof(*v));
+}
 
 // Something is wrong that only a reset can cure (the driver broke its
 // rings): say so as 2.1.2 asks, with DEVICE_NEEDS_RESET and a
@@ -291,10 +408,6 @@ static void device_error(struct vvirtio_blk *b) {
   b->status |= VIRTIO_STATUS_NEEDS_RESET;
   b->interrupt_status |= VIRTIO_INT_CONFIG;
   b->errors++;
-}
-
-static int read16(struct vm *vm, uint64_t gpa, uint16_t *v) {
-  return vm_copy_from_guest(vm, v, gpa, sizeof(*v));
 }
 
 // Put chain `head` on the used ring with `len`: the element first, then
@@ -311,37 +424,110 @@ static int put_used(struct vm *vm, struct vvirtio_blk *b, uint16_t head,
                           sizeof(b->used_idx));
 }
 
-// QueueNotify for queue 0: serve every request the available ring holds
-// now (2.7.13 from the device's side), then interrupt the driver unless
-// it asked not to be (VIRTQ_AVAIL_F_NO_INTERRUPT, 2.7.7).
-static void serve_queue(struct vm *vm, struct vvirtio_blk *b) {
-  if (!(b->status & VIRTIO_STATUS_DRIVER_OK) || !b->queue_ready ||
-      (b->status & VIRTIO_STATUS_NEEDS_RESET))
+// Answer request r: its status byte, then the used ring. A request with
+// no status byte we can write goes back with len 0, untouched. Returns
+// 0, or -1 if the used ring is not in the VM's RAM.
+static int answer(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
+  b->wait_ticks += rdtime() - r->taken;
+  uint32_t len = 0;
+  if (r->status != VIRTIO_BLK_S_OK) {
+    b->errors++;
+    r->written = 1;
+  } else if (r->type == VIRTIO_BLK_T_IN) {
+    b->reads++;
+  } else if (r->type == VIRTIO_BLK_T_OUT) {
+    b->writes++;
+  } else if (r->type == VIRTIO_BLK_T_FLUSH) {
+    b->flushes++;
+  }
+  if (r->answerable &&
+      chain_copy(vm, &r->chain, true, r->chain.in_len - 1, &r->status, 1) == 0)
+    len = r->written;
+  return put_used(vm, b, r->head, len);
+}
+
+// Answer the finished requests at the head of the queue, in order, and
+// interrupt the driver unless it asked not to be (VIRTQ_AVAIL_F_NO_INTERRUPT,
+// 2.7.7).
+static void retire(struct vm *vm, struct vvirtio_blk *b) {
+  bool answered = false;
+  while (b->nreqs > 0 && finished(&b->reqs[b->req_head])) {
+    if (answer(vm, b, &b->reqs[b->req_head]) < 0) {
+      device_error(b);
+      return;
+    }
+    b->req_head = (b->req_head + 1) % VVIRTIO_QUEUE_MAX;
+    b->nreqs--;
+    answered = true;
+  }
+  uint16_t flags;
+  if (answered && read16(vm, b->avail + VIRTQ_AVAIL_FLAGS, &flags) == 0 &&
+      !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT))
+    b->interrupt_status |= VIRTIO_INT_USED;
+}
+
+// Is the queue usable: the driver is up, the queue ready, no reset due?
+static bool queue_live(struct vvirtio_blk *b) {
+  return (b->status & VIRTIO_STATUS_DRIVER_OK) && b->queue_ready &&
+         !(b->status & VIRTIO_STATUS_NEEDS_RESET) && !b->stopping;
+}
+
+// Take every new entry of the available ring (2.7.13 from the device's
+// side), as many as reqs[] has room for (the rest wait until some are
+// answered), and answer those that need no real disk. Bounded work: at
+// most VVIRTIO_QUEUE_MAX chains are read.
+static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
+  if (!queue_live(b))
     return;
-  uint16_t avail_idx, flags, head;
+  uint16_t avail_idx, head;
   if (read16(vm, b->avail + VIRTQ_AVAIL_IDX, &avail_idx) < 0 ||
       (uint16_t)(avail_idx - b->last_avail) > b->queue_num) {
     device_error(b);          // unreadable, or more entries than the queue has
     return;
   }
-  bool served = false;
-  while (b->last_avail != avail_idx) {
+  while (b->last_avail != avail_idx && b->nreqs < VVIRTIO_QUEUE_MAX) {
     uint64_t slot = b->avail + VIRTQ_AVAIL_RING(b->last_avail % b->queue_num);
     if (read16(vm, slot, &head) < 0) {
       device_error(b);
       return;
     }
-    uint32_t len = do_request(vm, b, head);
-    if (put_used(vm, b, head, len) < 0) {
-      device_error(b);
-      return;
-    }
+    struct vreq *r = &b->reqs[(b->req_head + b->nreqs) % VVIRTIO_QUEUE_MAX];
+    r->head = head;
+    take_one(vm, b, r);
+    b->nreqs++;
     b->last_avail++;
-    served = true;
   }
-  if (served && read16(vm, b->avail + VIRTQ_AVAIL_FLAGS, &flags) == 0 &&
-      !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT))
-    b->interrupt_status |= VIRTIO_INT_USED;
+  if (b->nreqs > b->queued_max)
+    b->queued_max = b->nreqs;
+  retire(vm, b);
+}
+
+void vvirtio_blk_piece_done(struct vm *vm, struct vpiece *p) {
+  struct vvirtio_blk *b = &vm->blk;
+  for (int i = 0; i < p->npinned; i++)
+    memmap_free(p->pinned[i]);          // the request's reference only
+  p->npinned = 0;
+  p->busy = false;
+  b->inflight--;
+  if (p->gen != b->gen || b->stopping)
+    return;                             // its request is gone (reset, stop)
+  struct vreq *r = &b->reqs[p->req];
+  r->pieces--;
+  if (p->io.result < 0)
+    r->status = VIRTIO_BLK_S_IOERR;
+  else if (p->bounce && r->type == VIRTIO_BLK_T_IN &&
+           chain_copy(vm, &r->chain, true, r->data_off + p->off, p->buf, p->len) < 0)
+    r->status = VIRTIO_BLK_S_IOERR;
+  retire(vm, b);
+  take_requests(vm, b);                 // those that found reqs[] full
+  mmio_irq_changed(vm);               // the used interrupt may be up
+}
+
+void vvirtio_blk_stop(struct vm *vm) {
+  struct vvirtio_blk *b = &vm->blk;
+  b->stopping = true;
+  b->nreqs = 0;
+  b->drained += (uint64_t)b->inflight;
 }
 
 // ---- The transport (4.2.2 "MMIO Device Register Layout") ----
@@ -357,6 +543,11 @@ static void reset(struct vvirtio_blk *b) {
   b->queue_ready = false;
   b->desc = b->avail = b->used = 0;
   b->last_avail = b->used_idx = 0;
+  // Requests taken are forgotten; pieces of them still in flight finish,
+  // but touch nothing of the new generation (vvirtio_blk_piece_done).
+  b->nreqs = 0;
+  b->req_head = 0;
+  b->gen++;
 }
 
 // The features we offer: VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when
@@ -484,7 +675,7 @@ int vvirtio_blk_write(struct vm *vm, uint64_t off, int width, uint64_t val64) {
     break;
   case VIRTIO_MMIO_QUEUE_NOTIFY:
     if (val == 0)               // other queues: none, nothing to do
-      serve_queue(vm, b);
+      take_requests(vm, b);
     break;
   case VIRTIO_MMIO_INTERRUPT_ACK: b->interrupt_status &= ~val; break;
   case VIRTIO_MMIO_STATUS: write_status(b, val); break;

@@ -15,19 +15,73 @@
 // RAM before it is used. A request that names memory outside it, sectors
 // beyond the VM's region, or a malformed chain is answered with an error
 // status, never followed.
+//
+// Requests are asynchronous, as Disco's were (4.2.4: the monitor
+// intercepts the DMA and the virtual CPU runs on): the guest's notify only
+// takes the new requests off its available ring and returns; the disk
+// scheduler (hyp/dev/diskq.c) cuts them into pieces of bounded size and feeds
+// them to the real disk, round robin between the VMs; when a request's
+// last piece is done, it goes on the used ring and the device raises its
+// interrupt. A VM's requests go on its used ring in the order it made them
+// available, and their pieces reach the real disk in that order too, none
+// started while an earlier one of the same VM on the same sectors is in
+// flight: a read sees every write made available before it.
 #ifndef HYP_VVIRTIO_BLK_H
 #define HYP_VVIRTIO_BLK_H
 
+#include "hyp/dev/virtio_blk.h"
+#include "hyp/dev/virtq_chain.h"
 #include "kernel/types.h"
 
 #define VVIRTIO_GPA_BASE  0x10001000UL   // QEMU virt's first virtio-mmio slot
 #define VVIRTIO_GPA_SIZE  0x1000UL
 #define VVIRTIO_BLK_IRQ   1              // its PLIC source, as on QEMU virt
 #define VVIRTIO_QUEUE_MAX 16             // QueueNumMax
-#define VVIRTIO_BOUNCE    4096           // bytes moved per real-disk request
+_Static_assert(VVIRTIO_QUEUE_MAX <= CHAIN_MAX, "a chain is at most a queue long");
+#define VVIRTIO_PIECES    VIRTIO_BLK_SLOTS   // a VM's pieces in flight, at most
+#define VVIRTIO_BOUNCE    4096           // bytes in a piece that is copied
 
 struct vm;
 struct vm_config;
+
+// A request's chain (struct chain, struct seg) is read, checked and
+// copied through by hyp/dev/virtq_chain.c, small enough to be fuzzed.
+
+// One request of the guest, from the moment the device takes it off the
+// available ring until it goes on the used ring.
+struct vreq {
+  uint16_t head;             // its chain's first descriptor
+  uint8_t status;            // VIRTIO_BLK_S_* so far
+  bool answerable;           // it has a status byte we can write
+  bool direct;               // data straight to/from the guest's pages
+  bool flush_left;           // a FLUSH not yet handed to the real disk
+  uint32_t type;             // VIRTIO_BLK_T_*
+  uint64_t sector;           // its first sector on the real disk
+  uint64_t data_off;         // where its data starts in its stream
+  uint64_t len;              // data bytes
+  uint64_t issued;           // data bytes handed to pieces so far
+  int pieces;                // its pieces in flight
+  uint32_t written;          // the used ring's len for it
+  uint64_t taken;            // rdtime when taken off the available ring
+  struct chain chain;
+};
+
+// A piece of a request on the real disk: at most VIRTIO_BLK_MAX_SEGS
+// guest pages, or VVIRTIO_BOUNCE bytes through buf, or a flush.
+struct vpiece {
+  struct virtio_blk_io io;   // what the real disk is asked (first member)
+  struct vm *vm;
+  bool busy;                 // in flight
+  int req;                   // its request, an index into reqs[]
+  uint32_t gen;              // the device's generation when it started
+  uint64_t first, nsect;     // the real sectors it covers (a flush: all)
+  uint64_t off, len;         // its part of the request's data
+  bool bounce;               // through buf (else straight)
+  uint64_t pinned[VIRTIO_BLK_MAX_SEGS];   // guest pages held (memmap_ref)
+  int npinned;
+  // Monitor memory, so physically contiguous, as the real disk needs.
+  uint8_t buf[VVIRTIO_BOUNCE] __attribute__((aligned(16)));
+};
 
 struct vvirtio_blk {
   bool present;              // the VM has a disk (else: no device there)
@@ -49,15 +103,24 @@ struct vvirtio_blk {
   uint16_t last_avail;       // next entry of the available ring to take
   uint16_t used_idx;         // our used->idx
 
+  // Requests taken and not yet answered, oldest first: reqs[(req_head +
+  // i) % VVIRTIO_QUEUE_MAX] for i < nreqs; and the pieces in flight.
+  struct vreq reqs[VVIRTIO_QUEUE_MAX];
+  int req_head, nreqs;
+  struct vpiece pieces[VVIRTIO_PIECES];
+  int inflight;              // pieces busy
+  uint32_t gen;              // +1 at each device reset: older pieces' requests are gone
+  bool stopping;             // the VM stops: no new pieces, its rings untouched
+
   // Counters.
   uint64_t reads, writes, flushes;   // requests served, by kind
   uint64_t direct;           // reads and writes moved with no copy
-  uint64_t wait_ticks;       // rdtime ticks spent waiting for the real disk
+  uint64_t wait_ticks;       // rdtime ticks from taken to answered, all requests
   uint64_t errors;           // requests refused (IOERR, UNSUPP, malformed)
-
-  // Data between the guest's memory and the real disk goes through here:
-  // monitor memory, so physically contiguous, as the real disk needs.
-  uint8_t bounce[VVIRTIO_BOUNCE] __attribute__((aligned(16)));
+  uint64_t npieces;          // pieces sent to the real disk
+  int inflight_max;          // most pieces in flight at once
+  int queued_max;            // most requests taken and not yet answered
+  uint64_t drained;          // pieces still in flight when the VM stopped
 };
 
 // Give the VM the virtual disk its configuration asks for (cfg->disk
@@ -73,15 +136,40 @@ int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
 // 2-byte ones (4.2.2.2). Returns 0, or -1 for an access the device does
 // not have (a wrong width or alignment, a hole in the map, a write to a
 // read-only register): the caller stops the VM. A write to QueueNotify
-// serves the requests waiting in the queue before it returns. The caller
-// holds the VM's device lock and calls mmio_irq_changed() afterwards.
+// takes the new requests off the available ring and returns; the caller
+// then calls vvirtio_blk_after_write, after it has released the lock.
+// The caller holds the VM's device lock and calls mmio_irq_changed()
+// afterwards.
 int vvirtio_blk_read(struct vm *vm, uint64_t off, int width, uint64_t *val);
 int vvirtio_blk_write(struct vm *vm, uint64_t off, int width, uint64_t val);
+
+// After a guest's store to the device, the device lock released: start
+// what a notify queued (diskq_run).
+void vvirtio_blk_after_write(struct vm *vm);
 
 // Is vm's disk's interrupt line up (some InterruptStatus bit set)?
 bool vvirtio_blk_irq_level(struct vm *vm);
 
 // Does vm have a disk at all (its configuration gave it disk-mib)?
 bool vvirtio_blk_present(struct vm *vm);
+
+// For the disk scheduler (hyp/dev/diskq.c), which holds the VM's device lock
+// around each call:
+
+// The VM's next piece, ready to submit (its pages pinned), or NULL if it
+// has none that may start now (nothing left, or the next one must wait
+// for an earlier one on the same sectors, or all its pieces are busy).
+struct vpiece *vvirtio_blk_next_piece(struct vm *vm);
+
+// Piece p is back from the real disk (p->io.result says how it went):
+// unpin its pages, copy a read's bounce buffer into the guest, and put
+// every request now finished, in order, on the used ring, raising the
+// device's interrupt (and the VM's PLIC line) if the driver wants it.
+void vvirtio_blk_piece_done(struct vm *vm, struct vpiece *p);
+
+// The VM stops: forget the requests not yet started, start no more, and
+// leave its rings alone from now on. Pieces in flight still finish
+// (diskq_drain waits for them).
+void vvirtio_blk_stop(struct vm *vm);
 
 #endif

@@ -331,6 +331,19 @@ uint64_t memmap_alloc_contig(int node, uint16_t owner, int npages) {
   return 0;
 }
 
+void memmap_ref(uint64_t pa) {
+  struct memmap_entry *e = memmap_lookup(pa);
+  if (e == NULL)
+    panic("memmap_ref: %p is not RAM", (void *)pa);
+  acquire(&memmap_lock);
+  if (e->state != PAGE_USED) {
+    release(&memmap_lock);
+    panic("memmap_ref: page %p is not in use", (void *)pa);
+  }
+  e->refcount++;
+  release(&memmap_lock);
+}
+
 void memmap_free(uint64_t pa) {
   struct memmap_entry *e = memmap_lookup(pa);
   if (e == NULL || pa % PAGE_SIZE != 0)
@@ -342,6 +355,11 @@ void memmap_free(uint64_t pa) {
     release(&memmap_lock);
     panic("memmap_free: page %p is %s, not in use (double free?)",
           (void *)pa, state == PAGE_FREE ? "already free" : "reserved");
+  }
+  if (e->refcount > 1) {             // someone else still holds it
+    e->refcount--;
+    release(&memmap_lock);
+    return;
   }
   struct resv *r = resv_of(e->owner);
   if (r != NULL)

@@ -126,10 +126,21 @@ uint64_t memmap_alloc(int node, uint16_t owner);
 // memmap_free.
 uint64_t memmap_alloc_contig(int node, uint16_t owner, int npages);
 
-// Give back a page from memmap_alloc. Freeing a page that is not in use
-// (a double free, a reserved page, an address that is not RAM, or an
-// unaligned address) is a bug in the monitor: panic, naming the page.
+// Give back a page from memmap_alloc: drop one reference, and put the
+// page back on its node's free list when that was the last one (a page
+// some disk request still holds with memmap_ref stays in use until the
+// request lets go). Freeing a page that is not in use (a double free, a
+// reserved page, an address that is not RAM, or an unaligned address) is
+// a bug in the monitor: panic, naming the page.
 void memmap_free(uint64_t pa);
+
+// Take one more reference on a page in use (refcount + 1), so that it
+// stays allocated until a matching memmap_free, whoever frees it first.
+// The monitor's disk pins a guest page this way while a request of the
+// real disk reads or writes it (hyp/dev/vvirtio_blk.c): the VM may give the
+// page up meanwhile (a lab's unmapping, the VM stopping), but the page is
+// not reused under the device's DMA. A page not in use: panic.
+void memmap_ref(uint64_t pa);
 
 // The record of the page that holds machine address pa, or NULL if pa is
 // not RAM.

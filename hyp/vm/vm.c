@@ -1,16 +1,17 @@
 // hyp/vm/vm.c: creating, running out and reporting virtual machines
 // (see hyp/vm/vm.h).
 #include <stdarg.h>
+#include "hyp/boot/machine.h"
+#include "hyp/cpu/sched.h"
+#include "hyp/dev/diskq.h"
+#include "hyp/dev/vconsole.h"
+#include "hyp/mem/memmap.h"
+#include "hyp/sbi/vsbi.h"
 #include "hyp/vm/bundle.h"
 #include "hyp/vm/loader.h"
-#include "hyp/boot/machine.h"
 #include "hyp/mem/backmap.h"
-#include "hyp/mem/memmap.h"
-#include "hyp/cpu/sched.h"
-#include "hyp/dev/vconsole.h"
 #include "hyp/vm/vm.h"
 #include "hyp/vm/vm_fdt.h"
-#include "hyp/sbi/vsbi.h"
 #include "kernel/panic.h"
 #include "kernel/printf.h"
 #include "kernel/riscv.h"
@@ -318,6 +319,9 @@ static void start_vm(struct vm *vm, const struct vm_config *cfg) {
   vm->start_time = rdtime();
   vm->state = VM_RUNNING;
   release(&sched_lock);
+  if (vm->blk.present)
+    diskq_attach(vm);             // its disk requests may start (not under
+                                  // sched_lock: a completion takes it)
   if (cfg->span)
     printf("vm %s: %d vCPUs, %lu MiB spread over %d nodes, image %s, entry %p\n",
            vm->name, vm->nvcpus, cfg->memory / MiB, machine.nnodes, cfg->image,
@@ -440,6 +444,11 @@ void vm_finish(struct vm *vm) {
     vconsole_focus_next();        // the keys go to a VM that can use them
   printf("vm %s: stopped: %s (exit %d)\n", vm->name, vm->exit_reason,
          vm->exit_code == VM_EXIT_REBOOT ? 0 : vm->exit_code);
+  // Its disk requests in flight finish first: they may write into its
+  // pages, and what it was told is written must be on the disk before
+  // its region is used again (by its reboot).
+  if (vm->blk.present)
+    diskq_drain(vm);
   vm_print_counters(vm);
   pmap_destroy(&vm->pmap);
   // A reboot: the same VM, from scratch, in its own slot. Until it runs
@@ -528,9 +537,12 @@ void vm_print_counters(struct vm *vm) {
 
   if (vm->blk.nsectors > 0)
     printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu "
-           "direct=%lu wait-us=%lu\n", vm->name, vm->blk.reads, vm->blk.writes,
-           vm->blk.flushes, vm->blk.errors, vm->blk.direct,
-           vm->blk.wait_ticks * 1000000 / machine.timebase);
+           "direct=%lu wait-us=%lu pieces=%lu inflight-max=%d queued-max=%d "
+           "drained=%lu\n",
+           vm->name, vm->blk.reads, vm->blk.writes, vm->blk.flushes,
+           vm->blk.errors, vm->blk.direct,
+           vm->blk.wait_ticks * 1000000 / machine.timebase, vm->blk.npieces,
+           vm->blk.inflight_max, vm->blk.queued_max, vm->blk.drained);
 
   struct pmap *pm = &vm->pmap;
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",

@@ -148,14 +148,15 @@ static bool init_device(void) {
 
 // Offer chain `head` to the device and wait for it on the used ring
 // (2.7.13, 2.7.14). Returns the used element's len, or -1 if it never
-// came back or came back with another head.
+// came back (in 10 s: the monitor answers asynchronously, and a loaded
+// host may be slow) or came back with another head.
 static long submit(uint16_t head) {
   avail.ring[avail.idx % QN] = head;
   io_fence();
   avail.idx = avail.idx + 1;
   io_fence();
   wr(NOTIFY, 0);
-  uint64_t end = rdtime() + 10000000;           // 1 s at QEMU's 10 MHz
+  uint64_t end = rdtime() + 100000000;          // 10 s at QEMU's 10 MHz
   while (used.idx == used_seen)
     if (rdtime() > end)
       return -1;

@@ -187,6 +187,81 @@ def test_bad_width_stops_vm():
     run.forbid("the monitor let it through")
 
 
+def test_completion_order():
+    """Six requests made available with one notify (a big read, a write,
+    a read of it, a copied write over its first sector, a read of that,
+    GET_ID): the monitor serves them asynchronously, in pieces, several in
+    flight, yet the used ring lists them in the order they were made
+    available, and each read sees the writes made available before it."""
+    image = make_disk("order")
+    bundle = make_bundle("blk-order", vm_config(
+        {"name": "ord", "memory-mib": 16, "image": "blkstress.elf",
+         "disk-mib": 4, "bootargs": "order"}))
+    run = boot(cpus=2, nodes=1, bundle=bundle, disk=image)
+    run.expect_clean_exit()
+    run.expect("[ord] blkstress: done, 0 failed")
+    c = counters(run, "ord")
+    if c["queued-max"] < 6 or c["inflight-max"] < 2:
+        run.fail(f"queued-max={c['queued-max']} inflight-max={c['inflight-max']}: "
+                 "want the six requests taken at once, several pieces in flight")
+
+
+def test_huge_requests_do_not_stall_others():
+    """A hostile VM makes 8 reads of its whole 32 MiB disk available with
+    one notify, again and again, on a 1-hart machine. The monitor serves
+    them a piece at a time, round robin with the other VM, so the victim
+    beside it finishes its 10 rounds of disk writes, reads and sleeps, and
+    a key typed on the console reaches it. (When each notify was served
+    whole inside the trap, each round of the hog held the only hart for
+    seconds, tens on a loaded host, and each of the victim's rounds waited
+    for one: this timed out.) The time limit is generous for a loaded
+    host: the victim needs well under a second alone."""
+    image = make_disk("hog", mib=40)
+    bundle = make_bundle("blk-hog", vm_config(
+        {"name": "victim", "memory-mib": 16, "image": "blkstress.elf",
+         "disk-mib": 4, "bootargs": "victim"},
+        {"name": "hog", "memory-mib": 56, "image": "blkstress.elf",
+         "disk-mib": 32, "bootargs": "hog"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle, disk=image, timeout=120,
+               keys=[(r"victim: type a key", b"k")],
+               until=r"\[victim\] blkstress: done")
+    run.expect_clean_exit()
+    run.expect("[victim] victim: round 10 ok")
+    run.expect("[victim] check victim-rounds: ok")
+    run.expect("[victim] victim: key k")
+    run.expect("[victim] blkstress: done, 0 failed")
+
+
+def test_drain_on_reboot():
+    """A VM makes seven 1 MiB writes available with one notify and
+    reboots the moment the first is answered, the others still in flight.
+    The monitor drains them before it frees the VM's memory and boots it
+    again: no panic, and every write the guest was told is done is there
+    when the new boot reads its disk back (and in the disk image). (One
+    hart: nothing reaps the pieces in flight while the VM is torn down and
+    made again unless the monitor waits for them.)"""
+    image = make_disk("drain")
+    bundle = make_bundle("blk-drain", vm_config(
+        {"name": "dr", "memory-mib": 16, "image": "blkstress.elf",
+         "disk-mib": 8, "bootargs": "drain"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle, disk=image)
+    run.expect_clean_exit()
+    told = run.match(r"^\[dr\] drain: told done:([ 0-9]*)$").group(1).split()
+    if not told:
+        run.fail("the guest was told of no write before it rebooted")
+    run.expect("vm dr: stopped: reboot")
+    run.expect("[dr] blkstress: done, 0 failed")
+    for i in told:
+        run.expect(f"[dr] drain: area {i}: written")
+        with open(image, "rb") as f:
+            f.seek((64 + int(i) * 2048) * SECTOR)
+            got = f.read(SECTOR)
+        want = bytes((((int(i) + 100) * 31 + k) & 0xff) for k in range(SECTOR))
+        if got != want:
+            run.fail(f"area {i}: the image does not hold the write the guest "
+                     f"was told is done: {got[:8]!r}..., want {want[:8]!r}...")
+
+
 TESTS = [
     ("virtio-blktest", test_blktest),
     ("virtio-two-vms-separate-regions", test_two_vms_separate_regions),
@@ -195,4 +270,7 @@ TESTS = [
     ("virtio-boot-with-disk-no-vms", test_boot_with_disk_no_vms),
     ("virtio-legacy-disk-refused", test_legacy_disk_refused),
     ("virtio-bad-width-stops-vm", test_bad_width_stops_vm),
+    ("virtio-completion-order", test_completion_order),
+    ("virtio-huge-requests-do-not-stall-others", test_huge_requests_do_not_stall_others),
+    ("virtio-drain-on-reboot", test_drain_on_reboot),
 ]

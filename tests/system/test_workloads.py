@@ -75,7 +75,26 @@ def test_workloads_vm():
     fsck(run, image)
 
 
+def test_pmake_reuses_left_directory():
+    """A pmake that was interrupted (the machine stopped mid-run) leaves
+    /pmake-PID on the disk, and a pmake of the next boot may get the same
+    pid. Here the shell makes that directory, with a stale object in it,
+    and then runs pmake (pid 5 after init, sh, mkdir and echo): pmake
+    says it empties the directory, builds, and removes it, leaving the
+    disk as fresh as before. (It used to stop: "cannot make /pmake-5".)"""
+    image = fresh_disk("pmake-left")
+    run = bare(1, 1, 'autorun="mkdir /pmake-5; echo stale > /pmake-5/s0.o; '
+               'pmake 4; ls /"', disk=image, timeout=120)
+    run.expect_clean_exit()
+    run.expect("pmake: /pmake-5 was left by an interrupted run: emptied it")
+    run.match(r"^pmake: checksum 0x[0-9a-f]{16} \(4 files, jobs 4\) in \d+ us$")
+    run.forbid("pmake-5          d")
+    run.expect("guest-os: autorun exit 0")
+    fsck(run, image)
+
+
 TESTS = [
     ("workloads-bare-c1", test_workloads_bare),
     ("workloads-vm-v2", test_workloads_vm),
+    ("workloads-pmake-reuses-left-directory", test_pmake_reuses_left_directory),
 ]

@@ -102,6 +102,28 @@ static void record_fields(void) {
   CHECK_EQ(e->refcount, 0);
 }
 
+// A page with a second reference (memmap_ref: a disk request using it)
+// survives its owner's free, and goes back to the free list only when
+// the last reference is dropped; a page not in use cannot be referenced.
+static void references_keep_page(void) {
+  machine_of(1, 8);
+  memmap_ready();
+  uint64_t pa = memmap_alloc(0, 3);
+  struct memmap_entry *e = memmap_lookup(pa);
+  uint64_t free_before = memmap_stats(0).free;
+  memmap_ref(pa);
+  CHECK_EQ(e->refcount, 2);
+  memmap_free(pa);                                 // the owner lets go
+  CHECK_EQ(e->state, PAGE_USED);
+  CHECK_EQ(e->refcount, 1);
+  CHECK_EQ(memmap_stats(0).free, free_before);
+  memmap_free(pa);                                 // the request lets go
+  CHECK_EQ(e->state, PAGE_FREE);
+  CHECK_EQ(memmap_stats(0).free, free_before + 1);
+  CHECK(PANICS(memmap_ref(pa)));
+  CHECK(PANICS(memmap_ref(0x1000)));
+}
+
 // The fallback order follows the distance matrix, nearest first, ties
 // broken by the lower node id, and always starts with the node itself.
 static void fallback_order_by_distance(void) {
@@ -385,6 +407,7 @@ static void contiguous_runs_from_a_reservation(void) {
 int main(void) {
   TEST_RUN(accounting_and_exhaustion);
   TEST_RUN(record_fields);
+  TEST_RUN(references_keep_page);
   TEST_RUN(fallback_order_by_distance);
   TEST_RUN(alloc_falls_back_to_nearest);
   TEST_RUN(node_without_memory);
