@@ -14,13 +14,13 @@
 #   the static C library for /init     libc6-dev-riscv64-cross
 #   gcc, make (the kernel's host tools) gcc, make
 #   bc, bison, flex                    bc, bison, flex (Kconfig and Kbuild)
-#   the OpenSSL and libelf headers     libssl-dev, libelf-dev (the kernel's
-#                                      host tools are built with them)
+# (With this configuration the kernel's host tools need neither OpenSSL
+# nor libelf: no module signing, no certificates, no BTF, no objtool.)
 #   xz                                 xz-utils (to unpack the source)
 set -u
 mode=${1:-check}
 all="linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross gcc make
-bc bison flex libssl-dev libelf-dev xz-utils"
+bc bison flex xz-utils"
 missing=""
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -38,8 +38,6 @@ have make || missing="$missing make"
 have bc || missing="$missing bc"
 have bison || missing="$missing bison"
 have flex || missing="$missing flex"
-[ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
-[ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
 have xz || missing="$missing xz-utils"
 
 if [ -z "$missing" ]; then
