@@ -62,7 +62,7 @@ PATTERN_BLOCKS = 256
 
 
 def linux_vm(name, vcpus, disk_mib=4, bootargs="", **more):
-    """One Linux VM's entry (hyp/vmconfig.h) with 64 MiB and, if disk_mib,
+    """One Linux VM's entry (hyp/vm/vmconfig.h) with 64 MiB and, if disk_mib,
     a disk of that size."""
     vm = {"name": name, "vcpus": vcpus, "memory-mib": 64, "image": "Image",
           "initrd": "initramfs.cpio",
