@@ -12,7 +12,8 @@
 #   /usr/src/linux-source-6.1.tar.xz   linux-source-6.1 (Debian's kernel)
 #   riscv64-linux-gnu-gcc              gcc-riscv64-linux-gnu
 #   the static C library for /init     libc6-dev-riscv64-cross
-#   gcc, make (the kernel's host tools) gcc, make
+#   gcc, make, the C headers           gcc, make, libc6-dev (the kernel's
+#                                      host tools)
 #   bc, bison, flex                    bc, bison, flex (Kconfig and Kbuild)
 # (With this configuration the kernel's host tools need neither OpenSSL
 # nor libelf: no module signing, no certificates, no BTF, no objtool.)
@@ -20,7 +21,7 @@
 set -u
 mode=${1:-check}
 all="linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross gcc make
-bc bison flex xz-utils"
+libc6-dev bc bison flex xz-utils"
 missing=""
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -35,6 +36,7 @@ have riscv64-linux-gnu-gcc || missing="$missing gcc-riscv64-linux-gnu"
 [ -f /usr/riscv64-linux-gnu/lib/libc.a ] || missing="$missing libc6-dev-riscv64-cross"
 have gcc || missing="$missing gcc"
 have make || missing="$missing make"
+[ -f /usr/include/stdio.h ] || missing="$missing libc6-dev"
 have bc || missing="$missing bc"
 have bison || missing="$missing bison"
 have flex || missing="$missing flex"
