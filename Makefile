@@ -9,6 +9,8 @@
 #   make handout LAB=N write lab N's handout tree (tools/handout.py)
 #   make bench         what virtualization costs (tools/bench.py)
 #   make fuzz [FUZZ_S=600] run each fuzz target FUZZ_S seconds (tests/fuzz/)
+#   make linux         build a stock Linux guest (linux/linux.mk)
+#   make test-linux    boot it on the monitor (not part of make test)
 #   make clean         remove build/
 #
 # Machine knobs (see tools/qemu.py and README.md):
@@ -80,7 +82,8 @@ $(HYP): $(HYP_OBJS) $(KERNEL_OBJS) hyp/hyp.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -T hyp/hyp.ld -o $@ $(HYP_OBJS) $(KERNEL_OBJS)
 	$(OBJDUMP) -S $@ > $(B)/hyp/hyp.asm
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (Not under build/linux/: the kernel tree there has files of its own named *.d.)
+-include $(shell find $(B) -path $(B)/linux -prune -o -name '*.d' -print 2>/dev/null)
 
 # Each guest brings its own make fragment, which may add to TEST_DEPS
 # (what `make test` must build first).
@@ -94,9 +97,12 @@ include grade/grade.mk
 # tools/mkbundle.py into one file that QEMU loads with -initrd.
 VMCONFIG ?= hyp/vms/default.dts
 BUNDLE := $(B)/bundle/$(notdir $(basename $(VMCONFIG))).bundle
-IMAGE_DIRS := $(B)/tests/guests:$(B)/splashos:$(B)/guest-os
+IMAGE_DIRS := $(B)/tests/guests:$(B)/splashos:$(B)/guest-os:$(B)/linux
 
-$(BUNDLE): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS)
+# Linux as a guest: `make linux`, `make test-linux` (linux/linux.mk).
+include linux/linux.mk
+
+$(BUNDLE): $(VMCONFIG) tools/mkbundle.py $(TEST_DEPS) $(LINUX_BUNDLE_DEPS)
 	python3 tools/mkbundle.py --config $(VMCONFIG) --search $(IMAGE_DIRS) -o $@
 
 # The machine's disk for the configuration's VMs: their regions in order,

@@ -16,7 +16,12 @@ system test did not apply to this tree, each with a "skip" line saying
 why); exit status 1 if anything failed. A failed test's whole output goes
 to tests/out/<test name>.log.
 
-  python3 tests/run.py [-k SUBSTRING] [-j JOBS]
+With --linux (`make test-linux`) it runs only the Linux tests,
+tests/linux/test_*.py, which boot the kernel `make linux` builds; they are
+not part of the default run; each of them is skipped, with the reason,
+when the kernel is not built.
+
+  python3 tests/run.py [-k SUBSTRING] [-j JOBS] [--linux]
 """
 
 import argparse
@@ -140,13 +145,15 @@ def run_fuzz(results, pattern):
             results.fail(full, r.line()[len(full) + 2:], r.output)
 
 
-def run_system(results, pattern, jobs):
-    """Step 4: the system tests, `jobs` at a time, reported in order."""
+def run_system(results, pattern, jobs, folder="system"):
+    """Step 4: the system tests in tests/<folder>/, `jobs` at a time,
+    reported in order."""
     tests = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "system", "test_*.py"))):
+    sys.path.insert(0, os.path.join(ROOT, "tests", folder))
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", folder, "test_*.py"))):
         mod = importlib.import_module(os.path.basename(path)[:-3])
         for name, fn in mod.TESTS:
-            full = f"system/{name}"
+            full = f"{folder}/{name}"
             if not pattern or pattern in full:
                 tests.append((full, fn))
 
@@ -178,18 +185,23 @@ def main():
                    help="only tests whose name contains this")
     p.add_argument("-j", dest="jobs", type=int, default=2,
                    help="system tests to run at once (default 2)")
+    p.add_argument("--linux", action="store_true",
+                   help="run the Linux tests (tests/linux/) instead")
     a = p.parse_args()
 
     results = Results()
     start = time.monotonic()
-    dtb_dir = dump_dtbs(results)
-    unit_args = {"test_fdt": [dtb_dir], "test_dt_machine": [dtb_dir]}
-    for binary in sorted(glob.glob(os.path.join(BUILD, "tests", "test_*"))):
-        if os.access(binary, os.X_OK) and not binary.endswith(".d"):
-            run_unit(results, binary,
-                     unit_args.get(os.path.basename(binary), []), a.pattern)
-    run_fuzz(results, a.pattern)
-    run_system(results, a.pattern, a.jobs)
+    if a.linux:
+        run_system(results, a.pattern, a.jobs, folder="linux")
+    else:
+        dtb_dir = dump_dtbs(results)
+        unit_args = {"test_fdt": [dtb_dir], "test_dt_machine": [dtb_dir]}
+        for binary in sorted(glob.glob(os.path.join(BUILD, "tests", "test_*"))):
+            if os.access(binary, os.X_OK) and not binary.endswith(".d"):
+                run_unit(results, binary,
+                         unit_args.get(os.path.basename(binary), []), a.pattern)
+        run_fuzz(results, a.pattern)
+        run_system(results, a.pattern, a.jobs)
 
     print(f"({time.monotonic() - start:.0f}s)")
     skipped = f", {results.skipped} skipped" if results.skipped else ""
