@@ -75,6 +75,20 @@ $(B)/%.o: %.S | $(B)/.toolchain
 	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -MMD -MP -c $< -o $@
 
+# The software TLB auditor (hyp/mem/tlb_audit.c) and the test-only SBI
+# extension (hyp/sbi/vsbi_test.c): built in with AUDIT=1, as `make test` and
+# `make grade` do; off by default. Only these two objects see the flag, and
+# they are rebuilt when it changes (the stamp holds its last value).
+AUDIT ?= 0
+AUDIT_OBJS := $(B)/hyp/mem/tlb_audit.o $(B)/hyp/sbi/vsbi_test.o
+$(AUDIT_OBJS): CFLAGS += -DTLB_AUDIT=$(AUDIT)
+$(AUDIT_OBJS): $(B)/audit.stamp
+$(B)/audit.stamp: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(AUDIT)" ]; then echo "$(AUDIT)" > $@; fi
+.PHONY: FORCE
+FORCE:
+
 $(HYP): $(HYP_OBJS) $(KERNEL_OBJS) hyp/hyp.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -T hyp/hyp.ld -o $@ $(HYP_OBJS) $(KERNEL_OBJS)
 	$(OBJDUMP) -S $@ > $(B)/hyp/hyp.asm
@@ -210,7 +224,7 @@ unit-tests: $(UNIT_TESTS)
 # system tests under QEMU, one line per test, then "N passed, N failed".
 test:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
+	@$(MAKE) --no-print-directory AUDIT=1 $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
 	python3 tests/run.py
 
 # The NUMA cost model: a QEMU TCG plugin, built with the host compiler
