@@ -298,8 +298,10 @@ uint64_t tlb_rfence_post(struct vcpu *caller, struct vcpu *t,
 }
 
 void tlb_rfence_wait(struct vcpu *caller, struct vcpu *t, uint64_t ticket) {
-  if (t == caller)
+  if (t == caller) {
+    audit_rfence_done(caller, t);
     return;
+  }
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   bool kicked = false;
   while (__atomic_load_n(&t->tlb.in_guest, __ATOMIC_SEQ_CST) &&
@@ -311,6 +313,7 @@ void tlb_rfence_wait(struct vcpu *caller, struct vcpu *t, uint64_t ticket) {
       kicked = true;
     }
   }
+  audit_rfence_done(caller, t);
 }
 
 // ---- Counters ----
@@ -326,7 +329,7 @@ void tlb_print_counters(struct vm *vm) {
 }
 
 void tlb_print_machine(void) {
-  printf("counters machine: tlb vmid-bits=%d vmid-gens=%lu audit=%s "
+  printf("counters machine: tlb vmid-bits=%d vmid-gens=%lu audit-built-in=%d "
          "audit-violations=%lu\n", space.bits, space.gens,
-         tlb_audit_on ? "on" : "off", audit_violations());
+         tlb_audit_on ? 1 : 0, audit_violations());
 }

@@ -85,7 +85,7 @@ struct tlb_vcpu {
   // The auditor's own view (hyp/mem/tlb_audit.c), kept apart from the above.
   int audit_hart;            // hart + 1 of its last guest entry, 0: none
   int audit_n;               // RFENCE ranges it was asked for, not yet fenced
-  bool audit_all;
+  int audit_all;             // 0 no, 1 pending, 2 done
   struct tlb_range audit_q[TLB_RFENCE_SLOTS];
   uint64_t audit_from[TLB_RFENCE_SLOTS];  // requester vCPU id per range
   uint64_t audit_from_all;   // bitmap of requesters of an "all"

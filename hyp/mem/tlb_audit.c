@@ -19,15 +19,18 @@
 //
 //   1. the VMID's record is of another address space: a VMID reused
 //      without a flush (the new VM could use the old VM's entries);
-//   2. a page of this space changed since this hart last fenced it;
+//   2. a page of this space changed, its shootdown has returned, and this
+//      hart has not fenced it since;
 //   3. the VS translations cached here under this VMID are another vCPU's,
 //      or this vCPU's from before it ran on another hart;
-//   4. the entering vCPU has RFENCE ranges not yet fenced;
-//   5. an RFENCE this vCPU asked for is still not done on a target that is
-//      in its guest now (the call returned too early).
+//   4. the entering vCPU has RFENCE ranges not yet fenced, whose
+//      requester's call has returned.
 //
-// And when the old page of a changed mapping is about to be reused
-// (audit_page_reuse): no hart may be in that guest with the page stale.
+// A change whose shootdown (or RFENCE) is still under way does not count
+// at an entry: the hart is then one the shootdown waits for. It counts at
+// the moment the shootdown returns (audit_page_reuse, audit_rfence_done):
+// then no hart may be in that guest with it stale, and after that every
+// hart must have fenced it before it enters.
 //
 // What it does not model: fences finer than it tracks (the monitor fences
 // an RFENCE range page by page, then reports the range as one fence);
@@ -54,6 +57,13 @@ const bool tlb_audit_on = TLB_AUDIT;
 
 #define AUDIT_RECORDS 16
 #define AUDIT_STALE 8
+// A change still being shot down is "pending": a hart may enter the guest
+// with it stale meanwhile (the shootdown waits for that hart), so only
+// changes whose shootdown has returned count at a guest entry. Pending is
+// bit 0 of a stale gpa (pages are aligned) and bit 63 of an RFENCE
+// requester id.
+#define PENDING 1UL
+#define FROM_PENDING (1UL << 63)
 
 struct record {
   bool used;
@@ -61,8 +71,8 @@ struct record {
   uint64_t space;          // tlb_space.audit_id
   bool g;                  // may hold G-stage entries
   int nstale;
-  bool stale_all;
-  uint64_t stale[AUDIT_STALE];
+  int stale_all;           // too many to list: 0 no, 1 pending, 2 done
+  uint64_t stale[AUDIT_STALE];   // gpa | PENDING
   struct vcpu *vs;         // whose VS entries it may hold, or NULL
 };
 
@@ -112,6 +122,14 @@ static struct record *new_record(struct audit_hart *h) {
   return &h->rec[0];
 }
 
+// Forget RFENCE range k of v (fenced, or reported).
+static void drop_range(struct vcpu *v, int k) {
+  int last = v->tlb.audit_n - 1;
+  v->tlb.audit_q[k] = v->tlb.audit_q[last];
+  v->tlb.audit_from[k] = v->tlb.audit_from[last];
+  v->tlb.audit_n--;
+}
+
 void audit_load(struct vcpu *v) {
   if (!tlb_audit_on)
     return;
@@ -133,33 +151,30 @@ void audit_enter(struct vcpu *v, uint16_t vmid) {
     violation(pm, hart, vmid, 0, "VMID reused without a G-stage flush");
   else if (r != NULL && r->vs != NULL && r->space != space)
     violation(pm, hart, vmid, 0, "VMID reused without a VS-stage flush");
-  if (r != NULL && r->space == space && r->g && (r->stale_all || r->nstale > 0))
-    violation(pm, hart, vmid, r->stale_all ? 0 : r->stale[0],
-              "G-stage translation changed since this hart last fenced it");
+  if (r != NULL && r->space == space && r->g) {
+    uint64_t gpa = r->stale_all == 2 ? 1 : 0;
+    for (int k = 0; k < r->nstale && gpa == 0; k++)
+      if (!(r->stale[k] & PENDING))
+        gpa = r->stale[k];
+    if (gpa != 0)
+      violation(pm, hart, vmid, gpa & ~PENDING,
+                "G-stage translation changed since this hart last fenced it");
+  }
   if (r != NULL && r->space == space && r->vs != NULL &&
       (r->vs != v || v->tlb.audit_hart != hart + 1))
     violation(pm, hart, vmid, 0, r->vs != v
               ? "VS-stage translations of another vCPU of this VM"
               : "VS-stage translations from before the vCPU ran on another hart");
-  if (v->tlb.audit_n > 0 || v->tlb.audit_all)
-    violation(pm, hart, vmid, v->tlb.audit_all ? 0 : v->tlb.audit_q[0].start,
+  bool due = v->tlb.audit_all == 2;
+  uint64_t va = 0;
+  for (int k = 0; k < v->tlb.audit_n; k++)
+    if (!(v->tlb.audit_from[k] & FROM_PENDING)) {
+      due = true;
+      va = v->tlb.audit_q[k].start;
+    }
+  if (due)
+    violation(pm, hart, vmid, va,
               "an RFENCE range for this vCPU was not fenced before it ran");
-  for (int i = 0; i < v->vm->nvcpus; i++) {
-    struct vcpu *u = &v->vm->vcpus[i];
-    bool running = false;
-    for (int k = 0; k < machine.nharts; k++)
-      if (ah[machine.harts[k].id].in_guest == u)
-        running = true;
-    if (!running || u == v)
-      continue;
-    bool asked = (u->tlb.audit_all && (u->tlb.audit_from_all & (1UL << v->id)));
-    for (int k = 0; k < u->tlb.audit_n; k++)
-      if (u->tlb.audit_from[k] == (uint64_t)v->id)
-        asked = true;
-    if (asked)
-      violation(pm, hart, vmid, 0,
-                "RFENCE returned before a target in its guest had fenced");
-  }
   if (r == NULL || r->space != space) {
     if (r == NULL)
       r = new_record(h);
@@ -169,12 +184,18 @@ void audit_enter(struct vcpu *v, uint16_t vmid) {
     r->space = space;
   }
   r->g = true;
-  r->nstale = 0;            // reported once, then forgotten
-  r->stale_all = false;
+  // What was reported is forgotten; what is pending stays.
+  for (int k = 0; k < r->nstale; k++)
+    if (!(r->stale[k] & PENDING))
+      r->stale[k--] = r->stale[--r->nstale];
+  if (r->stale_all == 2)
+    r->stale_all = 0;
   r->vs = v;
-  v->tlb.audit_n = 0;              // reported once, then forgotten
-  v->tlb.audit_all = false;
-  v->tlb.audit_from_all = 0;
+  for (int k = 0; k < v->tlb.audit_n; k++)
+    if (!(v->tlb.audit_from[k] & FROM_PENDING))
+      drop_range(v, k--);
+  if (v->tlb.audit_all == 2)
+    v->tlb.audit_all = 0;
   v->tlb.audit_hart = hart + 1;
   h->in_guest = v;
   release(&audit_lock);
@@ -200,11 +221,11 @@ void audit_gvma(uint64_t gpa, uint64_t vmid) {
     if (gpa == AUDIT_ALL) {
       r->g = false;
       r->nstale = 0;
-      r->stale_all = false;
+      r->stale_all = 0;
       continue;
     }
     for (int k = 0; k < r->nstale; k++)
-      if (r->stale[k] == ALIGN_DOWN(gpa, PAGE_SIZE))
+      if ((r->stale[k] & ~PENDING) == ALIGN_DOWN(gpa, PAGE_SIZE))
         r->stale[k--] = r->stale[--r->nstale];
   }
   release(&audit_lock);
@@ -223,7 +244,7 @@ void audit_vvma(uint64_t va, uint64_t size, uint64_t asid, uint16_t vmid) {
   struct vcpu *v = h->loaded;
   if (v != NULL && v->vm->pmap.tlb.vmid.id == vmid) {
     if (all) {
-      v->tlb.audit_all = false;
+      v->tlb.audit_all = 0;
       v->tlb.audit_from_all = 0;
     }
     for (int k = 0; k < v->tlb.audit_n; k++) {
@@ -232,12 +253,8 @@ void audit_vvma(uint64_t va, uint64_t size, uint64_t asid, uint16_t vmid) {
       bool va_ok = size == ~0UL ||
                    (q.size != ~0UL && q.start >= va && q.start - va <= size &&
                     q.size <= size - (q.start - va));
-      if (asid_ok && va_ok) {
-        v->tlb.audit_q[k] = v->tlb.audit_q[v->tlb.audit_n - 1];
-        v->tlb.audit_from[k] = v->tlb.audit_from[v->tlb.audit_n - 1];
-        v->tlb.audit_n--;
-        k--;
-      }
+      if (asid_ok && va_ok)
+        drop_range(v, k--);
     }
   }
   release(&audit_lock);
@@ -254,9 +271,9 @@ void audit_pmap_change(struct pmap *pm, uint64_t gpa) {
       if (!r->used || !r->g || r->space != pm->tlb.audit_id)
         continue;
       if (r->nstale < AUDIT_STALE)
-        r->stale[r->nstale++] = ALIGN_DOWN(gpa, PAGE_SIZE);
+        r->stale[r->nstale++] = ALIGN_DOWN(gpa, PAGE_SIZE) | PENDING;
       else
-        r->stale_all = true;
+        r->stale_all = 1;
     }
   }
   release(&audit_lock);
@@ -270,16 +287,20 @@ void audit_page_reuse(struct pmap *pm, uint64_t gpa) {
   for (int k = 0; k < machine.nharts; k++) {
     int hart = (int)machine.harts[k].id;
     struct audit_hart *h = &ah[hart];
-    if (h->in_guest == NULL || &h->in_guest->vm->pmap != pm)
-      continue;
+    bool in_guest = h->in_guest != NULL && &h->in_guest->vm->pmap == pm;
     for (int i = 0; i < AUDIT_RECORDS; i++) {
       struct record *r = &h->rec[i];
       if (!r->used || !r->g || r->space != pm->tlb.audit_id)
         continue;
-      bool stale = r->stale_all;
+      bool stale = r->stale_all != 0;
       for (int j = 0; j < r->nstale; j++)
-        stale |= r->stale[j] == gpa;
-      if (stale)
+        if ((r->stale[j] & ~PENDING) == gpa) {
+          stale = true;
+          r->stale[j] &= ~PENDING;      // shot down: counts from now on
+        }
+      if (r->stale_all == 1)
+        r->stale_all = 2;
+      if (stale && in_guest && h->in_guest->tlb.audit_hart == hart + 1)
         violation(pm, hart, r->vmid, gpa,
                   "old page reused while a hart in the guest may still map it");
     }
@@ -293,11 +314,36 @@ void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r) {
   acquire(&audit_lock);
   if (t->tlb.audit_n < TLB_RFENCE_SLOTS) {
     t->tlb.audit_q[t->tlb.audit_n] = r;
-    t->tlb.audit_from[t->tlb.audit_n] = (uint64_t)from->id;
+    t->tlb.audit_from[t->tlb.audit_n] = (uint64_t)from->id | FROM_PENDING;
     t->tlb.audit_n++;
   } else {
-    t->tlb.audit_all = true;
+    t->tlb.audit_all = 1;
     t->tlb.audit_from_all |= 1UL << from->id;
   }
+  release(&audit_lock);
+}
+
+void audit_rfence_done(struct vcpu *from, struct vcpu *t) {
+  if (!tlb_audit_on)
+    return;
+  acquire(&audit_lock);
+  bool left = false;
+  for (int k = 0; k < t->tlb.audit_n; k++)
+    if (t->tlb.audit_from[k] == ((uint64_t)from->id | FROM_PENDING)) {
+      t->tlb.audit_from[k] &= ~FROM_PENDING;
+      left = true;
+    }
+  if (t->tlb.audit_all && (t->tlb.audit_from_all & (1UL << from->id))) {
+    t->tlb.audit_all = 2;
+    left = true;
+  }
+  // In its guest now, with the range not fenced: the call returned early.
+  bool running = false;
+  for (int k = 0; k < machine.nharts; k++)
+    if (ah[machine.harts[k].id].in_guest == t)
+      running = true;
+  if (left && running && t != from)
+    violation(&t->vm->pmap, t->tlb.cur_hart, t->vm->pmap.tlb.vmid.id, 0,
+              "RFENCE returned before a target in its guest had fenced");
   release(&audit_lock);
 }

@@ -41,11 +41,14 @@ void audit_vvma(uint64_t va, uint64_t size, uint64_t asid, uint16_t vmid);
 
 // pm's mapping of gpa changed (removed, downgraded, retargeted).
 void audit_pmap_change(struct pmap *pm, uint64_t gpa);
-// The old machine page behind pm's gpa is about to be reused: no hart may
-// be in the guest with the old translation still cached.
+// The shootdown of pm's gpa returned, so the old machine page may be
+// reused: no hart may be in the guest with the old translation still
+// cached, and from now on every hart must fence it before it enters.
 void audit_page_reuse(struct pmap *pm, uint64_t gpa);
 
-// A guest RFENCE asked vCPU t, for `from`, to fence range r.
+// A guest RFENCE asked vCPU t, for `from`, to fence range r; and the
+// monitor's wait for it returned (t has fenced, or is out of its guest).
 void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r);
+void audit_rfence_done(struct vcpu *from, struct vcpu *t);
 
 #endif

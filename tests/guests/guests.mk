@@ -1,7 +1,7 @@
 # tests/guests/guests.mk: the test guests (included by the top Makefile).
 # Each guest is one C file linked with the runtime (start.S, rt.c) and the
 # shared runtime in kernel/.
-GUESTS := hello sbitest badmem badmmio spin uarttest blktest echo reboot
+GUESTS := hello sbitest badmem badmmio spin uarttest blktest echo reboot tlbtest
 GUEST_ELFS := $(patsubst %,$(B)/tests/guests/%.elf,$(GUESTS))
 GUEST_RT := $(B)/tests/guests/start.o $(B)/tests/guests/rt.o
 # Keep the objects (make would delete them as intermediate files).
