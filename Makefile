@@ -183,7 +183,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
 
 UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format \
 	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write \
-	$(B)/tests/test_console $(B)/tests/test_dt_machine
+	$(B)/tests/test_console $(B)/tests/test_dt_machine $(B)/tests/test_vmid
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
@@ -216,6 +216,10 @@ $(B)/tests/test_dt_machine: tests/unit/test_dt_machine.c kernel/dt_machine.c ker
 $(B)/tests/test_console: tests/unit/test_console.c kernel/console.c kernel/console.h tests/unit/unit.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_console.c kernel/console.c
+
+$(B)/tests/test_vmid: tests/unit/test_vmid.c hyp/mem/vmid.c hyp/mem/vmid.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vmid.c hyp/mem/vmid.c
 
 .PHONY: test unit-tests
 unit-tests: $(UNIT_TESTS)

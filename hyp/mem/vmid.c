@@ -4,6 +4,7 @@
 // hyp/mem/tlb.c) and does the flushes; the host unit test
 // (tests/unit/test_vmid.c) runs this file as it is.
 #include "hyp/mem/vmid.h"
+#include "kernel/panic.h"
 
 void vmid_space_init(struct vmid_space *s, int bits) {
   s->bits = bits;

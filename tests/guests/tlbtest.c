@@ -82,13 +82,21 @@ static long move_page(const volatile void *p, uint64_t node) {
 }
 
 // Sleep about `us` microseconds in WFI (the vCPU gives its hart away).
+// The check and the WFI run with interrupts off (WFI still wakes on a
+// pending enabled one, privileged spec 3.3.3): with them on, the timer
+// could be taken between the check and the WFI, which would then wait for
+// an interrupt that has already come.
 static void nap(uint64_t us) {
   uint64_t h = hart_id(), seen = timer_irqs[h];
   sbi_set_timer(rdtime() + us * 10);          // QEMU virt: 10 MHz timebase
-  irqs_on();
-  while (timer_irqs[h] == seen)
+  csr_set(sie, 1UL << IRQ_S_TIMER);           // WFI wakes only on enabled ones
+  for (;;) {
+    irqs_off();
+    if (timer_irqs[h] != seen)
+      break;
     wfi();
-  irqs_off();
+    irqs_on();                                // take it here
+  }
 }
 
 // ---- mode=cross ----
