@@ -28,14 +28,18 @@
 
 #define COUNT(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
 
-// Raise pm's change epoch to a new machine-wide value; returns it. Epochs
-// of one pmap only grow, even when two harts change it at once.
-static uint64_t new_epoch(struct pmap *pm) {
+// Raise pm's change epoch to a new machine-wide value; returns it. *before
+// gets the epoch it replaced, and *won whether it did (false when another
+// change raised it past ours meanwhile). Epochs of one pmap only grow,
+// even when two harts change it at once.
+static uint64_t new_epoch(struct pmap *pm, uint64_t *before, bool *won) {
   uint64_t e = __atomic_add_fetch(&tlb_epoch, 1, __ATOMIC_SEQ_CST);
   uint64_t old = __atomic_load_n(&pm->tlb.changed, __ATOMIC_SEQ_CST);
   while (old < e && !__atomic_compare_exchange_n(&pm->tlb.changed, &old, e, false,
                                                  __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
     ;
+  *before = old;
+  *won = old < e;
   return e;
 }
 
@@ -43,11 +47,18 @@ void tlb_shootdown(struct pmap *pm, uint64_t gpa) {
   audit_pmap_change(pm, gpa);
   COUNT(pm->tlb.c.shootdowns, 1);
   // BEGIN LAB 2: make every hart drop pm's old translation of gpa
-  uint64_t e = new_epoch(pm);
+  uint64_t before;
+  bool won;
+  uint64_t e = new_epoch(pm, &before, &won);
   int me = (int)hart_id();
-  // This hart: fence the one address now (we are not in the guest).
+  uint64_t *seen = &tlb_harts[me].seen[pm->owner - 1];
+  // This hart: fence the one address now (we are not in the guest). If it
+  // had caught up with every change before this one, it is now caught up
+  // with this one too, and needs no VMID-wide fence when it next enters.
   tlb_fence_gvma(gpa, pm->tlb.vmid.id);
   COUNT(pm->tlb.c.gfence_local, 1);
+  if (won && *seen >= before)
+    __atomic_store_n(seen, e, __ATOMIC_RELEASE);
   // The harts in pm's guest now: interrupt them, then wait for each to
   // fence (its epoch reaches e) or to be out of the guest.
   uint64_t mask = 0;

@@ -54,7 +54,7 @@ struct vm_config {
 };
 
 struct vm {
-  int id;                   // 1..MAX_VMS: memmap owner, VMID
+  int id;                   // 1..MAX_VMS: memmap owner (VMID: pmap.tlb)
   char name[16];
   int state;                // VM_*
   int home_node;
