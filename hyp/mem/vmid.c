@@ -4,7 +4,6 @@
 // hyp/mem/tlb.c) and does the flushes; the host unit test
 // (tests/unit/test_vmid.c) runs this file as it is.
 #include "hyp/mem/vmid.h"
-#include "kernel/panic.h"
 
 void vmid_space_init(struct vmid_space *s, int bits) {
   s->bits = bits;
@@ -33,5 +32,7 @@ bool vmid_update(struct vmid_space *s, struct vmid *id) {
   id->gen = s->gen;
   return true;
   // END LAB 2
-  // STUB LAB 2: panic("lab 2: vmid_update not implemented");
+  // STUB LAB 2: s->bits = 0;   // no VMIDs (correct, slow): every switch between VMs flushes
+  // STUB LAB 2: *id = (struct vmid){.gen = s->gen, .id = 0};
+  // STUB LAB 2: return false;
 }
