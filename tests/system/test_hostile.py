@@ -430,12 +430,15 @@ def test_memory_overcommit():
     Issue 10, finding 2: today all are admitted, and whichever faults
     last is stopped with "out of machine memory for guest page"."""
     hogs = ["hog1", "hog2"]
-    settled = r"(hog1: (every page|not started).*hog2: (every page|not started)" \
-              r"|hog2: (every page|not started).*hog1: (every page|not started)" \
-              r"|out of machine memory)"
+    # A hog has settled when it says it holds all its RAM ("[hog1]
+    # hostmemhog: every page ...") or was refused ("vm hog1: not started").
+    def settled(h):
+        return rf"(?=.*(\[{h}\] hostmemhog: every page|vm {h}: not started))"
+    until = (r"(?s)^(?=.*vm victim: stopped)"
+             rf"(?:{settled('hog1')}{settled('hog2')}|(?=.*out of machine memory))")
     run = run_beside_victim("overcommit", [
         hostile(h, "hostmemhog.elf", "mib=62 hold", **{"memory-mib": 62}) for h in hogs],
-        mem=128, until=rf"(?s)^(?=.*vm victim: stopped)(?=.*{settled})")
+        mem=128, until=until)
     run.forbid("out of machine memory")
     for h in hogs:
         if f"vm {h}: not started" not in run.output:
