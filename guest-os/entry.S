@@ -32,22 +32,12 @@
 #define ENTRY_MAX_HARTS      MAX_HARTS
 #define ENTRY_BOOT_MAIN      boot_main
 #define ENTRY_SECONDARY_MAIN secondary_main
+#define ENTRY_STACKS         boot_stacks
+#define ENTRY_STACK_SIZE     BOOT_STACK
 #include "kernel/entry.S"
 
-# FPU off and sp = boot_stacks + (tp + 1) * BOOT_STACK. Touches t0 and
-# t1 only, so a0 and a1 reach the C function called next.
+# The FPU off (sstatus.FS = 0). Uses t0 only.
 entry_prepare_hart:
     li      t0, SSTATUS_FS
     csrc    sstatus, t0
-    la      sp, boot_stacks
-    li      t0, BOOT_STACK
-    addi    t1, tp, 1
-    mul     t0, t0, t1
-    add     sp, sp, t0
     ret
-
-.section .bss
-.balign 16
-.globl boot_stacks
-boot_stacks:
-    .space  BOOT_STACK * MAX_HARTS

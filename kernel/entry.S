@@ -24,11 +24,14 @@
 #                         (hartid = a0, dtb = a1), never returns
 #   ENTRY_SECONDARY_MAIN  the C function every other hart calls:
 #                         (hartid = a0), never returns
+#   ENTRY_STACKS          the name of the stacks array (in .bss, below)
+#   ENTRY_STACK_SIZE      bytes of stack per hart: hart h's stack is the
+#                         slice that ends at ENTRY_STACKS + (h + 1) *
+#                         ENTRY_STACK_SIZE (stacks grow down)
 # and, after it, the routine
-#   entry_prepare_hart    sp = this hart's stack (tp holds the hart id),
-#                         and anything else a hart needs before C (the
-#                         FPU's state, say); uses only t0 and t1, so that
-#                         a0 and a1 reach the C function unchanged.
+#   entry_prepare_hart    anything else a hart needs before C (the FPU's
+#                         state, say); it has its stack; it uses only t0
+#                         and t1, so that a0 and a1 reach C unchanged.
 
 .section .text.entry
 .globl _entry
@@ -62,6 +65,7 @@ _entry:
     li      t1, 1
     fence   rw, w
     sw      t1, 0(t0)
+    call    entry_set_stack
     call    entry_prepare_hart
     call    ENTRY_BOOT_MAIN
     j       entry_hang
@@ -78,9 +82,19 @@ _secondary_entry:
     mv      tp, a0
     li      t0, ENTRY_MAX_HARTS
     bgeu    a0, t0, entry_hang
+    call    entry_set_stack
     call    entry_prepare_hart
     call    ENTRY_SECONDARY_MAIN
     j       entry_hang
+
+# sp = ENTRY_STACKS + (tp + 1) * ENTRY_STACK_SIZE. Uses t0 and t1 only.
+entry_set_stack:
+    la      sp, ENTRY_STACKS
+    li      t0, ENTRY_STACK_SIZE
+    addi    t1, tp, 1
+    mul     t0, t0, t1
+    add     sp, sp, t0
+    ret
 
 # The boot hart's id is one we have no stack for: C cannot run, so ask
 # the firmware to power off with reason "system failure" (SBI SRST,
@@ -103,5 +117,11 @@ boot_lottery:
     .word   0
 bss_ready:
     .word   0
+
+.section .bss
+.balign 16
+.globl ENTRY_STACKS
+ENTRY_STACKS:
+    .space  ENTRY_STACK_SIZE * ENTRY_MAX_HARTS
 
 .section .text

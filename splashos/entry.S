@@ -33,22 +33,12 @@
 #define ENTRY_MAX_HARTS      MAX_HARTS
 #define ENTRY_BOOT_MAIN      splash_main
 #define ENTRY_SECONDARY_MAIN thread_secondary
+#define ENTRY_STACKS         stacks
+#define ENTRY_STACK_SIZE     STACK_SIZE
 #include "kernel/entry.S"
 
-# The FPU on, and sp = stacks + (tp + 1) * STACK_SIZE. Uses t0 and t1
-# only, so a0/a1 survive for the C function called next.
+# The FPU on (state "Initial"). Uses t0 only.
 entry_prepare_hart:
     li      t0, SSTATUS_FS_INITIAL
     csrs    sstatus, t0
-    la      sp, stacks
-    li      t0, STACK_SIZE
-    addi    t1, tp, 1
-    mul     t0, t0, t1
-    add     sp, sp, t0
     ret
-
-.section .bss
-.balign 16
-.globl stacks
-stacks:
-    .space  STACK_SIZE * MAX_HARTS
