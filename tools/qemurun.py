@@ -92,6 +92,12 @@ class Run:
             self.fail(f"the monitor panicked: {panic}")
         if self.timed_out:
             self.fail(f"hung: no exit within {self.seconds:.0f}s")
+        # The software TLB auditor (built in by make test and the graders,
+        # AUDIT=1; hyp/mem/tlb_audit.h): no run may have used a translation
+        # that a missing fence left stale.
+        if "tlb-audit: VIOLATION" in self.output:
+            line = next(l for l in self.output.splitlines() if "tlb-audit: VIOLATION" in l)
+            self.fail(f"the TLB auditor saw a stale translation: {line}")
         if self.status != 0:
             self.fail(f"QEMU exited with status {self.status}")
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include "hyp/boot/hart.h"
 #include "hyp/boot/machine.h"
+#include "hyp/mem/tlb.h"
 #include "hyp/cpu/vcpu.h"
 #include "hyp/cpu/vcpu_offsets.h"
 #include "hyp/cpu/vtrap.h"
@@ -64,17 +65,14 @@ void vcpu_reset(struct vcpu *v, uint64_t start, uint64_t opaque) {
   __atomic_store_n(&v->irqs, 0, __ATOMIC_RELAXED);
 }
 
-// Put v's VS-level state on this hart's CSRs. The G-stage table is the
-// VM's; since the last vCPU on this hart may have belonged to another VM
-// (or been another vCPU of this one, with its own guest page tables), the
-// cached translations are flushed. Lab 2 replaces this blunt flush with
-// VMIDs and exactly the fences that are needed.
+// Put v's VS-level state on this hart's CSRs, and make the TLB right for
+// it: its VM's VMID and G-stage table in hgatp, and only the fences that
+// switching to v needs (tlb_load, hyp/mem/tlb.c: none at all for a switch
+// between VMs that have VMIDs).
 static void vcpu_load(struct vcpu *v) {
   struct hart *h = &harts[hart_id()];
-  csr_write_num(CSR_HGATP, pmap_hgatp(&v->vm->pmap, (uint16_t)v->vm->id));
+  tlb_load(v);
   if (h->last_vcpu != v) {
-    hfence_gvma_all();
-    hfence_vvma_all();
     if (h->last_vcpu != NULL && v->hart_seen != (int)hart_id() && v->hart_seen >= 0)
       v->migrations++;
     h->last_vcpu = v;
@@ -168,11 +166,11 @@ void vcpu_run(struct vcpu *v) {
     uint64_t timer = host_timer();
     if (!machine.has_sstc)
       timer_without_sstc(v, timer);
-    if (__atomic_exchange_n(&v->flush, 0, __ATOMIC_ACQUIRE)) {
-      hfence_vvma_all();          // an RFENCE from another vCPU
-      asm volatile("fence.i");
-    }
+    if (__atomic_exchange_n(&v->flush, 0, __ATOMIC_ACQUIRE))
+      asm volatile("fence.i");    // an RFENCE remote_fence_i
+    tlb_enter(v);                 // last: VMID, shootdowns, RFENCE ranges
     vcpu_enter(v);
+    tlb_exit(v);
     v->scause = csr_read(scause);
     v->stval = csr_read(stval);
     v->htval = csr_read_num(CSR_HTVAL);

@@ -12,6 +12,7 @@
 #ifndef HYP_VCPU_H
 #define HYP_VCPU_H
 
+#include "hyp/mem/tlb.h"
 #include "hyp/param.h"
 #include "kernel/types.h"
 
@@ -56,7 +57,8 @@ struct vcpu {
   int hart_seen;         // the hart it last ran on (-1: never ran)
   int leave;             // set by a handler: leave the hart after this trap
   uint64_t irqs;         // VS interrupts to inject (hvip bits), atomic
-  uint32_t flush;        // RFENCE asked for a TLB / icache flush, atomic
+  uint32_t flush;        // RFENCE asked for a fence.i, atomic
+  struct tlb_vcpu tlb;   // RFENCE ranges queued, where its VS TLB is (lab 2)
   uint32_t eip;          // external interrupt line from the PLIC, atomic
   int sbi_no_return;     // the SBI handler redirected the guest itself
   struct vcpu *rq_next;  // run queue link

@@ -70,6 +70,17 @@ int memmap_backmap_remove(struct memmap_entry *e, uint16_t vm, uint64_t gpa) {
   // STUB LAB 1: panic("lab 1: memmap_backmap_remove not implemented");
 }
 
+int memmap_backmap_first(struct memmap_entry *e, uint16_t *vm, uint64_t *gpa) {
+  acquire(&backmap_lock);
+  struct backmap *b = e->backmaps;
+  if (b != NULL) {
+    *vm = b->vm;
+    *gpa = b->gpa;
+  }
+  release(&backmap_lock);
+  return b != NULL ? 0 : -1;
+}
+
 int memmap_backmap_count(struct memmap_entry *e) {
   int n = 0;
   acquire(&backmap_lock);

@@ -35,6 +35,10 @@ int memmap_backmap_add(struct memmap_entry *e, uint16_t vm, uint64_t gpa);
 // Forget that mapping. Returns 0, or -1 if there was no such mapping.
 int memmap_backmap_remove(struct memmap_entry *e, uint16_t vm, uint64_t gpa);
 
+// The first mapping of machine page e: its VM in *vm and guest page in
+// *gpa. Returns 0, or -1 when e has no mapping.
+int memmap_backmap_first(struct memmap_entry *e, uint16_t *vm, uint64_t *gpa);
+
 // How many mappings machine page e has.
 int memmap_backmap_count(struct memmap_entry *e);
 

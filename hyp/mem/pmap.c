@@ -23,6 +23,7 @@
 // 8.5.1); and we set A and D ourselves, because QEMU raises a fault
 // instead of setting them.
 #include "hyp/mem/backmap.h"
+#include "hyp/mem/tlb.h"
 #include "hyp/mem/memmap.h"
 #include "hyp/mem/pmap.h"
 #include "kernel/panic.h"
@@ -98,6 +99,8 @@ int pmap_init(struct pmap *pm, uint16_t owner, int node, uint64_t ram_base,
               uint64_t ram_size) {
   memset(pm, 0, sizeof(*pm));
   spinlock_init(&pm->lock, "pmap");
+  spinlock_init(&pm->move_lock, "pmap move");
+  tlb_space_init(&pm->tlb);
   pm->owner = owner;
   pm->node = node;
   pm->ram_base = ram_base;
@@ -242,6 +245,108 @@ int pmap_fault(struct pmap *pm, uint64_t gpa) {
   return r;
   // END LAB 1
   // STUB LAB 1: panic("lab 1: pmap_fault not implemented");
+}
+
+// Take gpa's G-stage entry away (zero it), leaving pm->map alone; returns
+// the machine page behind gpa, or 0 if it has none, and the entry's
+// permissions in *perm. Caller holds pm->lock and shoots the old entry
+// down after letting go of it.
+static uint64_t unmap_locked(struct pmap *pm, uint64_t gpa, uint64_t *perm) {
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  uint64_t *pte = pmap_walk(pm, gpa, false);
+  *perm = PMAP_RWX;
+  if (pa == 0 || pte == NULL || !(*pte & PTE_V))
+    return pa;
+  *perm = *pte & PMAP_RWX;
+  *pte = 0;
+  return pa;
+}
+
+// Forget that gpa is backed by pa: the map entry, the back-mapping and the
+// per-node count. Caller holds pm->lock.
+static void forget_locked(struct pmap *pm, uint64_t gpa, uint64_t pa) {
+  struct memmap_entry *e = memmap_lookup(pa);
+  pm->map[(gpa - pm->ram_base) / PAGE_SIZE] = 0;
+  memmap_backmap_remove(e, pm->owner, gpa);
+  pm->mapped[e->node]--;
+}
+
+uint64_t pmap_remove(struct pmap *pm, uint64_t gpa) {
+  if (!pmap_is_ram(pm, gpa))
+    panic("pmap_remove: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t perm;
+  uint64_t pa = unmap_locked(pm, gpa, &perm);
+  if (pa != 0)
+    forget_locked(pm, gpa, pa);
+  release(&pm->lock);
+  if (pa != 0)
+    tlb_shootdown(pm, gpa);
+  release(&pm->move_lock);
+  return pa;
+}
+
+int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
+  if (!pmap_is_ram(pm, gpa))
+    panic("pmap_protect: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t *pte = pmap_walk(pm, gpa, false);
+  if (pte == NULL || !(*pte & PTE_V)) {
+    release(&pm->lock);
+    release(&pm->move_lock);
+    return -1;
+  }
+  uint64_t old = *pte & PMAP_RWX;
+  *pte = (*pte & ~PMAP_RWX) | (perm & PMAP_RWX);
+  release(&pm->lock);
+  // Only a permission taken away can be stale somewhere; a new one is
+  // found by the hart that faults on it (pmap_fault fences locally).
+  if (old & ~perm & PMAP_RWX)
+    tlb_shootdown(pm, gpa);
+  else
+    hfence_gvma(gpa);
+  release(&pm->move_lock);
+  return 0;
+}
+
+int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
+  if (!pmap_is_ram(pm, gpa))
+    panic("pmap_move_page: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  uint64_t to = memmap_alloc(node, pm->owner);
+  if (to == 0)
+    return -1;
+  acquire(&pm->move_lock);
+  // 1. Unmap, but keep pm->map[] pointing at the old page: a vCPU that
+  //    touches gpa now faults, finds the page backed (pmap_fault) and
+  //    retries until step 3; nothing can write the old page after step 2.
+  acquire(&pm->lock);
+  uint64_t perm;
+  uint64_t from = unmap_locked(pm, gpa, &perm);
+  release(&pm->lock);
+  if (from == 0) {
+    release(&pm->move_lock);
+    memmap_free(to);
+    return 0;
+  }
+  // 2. No hart can reach the old page through pm any more.
+  tlb_shootdown(pm, gpa);
+  // 3. Copy, and map the new page in its place.
+  memcpy((void *)to, (void *)from, PAGE_SIZE);
+  acquire(&pm->lock);
+  forget_locked(pm, gpa, from);
+  int r = pmap_enter_locked(pm, gpa, to, perm);
+  release(&pm->lock);
+  if (r < 0)
+    panic("pmap_move_page: out of backmap records for VM %d", pm->owner);
+  __atomic_fetch_add(&pm->tlb.c.pages_moved, 1, __ATOMIC_RELAXED);
+  release(&pm->move_lock);
+  memmap_free(from);
+  return 0;
 }
 
 void pmap_destroy(struct pmap *pm) {

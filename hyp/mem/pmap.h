@@ -20,6 +20,7 @@
 #ifndef HYP_PMAP_H
 #define HYP_PMAP_H
 
+#include "hyp/mem/tlb.h"
 #include "hyp/param.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
@@ -42,6 +43,10 @@ struct pmap {
   int span;                 // >1: guest RAM is cut in `span` equal chunks,
                             //   chunk k backed by node k (pmap_span)
   struct spinlock lock;     // protects all of the above and the table
+  struct spinlock move_lock;  // one change of an existing mapping at a time
+                            //   (pmap_remove/protect/move_page): held across
+                            //   the shootdown, never with `lock`
+  struct tlb_space tlb;     // VMID, who may cache it (hyp/mem/tlb.h)
 
   // Counters (printed with the VM's counters).
   uint64_t table_pages;     // G-stage table pages, root included
@@ -94,6 +99,24 @@ int pmap_fault(struct pmap *pm, uint64_t gpa);
 // permissions perm (PMAP_*). Records the back-mapping. Returns 0, or -1
 // when out of memory.
 int pmap_enter(struct pmap *pm, uint64_t gpa, uint64_t pa, uint64_t perm);
+
+// Remove the mapping of guest page gpa, with a shootdown (hyp/mem/tlb.h):
+// when this returns no hart can reach the old machine page through pm.
+// Returns that page, which the caller now holds (to free or reuse), or 0
+// if gpa had none.
+uint64_t pmap_remove(struct pmap *pm, uint64_t gpa);
+
+// Change the permissions of gpa's mapping to perm (PMAP_*), with a
+// shootdown when that takes a permission away. Returns 0, or -1 if gpa has
+// no mapping.
+int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm);
+
+// Move guest page gpa to a new machine page on `node`: copy it, switch the
+// mapping, shoot the old one down, free the old page. Safe while the VM
+// runs: its vCPUs that touch the page meanwhile fault and retry until the
+// move is done. Returns 0 (also when the page has no backing yet, or
+// already sits on node), or -1 when node has no free page.
+int pmap_move_page(struct pmap *pm, uint64_t gpa, int node);
 
 // Free everything: every guest page the pmap holds, the G-stage table and
 // the map itself. The VM must not run anywhere any more.

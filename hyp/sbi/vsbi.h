@@ -38,7 +38,7 @@ struct vsbi_ext {
 // The extension groups (each defined in its own file).
 extern const struct vsbi_ext vsbi_base, vsbi_legacy_timer,
     vsbi_legacy_console, vsbi_legacy_shutdown, vsbi_time, vsbi_ipi,
-    vsbi_rfence, vsbi_hsm, vsbi_srst, vsbi_dbcn, vsbi_susp;
+    vsbi_rfence, vsbi_hsm, vsbi_srst, vsbi_dbcn, vsbi_susp, vsbi_test;
 
 // Handle the SBI call v just made (its ecall trapped).
 void vsbi_call(struct vcpu *v);
@@ -50,7 +50,7 @@ long vsbi_hart_mask(struct vcpu *v, uint64_t mask, uint64_t base,
                     uint64_t *vcpus);
 
 // Number of rows in the table, and a row's index, for the counters.
-#define VSBI_NEXT 11
+#define VSBI_NEXT 12
 const char *vsbi_ext_name(int index);
 
 #endif

@@ -309,6 +309,7 @@ static void init_vcpus(struct vm *vm, const struct vm_config *cfg) {
     int node = cfg->span ? i * machine.nnodes / vm->nvcpus : cfg->home_node;
     v->hart = pick_hart(node, slot, i);
     v->hart_seen = -1;
+    tlb_vcpu_init(v);
   }
   vcpu_reset(&vm->vcpus[0], vm->entry, vm->fdt_gpa);
 }
@@ -550,4 +551,5 @@ void vm_print_counters(struct vm *vm) {
   for (int i = 0; i < machine.nnodes; i++)
     append(buf, sizeof(buf), &n, " node%d=%lu", i, pm->mapped[i]);
   printf("%s\n", buf);
+  tlb_print_counters(vm);
 }

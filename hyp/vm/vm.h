@@ -72,7 +72,7 @@ struct vm {
   // ---- Fixed for the slot's life: set by vm_create on a FREE slot, kept
   // across reboots; anyone may read them once the state is not FREE.
   // (The reservation below is written at admission and at the end.) ----
-  int id;                   // 1..MAX_VMS: memmap owner, VMID
+  int id;                   // 1..MAX_VMS: memmap owner (VMID: pmap.tlb)
   char name[16];
   int home_node;
   int nvcpus;

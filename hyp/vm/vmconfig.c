@@ -121,6 +121,19 @@ int vmconfig_start_vms(void) {
     printf("vmconfig: config.dtb: %s\n", fdt_strerror(err));
     return 0;
   }
+  uint32_t bits;
+  int root = fdt_path(&fdt, "/");
+  if (root >= 0 && fdt_getprop_u32(&fdt, root, "vmid-bits", &bits) == 0) {
+    if (bits > VMID_MAX_BITS) {
+      printf("vmconfig: vmid-bits = %u: must be 0..%d; using all the hardware has\n",
+             bits, VMID_MAX_BITS);
+      tlb_boot(-1);
+    } else {
+      tlb_boot((int)bits);
+    }
+  } else {
+    tlb_boot(-1);
+  }
   int created = 0, index = 0;
   uint64_t disk_offset = 0;
   for (int n = fdt_find_compatible(&fdt, -1, "disco-v,vm"); n >= 0;

@@ -25,6 +25,14 @@
 //                                   only: what the region holds at first)
 //   };
 //
+// One property of the root node is for the monitor as a whole:
+//
+//   vmid-bits = <1>;               (use at most this many VMID bits, 0..14;
+//                                   default: all the hardware has. A tiny
+//                                   VMID space makes VMIDs roll over with
+//                                   few VMs: how the lab 2 tests and the
+//                                   auditor exercise it; hyp/mem/vmid.h)
+//
 // The disk regions follow the configuration's order: a VM's region starts
 // where the regions of the VMs above it (those with a disk-mib) end, the
 // first at sector 0, whether or not those VMs started. So the layout is
@@ -33,7 +41,8 @@
 #ifndef HYP_VMCONFIG_H
 #define HYP_VMCONFIG_H
 
-// Read the configuration from the bundle and create every VM it lists.
+// Read the configuration from the bundle, set up the TLB (tlb_boot, with
+// the root's vmid-bits), and create every VM it lists.
 // A bad entry is reported with its reason and skipped; the others start.
 // Returns how many VMs were created.
 int vmconfig_start_vms(void);

@@ -33,6 +33,10 @@ static int ncreated;
 static char printed[4096];
 static struct vm a_vm;
 
+// The VMID width the configuration asks for goes to the TLB code (lab 2),
+// which is not here.
+void tlb_boot(int limit) { (void)limit; }
+
 struct vm *vm_create(const struct vm_config *cfg) {
   if (ncreated < 8)
     created[ncreated] = *cfg;

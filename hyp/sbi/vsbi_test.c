@@ -1,0 +1,46 @@
+// hyp/sbi/vsbi_test.c: a test-only SBI extension, in the range the SBI spec
+// keeps for experiments (0x08000000-0x08FFFFFF, spec 3, table 1), for the
+// lab 2 tests: it lets a guest make the monitor change its own G-stage
+// mappings while its other vCPUs run, which nothing else does on demand.
+//
+//   EID 0x08445654 ("DVT": Disco-V test)
+//   fid 0  move_page(gpa, node): move the guest page at gpa to a new
+//          machine page on node (pmap_move_page). error 0, or
+//          SBI_ERR_INVALID_ADDRESS (gpa not RAM), SBI_ERR_INVALID_PARAM
+//          (no such node), SBI_ERR_FAILED (no free page)
+//   fid 1  audit_violations(): the auditor's count so far, machine-wide
+//
+// Only in test builds (`make AUDIT=1`, which `make test` uses): otherwise
+// the extension does not exist (probe_extension says 0).
+#include "hyp/boot/machine.h"
+#include "hyp/mem/tlb_audit.h"
+#include "hyp/vm/vm.h"
+#include "hyp/sbi/vsbi.h"
+
+#ifndef TLB_AUDIT
+#define TLB_AUDIT 0
+#endif
+
+#define SBI_EXT_DISCO_TEST 0x08445654
+// With the auditor off, a range no guest can name (EIDs are 32 bits).
+#define TEST_EID (TLB_AUDIT ? SBI_EXT_DISCO_TEST : 0x1ffffffffUL)
+
+static struct sbiret test_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
+  struct sbiret r = {SBI_SUCCESS, 0};
+  struct pmap *pm = &v->vm->pmap;
+  if (fid == 0) {
+    uint64_t gpa = v->x[10], node = v->x[11];
+    if (!pmap_is_ram(pm, gpa))
+      r.error = SBI_ERR_INVALID_ADDRESS;
+    else if (node >= (uint64_t)machine.nnodes)
+      r.error = SBI_ERR_INVALID_PARAM;
+    else if (pmap_move_page(pm, gpa, (int)node) < 0)
+      r.error = SBI_ERR_FAILED;
+  } else if (fid == 1) {
+    r.value = (long)audit_violations();
+  } else {
+    r.error = SBI_ERR_NOT_SUPPORTED;
+  }
+  return r;
+}
+const struct vsbi_ext vsbi_test = {TEST_EID, TEST_EID, "test", test_call};

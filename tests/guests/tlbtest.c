@@ -1,0 +1,205 @@
+// tests/guests/tlbtest.c: the lab 2 guest: the monitor changes this VM's
+// mappings while its vCPUs run, and nothing may go stale.
+//
+// It uses the monitor's test-only SBI extension (hyp/vsbi_test.c: move a
+// guest page to a new machine page), which exists only in test builds.
+// bootargs choose what it does:
+//
+//   mode=cross rounds=N   the cross-hart test (2 vCPUs on 2 harts). vCPU 1
+//       stays in the guest reading word 0 of a page in a loop, never
+//       trapping on purpose; vCPU 0, N times: writes 2r there, asks the
+//       monitor to move the page, writes 2r + 1 (now into the new page),
+//       then publishes r in a flag on another page. A reader that sees
+//       flag r must see at least 2r + 1: if it sees less, its hart still
+//       translates the page to the old machine page, i.e. the monitor's
+//       shootdown did not reach it. Prints "tlbtest: stale=K".
+//   mode=churn rounds=N vcpus=K   K vCPUs each own 4 pages and, N times,
+//       check and rewrite every word they wrote last round, fence the
+//       others with SBI RFENCE (a range, and a range with an ASID), and
+//       now and then sleep (WFI) so the scheduler moves them; vCPU 0 also
+//       moves one page a round, round robin over every vCPU's pages. A lost
+//       write shows as a wrong word; a missing fence shows in the auditor,
+//       whose count vCPU 0 reads at the end.
+//   nodes=N   move pages to node r % N in round r (default 1: node 0).
+#include "kernel/fdt.h"
+#include "kernel/string.h"
+#include "tests/guests/guest.h"
+
+#define SBI_EXT_DISCO_TEST 0x08445654
+#define TEST_MOVE_PAGE 0
+#define TEST_AUDIT_VIOLATIONS 1
+
+#define SLICE 4                  // pages per vCPU in churn mode
+#define WORDS 64                 // words checked per page
+#define MAX_V 8
+
+static uint64_t area[MAX_V * SLICE][512] __attribute__((aligned(4096)));
+static volatile uint64_t cross_page[512] __attribute__((aligned(4096)));
+static volatile uint64_t flags[512] __attribute__((aligned(4096)));
+#define FLAG_ROUND 0             // cross: the last round published
+#define FLAG_DONE 1              // vCPUs finished
+#define FLAG_STALE 2             // cross: stale reads seen
+#define FLAG_BAD 3               // churn: wrong words seen
+#define FLAG_READY 4             // cross: the reader is reading
+
+static char mode[16] = "churn";
+static uint64_t rounds = 100, nv = 2, nnodes = 1;
+
+// "key=value" words of /chosen/bootargs.
+static void read_bootargs(const struct fdt *fdt) {
+  const void *val;
+  int len;
+  int n = fdt_path(fdt, "/chosen");
+  if (n < 0 || fdt_getprop(fdt, n, "bootargs", &val, &len) < 0)
+    return;
+  const char *s = val;
+  for (int i = 0; i < len && s[i]; i++) {
+    if (i > 0 && s[i - 1] != ' ')
+      continue;
+    if (strncmp(s + i, "mode=", 5) == 0) {
+      int k = 0;
+      for (i += 5; i < len && s[i] && s[i] != ' ' && k < 15; i++)
+        mode[k++] = s[i];
+      mode[k] = 0;
+    } else if (strncmp(s + i, "rounds=", 7) == 0 || strncmp(s + i, "vcpus=", 6) == 0 ||
+               strncmp(s + i, "nodes=", 6) == 0) {
+      char key = s[i];
+      uint64_t x = 0;
+      for (i += key == 'r' ? 7 : 6; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+        x = x * 10 + (uint64_t)(s[i] - '0');
+      if (key == 'r')
+        rounds = x;
+      else if (key == 'v')
+        nv = x < 1 ? 1 : x > MAX_V ? MAX_V : x;
+      else
+        nnodes = x < 1 ? 1 : x;
+    }
+  }
+}
+
+static long move_page(const volatile void *p, uint64_t node) {
+  return sbi_call(SBI_EXT_DISCO_TEST, TEST_MOVE_PAGE, (uint64_t)p, node, 0, 0, 0, 0).error;
+}
+
+// Sleep about `us` microseconds in WFI (the vCPU gives its hart away).
+// The check and the WFI run with interrupts off (WFI still wakes on a
+// pending enabled one, privileged spec 3.3.3): with them on, the timer
+// could be taken between the check and the WFI, which would then wait for
+// an interrupt that has already come.
+static void nap(uint64_t us) {
+  uint64_t h = hart_id(), seen = timer_irqs[h];
+  sbi_set_timer(rdtime() + us * 10);          // QEMU virt: 10 MHz timebase
+  csr_set(sie, 1UL << IRQ_S_TIMER);           // WFI wakes only on enabled ones
+  for (;;) {
+    irqs_off();
+    if (timer_irqs[h] != seen)
+      break;
+    wfi();
+    irqs_on();                                // take it here
+  }
+}
+
+// ---- mode=cross ----
+
+static void cross_reader(void) {
+  uint64_t stale = 0;
+  __atomic_store_n(&flags[FLAG_READY], 1, __ATOMIC_RELEASE);
+  for (;;) {
+    uint64_t r = __atomic_load_n(&flags[FLAG_ROUND], __ATOMIC_ACQUIRE);
+    uint64_t x = cross_page[0];
+    if (r > 0 && x < 2 * r + 1)
+      stale++;
+    if (r >= rounds)
+      break;
+  }
+  __atomic_store_n(&flags[FLAG_STALE], stale, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&flags[FLAG_DONE], 1, __ATOMIC_ACQ_REL);
+}
+
+static void cross_mover(void) {
+  check("start reader", start_hart(1, 0) == 0, 0);
+  while (__atomic_load_n(&flags[FLAG_READY], __ATOMIC_ACQUIRE) == 0)
+    ;
+  long err = 0;
+  for (uint64_t r = 1; r <= rounds; r++) {
+    cross_page[0] = 2 * r;
+    err |= move_page(cross_page, r % nnodes);
+    cross_page[0] = 2 * r + 1;
+    __atomic_store_n(&flags[FLAG_ROUND], r, __ATOMIC_RELEASE);
+    for (volatile int d = 0; d < 2000; d++)   // give the reader a moment
+      ;
+  }
+  while (__atomic_load_n(&flags[FLAG_DONE], __ATOMIC_ACQUIRE) < 1)
+    ;
+  uint64_t stale = flags[FLAG_STALE];
+  printf("tlbtest: stale=%lu rounds=%lu\n", stale, rounds);
+  check("moves", err == 0, err);
+  check("no stale reads", stale == 0, (long)stale);
+}
+
+// ---- mode=churn ----
+
+static void churn(uint64_t me) {
+  uint64_t bad = 0, mask = ((1UL << nv) - 1) & ~(1UL << me);
+  for (uint64_t r = 1; r <= rounds; r++) {
+    for (int p = 0; p < SLICE; p++) {
+      uint64_t *page = area[me * SLICE + p];
+      for (int w = 0; w < WORDS; w++) {
+        uint64_t want = r == 1 ? 0 : (me << 48 | (uint64_t)p << 40 | (r - 1));
+        if (page[w * 8] != want)
+          bad++;
+        page[w * 8] = me << 48 | (uint64_t)p << 40 | r;
+      }
+    }
+    if (mask != 0 && r % 4 == 0)
+      sbi_remote_sfence_vma(mask, 0, (uint64_t)area[me * SLICE], SLICE * 4096);
+    if (mask != 0 && r % 4 == 2)
+      sbi_remote_sfence_vma_asid(mask, 0, (uint64_t)area[me * SLICE], 4096, me);
+    if (me == 0) {
+      uint64_t k = r % (nv * SLICE);
+      if (move_page(area[k], r % nnodes) != 0)
+        bad++;
+    }
+    if (r % 8 == me % 8)
+      nap(200);
+  }
+  __atomic_fetch_add(&flags[FLAG_BAD], bad, __ATOMIC_ACQ_REL);
+  __atomic_fetch_add(&flags[FLAG_DONE], 1, __ATOMIC_ACQ_REL);
+}
+
+void guest_hart(uint64_t hartid, uint64_t opaque) {
+  if (strcmp(mode, "cross") == 0)
+    cross_reader();
+  else
+    churn(hartid);
+}
+
+void guest_main(uint64_t hartid, const void *dtb) {
+  struct fdt fdt;
+  fdt_init(&fdt, dtb, 64 * 1024);
+  read_bootargs(&fdt);
+  struct sbiret p = sbi_call(SBI_EXT_BASE, 3, SBI_EXT_DISCO_TEST, 0, 0, 0, 0, 0);
+  check("test extension", p.value == 1, p.value);
+  if (p.value != 1)
+    finish("tlbtest");
+  if (strcmp(mode, "cross") == 0) {
+    cross_mover();
+  } else {
+    for (uint64_t i = 1; i < nv; i++)
+      check("start vcpu", start_hart(i, 0) == 0, (long)i);
+    churn(0);
+    while (__atomic_load_n(&flags[FLAG_DONE], __ATOMIC_ACQUIRE) < nv)
+      nap(1000);
+    uint64_t bad = flags[FLAG_BAD];
+    for (uint64_t v = 0; v < nv; v++)
+      for (int pg = 0; pg < SLICE; pg++)
+        for (int w = 0; w < WORDS; w++)
+          if (area[v * SLICE + pg][w * 8] != (v << 48 | (uint64_t)pg << 40 | rounds))
+            bad++;
+    printf("tlbtest: churn vcpus=%lu rounds=%lu bad=%lu\n", nv, rounds, bad);
+    check("no lost writes", bad == 0, (long)bad);
+  }
+  struct sbiret a = sbi_call(SBI_EXT_DISCO_TEST, TEST_AUDIT_VIOLATIONS, 0, 0, 0, 0, 0, 0);
+  check("auditor: no violations", a.error == 0 && a.value == 0, a.value);
+  finish("tlbtest");
+}
