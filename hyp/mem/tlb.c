@@ -128,43 +128,50 @@ void tlb_vcpu_init(struct vcpu *v) {
 // harts that may cache it: nobody has used it yet in this generation),
 // then make sure this hart has flushed since that generation began, and
 // load hgatp. With no VMIDs, a hart that switches VMs flushes everything.
-static void sync_vmid(struct pmap *pm, struct tlb_hart *h) {
+// Returns the VMID it loaded. The VMID and its generation are read
+// together under the lock: read apart, another hart's rollover could pair
+// a new id with an old generation and skip the flush that id needs.
+static uint16_t sync_vmid(struct pmap *pm, struct tlb_hart *h) {
   struct tlb_space *t = &pm->tlb;
-  if (__atomic_load_n(&t->vmid.gen, __ATOMIC_ACQUIRE) !=
-      __atomic_load_n(&space.gen, __ATOMIC_ACQUIRE)) {
-    acquire(&vmid_lock);
-    if (vmid_update(&space, &t->vmid)) {
-      __atomic_store_n(&t->harts, 0, __ATOMIC_SEQ_CST);
-      COUNT(t->c.vmids, 1);
-    }
-    release(&vmid_lock);
+  acquire(&vmid_lock);
+  if (vmid_update(&space, &t->vmid)) {
+    __atomic_store_n(&t->harts, 0, __ATOMIC_SEQ_CST);
+    COUNT(t->c.vmids, 1);
   }
-  uint64_t hgatp = pmap_hgatp(pm, t->vmid.id);
+  struct vmid cur = t->vmid;
+  release(&vmid_lock);
+  uint64_t hgatp = pmap_hgatp(pm, cur.id);
   if (hgatp != h->hgatp) {
     csr_write_num(CSR_HGATP, hgatp);
     h->hgatp = hgatp;
   }
-  bool flush = h->gen != t->vmid.gen;     // a generation it has not flushed for
+  bool flush = h->gen != cur.gen;         // a generation it has not flushed for
   if (space.bits == 0 && h->last_pm != pm)
     flush = true;                          // VMID 0 is everybody's
   if (flush) {
     fence_gvma_all();
-    fence_vvma_all(t->vmid.id);
-    h->gen = t->vmid.gen;
+    fence_vvma_all(cur.id);
+    h->gen = cur.gen;
     COUNT(t->c.flush_all, 1);
   }
   h->last_pm = pm;
+  return cur.id;
 }
 
 // This hart, and the index of pm in its per-VM arrays.
 static struct tlb_hart *me(void) { return &tlb_harts[hart_id()]; }
 static int slot(struct pmap *pm) { return pm->owner - 1; }
 
+// The VMID in this hart's hgatp (that of the vCPU loaded here).
+static uint16_t loaded_vmid(void) {
+  return (uint16_t)((me()->hgatp & HGATP_VMID_MASK) >> HGATP_VMID_SHIFT);
+}
+
 void tlb_load(struct vcpu *v) {
   struct pmap *pm = &v->vm->pmap;
   struct tlb_hart *h = me();
-  sync_vmid(pm, h);
-  audit_load(v);
+  audit_load(v);                  // (before any fence for v, so it counts for v)
+  uint16_t vmid = sync_vmid(pm, h);
   // BEGIN LAB 2: the VS-stage fence v needs here, if any; remember v is here
   int hart = (int)hart_id();
   // The guest believes each vCPU has a TLB of its own. This hart's VS
@@ -176,7 +183,7 @@ void tlb_load(struct vcpu *v) {
   uint64_t bit = 1UL << hart;
   bool cached = (__atomic_load_n(&pm->tlb.harts, __ATOMIC_ACQUIRE) & bit) != 0;
   if (cached && (h->last_vs[slot(pm)] != v || v->tlb.last_hart != hart)) {
-    fence_vvma_all(pm->tlb.vmid.id);
+    fence_vvma_all(vmid);
     COUNT(pm->tlb.c.vfence_local, 1);
   }
   h->last_vs[slot(pm)] = v;
@@ -184,27 +191,26 @@ void tlb_load(struct vcpu *v) {
   // END LAB 2
   // STUB LAB 2: static int warned; // correct but slow: a VS flush on every load
   // STUB LAB 2: if (!warned++) printf("lab 2: tlb_load not implemented: flushing on every load\n");
-  // STUB LAB 2: fence_vvma_all(pm->tlb.vmid.id);
+  // STUB LAB 2: fence_vvma_all(vmid);
 }
 
-// Carry out the RFENCE ranges queued for v (on v's hart, v loaded).
-static void drain_rfences(struct vcpu *v) {
+// Carry out the RFENCE requests queued for v (on v's hart, v loaded,
+// vmid in hgatp). A request leaves the queue only once it is fenced: one
+// posted meanwhile stays queued for the next drain.
+static void drain_rfences(struct vcpu *v, uint16_t vmid) {
   struct tlb_vcpu *t = &v->tlb;
   struct pmap *pm = &v->vm->pmap;
-  uint16_t vmid = pm->tlb.vmid.id;
   if (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) ==
       __atomic_load_n(&t->posted, __ATOMIC_ACQUIRE))
     return;
   acquire(&t->lock);
   struct tlb_range q[TLB_RFENCE_SLOTS];
   int n = t->n;
-  bool all = t->all;
+  uint64_t all = t->all;
   uint64_t posted = t->posted;
   memcpy(q, t->q, sizeof(q));
-  t->n = 0;
-  t->all = false;
   release(&t->lock);
-  if (all) {
+  if (all != 0) {
     fence_vvma_all(vmid);
   } else {
     for (int i = 0; i < n; i++) {
@@ -225,8 +231,14 @@ static void drain_rfences(struct vcpu *v) {
       audit_vvma(q[i].start, q[i].size, q[i].asid, vmid);
     }
   }
-  COUNT(pm->tlb.c.vfence_remote, all ? 1 : (uint64_t)n);
+  acquire(&t->lock);
+  t->n -= n;
+  memmove(t->q, t->q + n, (size_t)t->n * sizeof(t->q[0]));
+  if (t->all <= posted)
+    t->all = 0;                   // (a later "all" stays)
   __atomic_store_n(&t->done, posted, __ATOMIC_RELEASE);
+  release(&t->lock);
+  COUNT(pm->tlb.c.vfence_remote, all != 0 ? 1 : (uint64_t)n);
 }
 
 void tlb_enter(struct vcpu *v) {
@@ -240,7 +252,12 @@ void tlb_enter(struct vcpu *v) {
   v->tlb.cur_hart = hart;
   __atomic_store_n(&h->guest, pm, __ATOMIC_SEQ_CST);
   __atomic_store_n(&v->tlb.in_guest, 1, __ATOMIC_SEQ_CST);
-  sync_vmid(pm, h);
+  // A full fence between those stores and every load below (drain's
+  // acquire loads of posted included): store then load is the one order
+  // RISC-V's memory model lets a hart swap (RVWMO, unprivileged spec
+  // chapter 17), and this is Dekker's pattern, which needs it kept.
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  uint16_t vmid = sync_vmid(pm, h);
   uint64_t bit = 1UL << hart;
   uint64_t changed = __atomic_load_n(&pm->tlb.changed, __ATOMIC_SEQ_CST);
   if (!(__atomic_load_n(&pm->tlb.harts, __ATOMIC_SEQ_CST) & bit)) {
@@ -249,7 +266,7 @@ void tlb_enter(struct vcpu *v) {
     // VS-stage entries of its previous holder may still be (VVMA acts per
     // VMID, so the flush could not reach them).
     __atomic_fetch_or(&pm->tlb.harts, bit, __ATOMIC_SEQ_CST);
-    fence_vvma_all(pm->tlb.vmid.id);
+    fence_vvma_all(vmid);
     COUNT(pm->tlb.c.vfence_local, 1);
     h->seen[slot(pm)] = changed;
     h->last_vs[slot(pm)] = v;
@@ -257,12 +274,12 @@ void tlb_enter(struct vcpu *v) {
   } else if (h->seen[slot(pm)] < changed) {
     // Mappings changed (on another hart) since this hart last fenced
     // pm's VMID: fence all of it (which gpas changed is not kept).
-    tlb_fence_gvma_vmid(pm->tlb.vmid.id);
+    tlb_fence_gvma_vmid(vmid);
     COUNT(pm->tlb.c.gfence_remote, 1);
     __atomic_store_n(&h->seen[slot(pm)], changed, __ATOMIC_RELEASE);
   }
-  drain_rfences(v);
-  audit_enter(v, pm->tlb.vmid.id);
+  drain_rfences(v, vmid);
+  audit_enter(v, vmid);
 }
 
 void tlb_exit(struct vcpu *v) {
@@ -285,17 +302,18 @@ void tlb_ipi(struct pmap *pm, uint64_t mask) {
 
 uint64_t tlb_rfence_post(struct vcpu *caller, struct vcpu *t,
                          struct tlb_range r) {
-  audit_rfence(caller, t, r);
   struct tlb_vcpu *q = &t->tlb;
   acquire(&q->lock);
-  if (q->n < TLB_RFENCE_SLOTS)
-    q->q[q->n++] = r;
-  else
-    q->all = true;
   uint64_t ticket = ++q->posted;
+  bool full = q->n == TLB_RFENCE_SLOTS;
+  if (full)
+    q->all = ticket;
+  else
+    q->q[q->n++] = r;
+  audit_rfence(caller, t, r, full);
   release(&q->lock);
   if (t == caller)
-    drain_rfences(t);             // on our own hart, at once
+    drain_rfences(t, loaded_vmid());   // on our own hart, at once
   return ticket;
 }
 

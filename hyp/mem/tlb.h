@@ -73,9 +73,11 @@ struct tlb_range {
 
 // What a vCPU carries for the TLB.
 struct tlb_vcpu {
-  struct spinlock lock;      // the queue below
+  struct spinlock lock;      // the queue below, posted, and the auditor's
+                             //   record of what is posted (audit_rfence)
   int n;                     // queued ranges
-  bool all;                  // too many, or asked: fence its whole VS stage
+  uint64_t all;              // 0, or the ticket of the latest request that
+                             //   found the queue full: fence the whole VS stage
   struct tlb_range q[TLB_RFENCE_SLOTS];
   uint64_t posted;           // RFENCE requests queued so far (under lock)
   uint64_t done;             // ... and carried out (atomic)
@@ -123,6 +125,8 @@ void tlb_exit(struct vcpu *v);
 // Returns a ticket for tlb_rfence_wait.
 uint64_t tlb_rfence_post(struct vcpu *caller, struct vcpu *t,
                          struct tlb_range r);
+// (Each request is removed from t's queue only after it is fenced, so
+// the queue holds at least what the auditor's copy of it holds.)
 
 // Wait until t has carried out request `ticket`, or is out of the guest
 // (then it does so before it enters again). IPIs t's hart if needed.

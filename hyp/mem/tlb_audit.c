@@ -36,7 +36,9 @@
 // an RFENCE range page by page, then reports the range as one fence);
 // negative caching (an invalid entry cached, then made valid: the guest
 // faults again and pmap_fault fences, so it costs time, never correctness);
-// the monitor's own HLV/HLVX reads of guest memory; icache (fence.i). With
+// the monitor's own HLV/HLVX reads of guest memory; icache (fence.i); the
+// moment between a fence and the report of it (the monitor reports right
+// after, on the same hart, with nothing in the guest between). With
 // more than AUDIT_RECORDS VMIDs on one hart between whole flushes it drops
 // a record, preferring one whose space is no longer running, and counts it.
 #include "hyp/boot/hart.h"
@@ -240,9 +242,12 @@ void audit_vvma(uint64_t va, uint64_t size, uint64_t asid, uint16_t vmid) {
   struct record *r = find(h, vmid);
   if (r != NULL && all)
     r->vs = NULL;
-  // The RFENCE ranges of the vCPU loaded here that this fence covers.
+  // The RFENCE ranges of the vCPU loaded here that this fence covers. (A
+  // VS-stage fence acts for the VMID in hgatp, which is the loaded vCPU's
+  // whatever its pmap's VMID has become since: a rollover on another hart
+  // may have changed that already.)
   struct vcpu *v = h->loaded;
-  if (v != NULL && v->vm->pmap.tlb.vmid.id == vmid) {
+  if (v != NULL) {
     if (all) {
       v->tlb.audit_all = 0;
       v->tlb.audit_from_all = 0;
@@ -308,11 +313,12 @@ void audit_page_reuse(struct pmap *pm, uint64_t gpa) {
   release(&audit_lock);
 }
 
-void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r) {
+void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r,
+                  bool all) {
   if (!tlb_audit_on)
     return;
   acquire(&audit_lock);
-  if (t->tlb.audit_n < TLB_RFENCE_SLOTS) {
+  if (!all && t->tlb.audit_n < TLB_RFENCE_SLOTS) {
     t->tlb.audit_q[t->tlb.audit_n] = r;
     t->tlb.audit_from[t->tlb.audit_n] = (uint64_t)from->id | FROM_PENDING;
     t->tlb.audit_n++;

@@ -46,9 +46,13 @@ void audit_pmap_change(struct pmap *pm, uint64_t gpa);
 // cached, and from now on every hart must fence it before it enters.
 void audit_page_reuse(struct pmap *pm, uint64_t gpa);
 
-// A guest RFENCE asked vCPU t, for `from`, to fence range r; and the
-// monitor's wait for it returned (t has fenced, or is out of its guest).
-void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r);
+// A guest RFENCE asked vCPU t, for `from`, to fence range r (all: t's
+// queue was full, so t will fence its whole VS stage); called under
+// t->tlb.lock, so the auditor sees requests in the order the queue does.
+// And the monitor's wait for it returned (t has fenced, or is out of its
+// guest).
+void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r,
+                  bool all);
 void audit_rfence_done(struct vcpu *from, struct vcpu *t);
 
 #endif

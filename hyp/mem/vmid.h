@@ -14,7 +14,7 @@
 //     invalid, each VM takes a new one the next time one of its vCPUs
 //     enters the guest, and every hart flushes all its G-stage and VS-stage
 //     translations once before it runs any VM with a VMID of the new
-//     generation (tlb_load/tlb_sync in hyp/mem/tlb.c do that flush).
+//     generation (sync_vmid in hyp/mem/tlb.c does that flush).
 //
 // With 0 bits there are no VMIDs: every VM runs with VMID 0, and a hart
 // must flush both stages whenever it switches from one VM to another.
