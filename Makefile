@@ -240,7 +240,7 @@ $(B)/tests/test_vmid: tests/unit/test_vmid.c hyp/mem/vmid.c hyp/mem/vmid.h tests
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vmid.c hyp/mem/vmid.c
 
-.PHONY: test unit-tests
+.PHONY: test test-build unit-tests
 unit-tests: $(UNIT_TESTS)
 
 # Fuzz targets (clang's libFuzzer) for the parsers and state machines
@@ -249,12 +249,17 @@ include tests/fuzz/fuzz.mk
 
 # Everything: build, then tests/run.py runs the unit tests and boots the
 # system tests under QEMU, one line per test, then "N passed, N failed".
+# `make test-build` is the build step alone (then `python3 tests/run.py -k
+# NAME` runs a few tests).
 test:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory AUDIT=1 $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
+	@$(MAKE) --no-print-directory test-build
 	@$(MAKE) --no-print-directory fuzzers || \
 	  echo "The fuzz targets were not built; tests/run.py counts them failed."
 	python3 tests/run.py
+
+test-build:
+	@$(MAKE) --no-print-directory AUDIT=1 $(HYP) unit-tests $(TEST_DEPS) $(NUMA_MODEL_SO)
 
 # The NUMA cost model: a QEMU TCG plugin, built with the host compiler
 # (tools/numa-model/numa_model.c).

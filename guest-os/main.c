@@ -65,9 +65,10 @@ void boot_main(uint64_t hartid, const void *dtb) {
   sv39_kernel_init();
   devices_init();
   printf("guest-os: %d harts, %lu MiB free, timer %s, console %s, "
-         "bootargs \"%s\"\n",
+         "monitor calls %s, bootargs \"%s\"\n",
          machine.nharts, page_free_count() * PAGE_SIZE / MiB, timer_kind(),
-         machine.uart_plic >= 0 ? "interrupts" : "polled", machine.bootargs);
+         machine.uart_plic >= 0 ? "interrupts" : "polled",
+         page_monitor_calls() ? "on" : "off", machine.bootargs);
   proc_start_init(machine.bootargs);
 
   __atomic_store_n(&kernel_ready, true, __ATOMIC_RELEASE);

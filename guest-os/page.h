@@ -18,8 +18,13 @@ void page_init(void);
 uint64_t page_alloc(void);
 
 // Give back a page from page_alloc(). Panics on an address that is not a
-// free-RAM page boundary: that is a kernel bug, caught early.
+// free-RAM page boundary, or a page that is free already: that is a
+// kernel bug, caught early. Under Disco-V the page's contents are gone
+// once it is given back (the monitor took its machine page).
 void page_free(uint64_t pa);
+
+// Does the allocator use Disco's monitor calls (page_init found them)?
+bool page_monitor_calls(void);
 
 // Pages that page_alloc() could still hand out.
 uint64_t page_free_count(void);

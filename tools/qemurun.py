@@ -137,8 +137,15 @@ def run(cmd, timeout, until=None, keys=(), cwd=ROOT):
             stopped = True
             break
         if keys and keys[0][0].search(out):
-            proc.stdin.write(keys.pop(0)[1])
-            proc.stdin.flush()
+            try:
+                proc.stdin.write(keys.pop(0)[1])
+                proc.stdin.flush()
+            except BrokenPipeError:
+                # The program is gone (it powered off, or crashed): the
+                # rest cannot be typed, and the checks on its output say
+                # what went wrong, with the output to show.
+                out += b"\r\nqemurun: program exited before all keys were typed\r\n"
+                keys = []
         if proc.poll() is not None:
             out += proc.stdout.read() or b""
             break
@@ -185,7 +192,8 @@ def vm_config(*vms):
             elif isinstance(val, int):
                 lines.append(f"    {key} = <{val}>;")
             else:
-                lines.append(f'    {key} = "{val}";')
+                text = val.replace("\\", "\\\\").replace('"', '\\"')
+                lines.append(f'    {key} = "{text}";')
         lines.append("  };")
     lines.append("};")
     return "\n".join(lines) + "\n"

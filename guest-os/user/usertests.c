@@ -1089,6 +1089,16 @@ int main(int argc, char **argv) {
     return crash_write();
   if (argc > 1 && strcmp(argv[1], "crash-check") == 0)
     return crash_check();
+  // `usertests NAME...` runs only the tests named (as xv6's does).
+  for (int a = 1; a < argc; a++) {
+    int known = 0;
+    for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+      known = known || strcmp(argv[a], tests[i].name) == 0;
+    if (!known) {
+      printf("usertests: no test named %s\n", argv[a]);
+      return 1;
+    }
+  }
   int passed = 0, failed = 0, skipped = 0;
   // Is there a file system? Its root can always be opened to read.
   int root = open("/", O_RDONLY);
@@ -1097,6 +1107,11 @@ int main(int argc, char **argv) {
   printf("usertests: starting (pid %d)\n", getpid());
   for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
     current = tests[i].name;
+    int named = argc == 1;
+    for (int a = 1; a < argc; a++)
+      named = named || strcmp(argv[a], current) == 0;
+    if (!named)
+      continue;
     if (tests[i].disk && root < 0) {
       skipped++;
       continue;

@@ -31,11 +31,12 @@
 // use only the copy, so what we checked is what we use.
 //
 // Guest pages under a request of the real disk are pinned: each piece
-// takes a reference on the machine pages it reads or writes
-// (memmap_ref), dropped when it is done, so that a page the VM gives up
-// meanwhile (a lab's unmapping, the VM stopping) is not reused under the
-// device's DMA. A VM that stops drains first (diskq_drain): its pieces in
-// flight finish before its memory is freed or its region reused.
+// takes a reference on the machine pages it reads or writes (pmap_pin),
+// dropped when it is done, so that a page the VM gives up meanwhile (a
+// monitor call, a lab's unmapping, the VM stopping) is not reused under
+// the device's DMA, and a page move leaves it where the DMA goes. A VM
+// that stops drains first (diskq_drain): its pieces in flight finish
+// before its memory is freed or its region reused.
 //
 // Locks: the VM's dev_lock covers all of struct vvirtio_blk; the disk
 // scheduler's lock comes before it, the real disk's after it.
@@ -270,15 +271,6 @@ static bool overlaps(struct vvirtio_blk *b, uint64_t first, uint64_t n) {
   return false;
 }
 
-// The machine address behind guest-physical gpa, filling the page first
-// if the guest never touched it; 0 if out of memory.
-static uint64_t machine_addr(struct vm *vm, uint64_t gpa) {
-  uint64_t pa = pmap_lookup(&vm->pmap, gpa);
-  if (pa == 0 && pmap_fault(&vm->pmap, gpa) == 0)
-    pa = pmap_lookup(&vm->pmap, gpa);
-  return pa;
-}
-
 // Cut piece p of request r: its data from byte r->issued, a few guest
 // pages (direct) or a bounce buffer's worth. Returns the bytes it covers.
 static uint64_t cut_piece(const struct vreq *r, struct vpiece *p) {
@@ -317,16 +309,14 @@ static int load_piece(struct vm *vm, const struct vreq *r, struct vpiece *p) {
     return 0;
   }
   for (int i = 0; i < p->io.nseg; i++) {
-    uint64_t pa = machine_addr(vm, p->io.seg[i].pa);
+    uint64_t pa = pmap_pin(&vm->pmap, p->io.seg[i].pa);
     if (pa == 0) {
       for (int k = 0; k < p->npinned; k++)
         memmap_free(p->pinned[k]);
       p->npinned = 0;
       return -1;
     }
-    uint64_t page = pa & ~(PAGE_SIZE - 1);
-    memmap_ref(page);
-    p->pinned[p->npinned++] = page;
+    p->pinned[p->npinned++] = pa & ~(PAGE_SIZE - 1);
     p->io.seg[i].pa = pa;
   }
   return 0;

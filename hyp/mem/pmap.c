@@ -313,6 +313,13 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
   return 0;
 }
 
+// Is machine page pa held by anyone but its one mapping: a disk request
+// that pinned it (pmap_pin)? (Lab 3's shared pages will be held by
+// several mappings; it will have to tell the two apart.)
+static bool pinned(uint64_t pa) {
+  return __atomic_load_n(&memmap_lookup(pa)->refcount, __ATOMIC_ACQUIRE) > 1;
+}
+
 int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_move_page: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
@@ -320,19 +327,23 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   uint64_t to = memmap_alloc(node, pm->owner);
   if (to == 0)
     return -1;
+  // move_lock keeps pmap_pin out until we are done, so a page that is not
+  // pinned now is not pinned during the copy.
   acquire(&pm->move_lock);
   // 1. Unmap, but keep pm->map[] pointing at the old page: a vCPU that
   //    touches gpa now faults, finds the page backed (pmap_fault) and
   //    retries until step 3; nothing can write the old page after step 2.
   acquire(&pm->lock);
-  uint64_t perm;
-  uint64_t from = unmap_locked(pm, gpa, &perm);
-  release(&pm->lock);
-  if (from == 0) {
+  uint64_t from = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (from == 0 || pinned(from)) {
+    release(&pm->lock);
     release(&pm->move_lock);
     memmap_free(to);
-    return 0;
+    return from == 0 ? PMAP_MOVED : PMAP_PINNED;
   }
+  uint64_t perm;
+  unmap_locked(pm, gpa, &perm);
+  release(&pm->lock);
   // 2. No hart can reach the old page through pm any more.
   tlb_shootdown(pm, gpa);
   // 3. Copy, and map the new page in its place.
@@ -346,6 +357,47 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   __atomic_fetch_add(&pm->tlb.c.pages_moved, 1, __ATOMIC_RELAXED);
   release(&pm->move_lock);
   memmap_free(from);
+  return PMAP_MOVED;
+}
+
+// The machine page behind gpa with a reference taken on it, or 0 if gpa
+// has none. Taken under both locks: under `lock`, a pmap_remove on
+// another hart cannot free the page between our look and our reference;
+// under move_lock, no move is under way.
+static uint64_t ref_page(struct pmap *pm, uint64_t gpa) {
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (pa != 0)
+    memmap_ref(pa);
+  release(&pm->lock);
+  release(&pm->move_lock);
+  return pa;
+}
+
+uint64_t pmap_pin(struct pmap *pm, uint64_t gpa) {
+  if (!pmap_is_ram(pm, gpa))
+    return 0;
+  // Back it if need be, then pin it. Another vCPU may take the page away
+  // again in between (a monitor call): then back it again.
+  for (;;) {
+    uint64_t pa = ref_page(pm, gpa);
+    if (pa != 0)
+      return pa + gpa % PAGE_SIZE;
+    if (pmap_fault(pm, gpa) < 0)
+      return 0;
+  }
+}
+
+int pmap_zero(struct pmap *pm, uint64_t gpa) {
+  if (!pmap_is_ram(pm, gpa))
+    panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  uint64_t pa = ref_page(pm, gpa);
+  if (pa == 0)
+    return pmap_fault(pm, gpa);   // a fresh page, which comes zeroed
+  memset((void *)pa, 0, PAGE_SIZE);
+  memmap_free(pa);                // our reference only
   return 0;
 }
 

@@ -44,8 +44,9 @@ struct pmap {
                             //   chunk k backed by node k (pmap_span)
   struct spinlock lock;     // protects all of the above and the table
   struct spinlock move_lock;  // one change of an existing mapping at a time
-                            //   (pmap_remove/protect/move_page): held across
-                            //   the shootdown, never with `lock`
+                            //   (pmap_remove/protect/move_page), and no pin
+                            //   (pmap_pin) during one: held across the
+                            //   shootdown; taken before `lock`, never after
   struct tlb_space tlb;     // VMID, who may cache it (hyp/mem/tlb.h)
 
   // Counters (printed with the VM's counters).
@@ -114,9 +115,29 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm);
 // Move guest page gpa to a new machine page on `node`: copy it, switch the
 // mapping, shoot the old one down, free the old page. Safe while the VM
 // runs: its vCPUs that touch the page meanwhile fault and retry until the
-// move is done. Returns 0 (also when the page has no backing yet, or
-// already sits on node), or -1 when node has no free page.
+// move is done. A page pinned by a disk request (pmap_pin) stays where it
+// is, since the disk may still write the old page after the copy.
+// Returns PMAP_MOVED (also when the page has no backing yet: nothing to
+// move), PMAP_PINNED (not moved; try later), or -1 when node has no free
+// page.
+#define PMAP_MOVED 0
+#define PMAP_PINNED 1
 int pmap_move_page(struct pmap *pm, uint64_t gpa, int node);
+
+// Pin guest page gpa for a device that reads or writes it behind the
+// VM's back (the monitor's disk): back it first if it has no page yet (as
+// pmap_fault does), then take a reference on its machine page
+// (memmap_ref) so that the page stays allocated, and stays at gpa
+// (pmap_move_page leaves it alone), until the caller drops the reference
+// with memmap_free. Returns the machine address of gpa (its offset in the
+// page kept), or 0 when gpa is not RAM or memory ran out.
+uint64_t pmap_pin(struct pmap *pm, uint64_t gpa);
+
+// Give guest page gpa zeroed contents (Disco's "give me a zeroed page"
+// monitor call, hyp/sbi/vsbi_disco.c): a fresh zeroed machine page if it
+// has none, else its page zeroed in place (the mapping does not change,
+// so nothing needs a shootdown). Returns 0, or -1 when memory ran out.
+int pmap_zero(struct pmap *pm, uint64_t gpa);
 
 // Free everything: every guest page the pmap holds, the G-stage table and
 // the map itself. The VM must not run anywhere any more.

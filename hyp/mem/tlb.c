@@ -342,10 +342,12 @@ void tlb_print_counters(struct vm *vm) {
   struct tlb_counters *c = &vm->pmap.tlb.c;
   printf("counters %s: tlb vmid=%u vmids=%lu flush-all=%lu gfence-local=%lu "
          "gfence-remote=%lu vfence-local=%lu vfence-remote=%lu shootdowns=%lu "
-         "ipis=%lu pages-moved=%lu pages-returned=%lu audit-violations=%lu\n",
+         "ipis=%lu pages-moved=%lu pages-returned=%lu pages-zeroed=%lu "
+         "audit-violations=%lu\n",
          vm->name, vm->pmap.tlb.vmid.id, c->vmids, c->flush_all, c->gfence_local,
          c->gfence_remote, c->vfence_local, c->vfence_remote, c->shootdowns,
-         c->ipis, c->pages_moved, c->pages_returned, c->audit_violations);
+         c->ipis, c->pages_moved, c->pages_returned, c->pages_zeroed,
+         c->audit_violations);
 }
 
 void tlb_print_machine(void) {

@@ -48,7 +48,8 @@ struct tlb_counters {
   uint64_t shootdowns;       // mappings changed while it may have run
   uint64_t ipis;             // IPIs sent for its shootdowns and RFENCEs
   uint64_t pages_moved;      // pmap_move_page
-  uint64_t pages_returned;   // monitor call "page free" (not yet)
+  uint64_t pages_returned;   // monitor call page_free that freed a page
+  uint64_t pages_zeroed;     // monitor call page_zero (hyp/sbi/vsbi_disco.c)
   uint64_t audit_violations; // stale translations the auditor saw
 };
 

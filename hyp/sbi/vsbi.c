@@ -8,7 +8,8 @@
 static const struct vsbi_ext *const table[VSBI_NEXT] = {
     &vsbi_base,  &vsbi_legacy_timer, &vsbi_legacy_console,
     &vsbi_legacy_shutdown, &vsbi_time, &vsbi_ipi, &vsbi_rfence,
-    &vsbi_hsm,   &vsbi_srst, &vsbi_dbcn, &vsbi_susp, &vsbi_test,
+    &vsbi_hsm,   &vsbi_srst, &vsbi_dbcn, &vsbi_susp, &vsbi_disco,
+    &vsbi_test,
 };
 
 const char *vsbi_ext_name(int i) { return table[i]->name; }

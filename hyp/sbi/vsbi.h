@@ -12,6 +12,8 @@
 //   vsbi_system.c    SRST and SUSP: the VM's own power button (ch. 10, 13),
 //                    legacy shutdown
 //   vsbi_console.c   DBCN and the legacy console (ch. 12, 5)
+//   vsbi_disco.c     Disco's monitor calls (ours: Disco 4.3)
+//   vsbi_test.c      test-only calls (ours, in test builds)
 //
 // Guests see vCPU numbers as their hart ids, never the host's.
 #ifndef HYP_VSBI_H
@@ -38,7 +40,8 @@ struct vsbi_ext {
 // The extension groups (each defined in its own file).
 extern const struct vsbi_ext vsbi_base, vsbi_legacy_timer,
     vsbi_legacy_console, vsbi_legacy_shutdown, vsbi_time, vsbi_ipi,
-    vsbi_rfence, vsbi_hsm, vsbi_srst, vsbi_dbcn, vsbi_susp, vsbi_test;
+    vsbi_rfence, vsbi_hsm, vsbi_srst, vsbi_dbcn, vsbi_susp, vsbi_disco,
+    vsbi_test;
 
 // Handle the SBI call v just made (its ecall trapped).
 void vsbi_call(struct vcpu *v);
@@ -50,7 +53,7 @@ long vsbi_hart_mask(struct vcpu *v, uint64_t mask, uint64_t base,
                     uint64_t *vcpus);
 
 // Number of rows in the table, and a row's index, for the counters.
-#define VSBI_NEXT 12
+#define VSBI_NEXT 13
 const char *vsbi_ext_name(int index);
 
 #endif

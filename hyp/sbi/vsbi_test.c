@@ -7,7 +7,8 @@
 //   fid 0  move_page(gpa, node): move the guest page at gpa to a new
 //          machine page on node (pmap_move_page). error 0, or
 //          SBI_ERR_INVALID_ADDRESS (gpa not RAM), SBI_ERR_INVALID_PARAM
-//          (no such node), SBI_ERR_FAILED (no free page)
+//          (no such node), SBI_ERR_DENIED (a disk request has the page
+//          pinned: not moved), SBI_ERR_FAILED (no free page)
 //   fid 1  audit_violations(): the auditor's count so far, machine-wide
 //
 // Only in test builds (`make AUDIT=1`, which `make test` uses): otherwise
@@ -34,8 +35,16 @@ static struct sbiret test_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       r.error = SBI_ERR_INVALID_ADDRESS;
     else if (node >= (uint64_t)machine.nnodes)
       r.error = SBI_ERR_INVALID_PARAM;
-    else if (pmap_move_page(pm, gpa, (int)node) < 0)
-      r.error = SBI_ERR_FAILED;
+    else
+      switch (pmap_move_page(pm, gpa, (int)node)) {
+      case PMAP_MOVED:
+        break;
+      case PMAP_PINNED:
+        r.error = SBI_ERR_DENIED;
+        break;
+      default:
+        r.error = SBI_ERR_FAILED;
+      }
   } else if (fid == 1) {
     r.value = (long)audit_violations();
   } else {

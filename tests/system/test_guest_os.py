@@ -161,6 +161,8 @@ def usertests_bare(cpus, nodes, sstc=True, disk=True, irq=None):
         run.expect_clean_exit()
         run.expect(f"guest-os: {cpus} harts, ")
         run.expect(f"timer {'sstc' if sstc else 'sbi'}, ")
+        # OpenSBI has no Disco extension: the kernel keeps its own pages.
+        run.expect("monitor calls off, ")
         if disk:
             m = run.match(r"^guest-os: disk: virtio-blk at 0x[0-9a-f]+, 2048 "
                           r"blocks of 4 KiB, queue of \d+, write cache, (.*)$")
@@ -201,6 +203,15 @@ def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True, disk=True):
         c = counters(run, name)
         if c["faults"] == 0:
             run.fail("no guest-page faults counted: was memory filled lazily?")
+        # Disco's monitor calls (hyp/sbi/vsbi_disco.c): the kernel found
+        # them, gave back the pages its processes freed and asked for
+        # zeroed ones; the auditor watched each page given back (make test
+        # builds it in, and Run.expect_clean_exit forbids its reports).
+        run.expect(f"{prefix}guest-os: {vcpus} harts, ")
+        run.expect("monitor calls on, ")
+        if c["pages-returned"] == 0 or c["pages-zeroed"] == 0:
+            run.fail(f"pages-returned={c['pages-returned']} "
+                     f"pages-zeroed={c['pages-zeroed']}: want both above 0")
         # The disk is asynchronous: a request waits for the real disk
         # between the guest's notify and its answer (wait-us), in pieces
         # of a few pages, at least one each (the flushes' included).
@@ -573,6 +584,34 @@ def test_make_qemu_guest_os():
                           "with its disk", out)
 
 
+def monitor_calls_test(calls):
+    """Disco's monitor calls give freed memory back to the machine.
+    usertests' oom test takes all of a 64 MiB VM's memory, twice, and
+    frees it. With the calls (and keep-pages=0: no freed page is kept),
+    the kernel gives every freed page back, and the VM ends holding a few
+    MiB of machine memory, under the auditor's eye for each unmapping;
+    with monitor-calls=0, it keeps all it ever touched (over 48 MiB), as
+    before the calls existed."""
+    def test():
+        args = "keep-pages=0" if calls else "monitor-calls=0"
+        name = "calls" if calls else "nocalls"
+        run = in_vm(name, 2, 1, 2, f'{args} autorun="usertests oom"',
+                    timeout=120)
+        run.expect_clean_exit()
+        run.expect(f"monitor calls {'on' if calls else 'off'}, ")
+        run.expect(f"[{name}] usertests: 1 passed, 0 failed")
+        c = counters(run, name)
+        held = c["node0"] * 4096 / (1 << 20)
+        if calls and (held > 8 or c["pages-returned"] < 8192):
+            run.fail(f"the VM holds {held:.1f} MiB at the end, and gave back "
+                     f"{c['pages-returned']} pages: want under 8 MiB, over "
+                     "8192 pages (32 MiB) given back")
+        if not calls and (held < 48 or c["pages-returned"] != 0):
+            run.fail(f"without the calls, the VM holds {held:.1f} MiB and gave "
+                     f"back {c['pages-returned']} pages: want over 48 MiB, none")
+    return test
+
+
 TESTS = [
     ("guest-os-usertests-n1-c1", usertests_bare(1, 1, irq="interrupt 8 of PLIC 0")),
     ("guest-os-usertests-n2-c4", usertests_bare(4, 2, irq="interrupt 8 of PLIC 1")),
@@ -581,6 +620,8 @@ TESTS = [
     ("guest-os-vm-usertests-v1", usertests_vm(2, 1, 1)),
     ("guest-os-vm-usertests-n2-v2", usertests_vm(4, 2, 2)),
     ("guest-os-vm-usertests-v2-nosstc-nodisk", usertests_vm(2, 1, 2, sstc=False, disk=False)),
+    ("guest-os-vm-monitor-calls-give-memory-back", monitor_calls_test(True)),
+    ("guest-os-vm-monitor-calls-off-keeps-memory", monitor_calls_test(False)),
     ("guest-os-crash-recovery", test_crash_recovery),
     ("guest-os-disk-without-fs", test_disk_without_file_system),
     ("guest-os-mkfs-check", test_mkfs_check),

@@ -433,7 +433,7 @@ def test_memory_overcommit():
     # A hog has settled when it says it holds all its RAM ("[hog1]
     # hostmemhog: every page ...") or was refused ("vm hog1: not started").
     def settled(h):
-        return rf"(?=.*(\[{h}\] hostmemhog: every page|vm {h}: not started))"
+        return rf"(?=.*(\[{h}\] hostmemhog: every page of my RAM is mine|vm {h}: not started))"
     until = (r"(?s)^(?=.*vm victim: stopped)"
              rf"(?:{settled('hog1')}{settled('hog2')}|(?=.*out of machine memory))")
     run = run_beside_victim("overcommit", [

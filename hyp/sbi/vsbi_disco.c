@@ -1,0 +1,52 @@
+// hyp/sbi/vsbi_disco.c: Disco's monitor calls, as an SBI extension.
+//
+// Disco did not run IRIX entirely unchanged: a few small changes let the
+// kernel tell the monitor what only the kernel knows (Disco 4.3). Two of
+// them were about memory: IRIX told the monitor when a page was free,
+// so the monitor could take the machine page back, and asked it for
+// zeroed pages, so that a page the monitor had to zero anyway (a VM must
+// never see another VM's data) was not zeroed a second time by the
+// kernel. Ours are the same two, as an SBI extension in the range the SBI
+// spec keeps for experiments (0x08000000-0x08FFFFFF, SBI spec 3, table 1):
+//
+//   EID SBI_EXT_DISCO (0x0844434d, "DCM": Disco monitor calls)
+//   fid SBI_DISCO_PAGE_FREE (0)  page_free(gpa): the guest page at gpa is
+//        free. The monitor unmaps it (with a shootdown: hyp/mem/tlb.h)
+//        and frees its machine page; the guest's next touch of gpa gets a
+//        fresh zeroed page, as a first touch does.
+//   fid SBI_DISCO_PAGE_ZERO (1)  page_zero(gpa): give the guest page at
+//        gpa zeroed contents; the guest then skips its own zeroing.
+//   Both: gpa page-aligned guest RAM, else SBI_ERR_INVALID_ADDRESS;
+//   page_zero: SBI_ERR_FAILED when machine memory ran out.
+//
+// guest-os probes for the extension (probe_extension) and uses it when it
+// is there; on bare hardware OpenSBI says it is not, and the same binary
+// zeroes and keeps its own pages (guest-os/page.c).
+#include "hyp/vm/vm.h"
+#include "hyp/sbi/vsbi.h"
+#include "hyp/mem/memmap.h"
+
+static struct sbiret disco_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
+  struct sbiret r = {SBI_SUCCESS, 0};
+  struct pmap *pm = &v->vm->pmap;
+  uint64_t gpa = v->x[10];
+  if (fid != SBI_DISCO_PAGE_FREE && fid != SBI_DISCO_PAGE_ZERO) {
+    r.error = SBI_ERR_NOT_SUPPORTED;
+  } else if (!pmap_is_ram(pm, gpa) || gpa % PAGE_SIZE != 0) {
+    r.error = SBI_ERR_INVALID_ADDRESS;
+  } else if (fid == SBI_DISCO_PAGE_FREE) {
+    uint64_t pa = pmap_remove(pm, gpa);
+    if (pa != 0) {
+      memmap_free(pa);
+      __atomic_fetch_add(&pm->tlb.c.pages_returned, 1, __ATOMIC_RELAXED);
+    }
+  } else if (pmap_zero(pm, gpa) < 0) {
+    r.error = SBI_ERR_FAILED;
+  } else {
+    __atomic_fetch_add(&pm->tlb.c.pages_zeroed, 1, __ATOMIC_RELAXED);
+  }
+  return r;
+}
+
+const struct vsbi_ext vsbi_disco = {SBI_EXT_DISCO, SBI_EXT_DISCO, "disco",
+                                    disco_call};
