@@ -58,6 +58,7 @@ from qemurun import TestFailure, Run, as_terminal_shows, vm_config  # noqa: E402
 BUILD = os.path.join(ROOT, "build")
 HYP = os.path.join(BUILD, "hyp", "hyp.elf")
 GUESTS = os.path.join(BUILD, "tests", "guests")
+GUEST_OS = os.path.join(BUILD, "guest-os")
 WORK = os.path.join(BUILD, "grade")          # bundles, host test programs
 LOGS = os.path.join(ROOT, "grade", "out")    # console output of failed tests
 
@@ -116,12 +117,17 @@ class Test:
         for -) and name (the node's name, vm0 by default)."""
         return {k.replace("_", "-"): v for k, v in props.items()}
 
-    def bundle(self, name, *vms):
+    def bundle(self, name, *vms, vmid_bits=None):
         """Write a VM configuration with these VMs (see vm()) and pack it,
-        with the guest images it names, into a VM bundle; return its path."""
+        with the guest images it names (test guests, guest-os), into a VM
+        bundle; return its path. vmid_bits: the configuration's vmid-bits
+        (lab 2: at most that many VMID bits)."""
         path = os.path.join(WORK, "bundles", f"lab{self.grader.lab}-{name}")
+        dts = vm_config(*vms)
+        if vmid_bits is not None:
+            dts = dts.replace("/ {", f"/ {{\n  vmid-bits = <{vmid_bits}>;", 1)
         try:
-            return qemurun.pack_bundle(vm_config(*vms), path, [GUESTS])
+            return qemurun.pack_bundle(dts, path, [GUESTS, GUEST_OS])
         except TestFailure as e:
             self.log(e.output)
             self.fail(str(e))

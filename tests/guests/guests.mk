@@ -16,7 +16,8 @@ $(B)/tests/guests/%.elf: $(B)/tests/guests/%.o $(GUEST_RT) $(KERNEL_OBJS) tests/
 	$(CC) $(CFLAGS) $(LDFLAGS) -T tests/guests/guest.ld -o $@ $(filter %.o,$^)
 
 # The guests that drive a disk share a small virtio-blk driver.
-$(B)/tests/guests/victim.elf $(B)/tests/guests/hostvirtio.elf: $(B)/tests/guests/vblk.o
+$(B)/tests/guests/victim.elf $(B)/tests/guests/hostvirtio.elf \
+	$(B)/tests/guests/tlbtest.elf: $(B)/tests/guests/vblk.o
 .SECONDARY: $(B)/tests/guests/vblk.o
 
 # A flat copy of hello, to test the monitor's loader for Linux-style

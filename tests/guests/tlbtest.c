@@ -20,10 +20,17 @@
 //       moves one page a round, round robin over every vCPU's pages. A lost
 //       write shows as a wrong word; a missing fence shows in the auditor,
 //       whose count vCPU 0 reads at the end.
+//   mode=dma rounds=N   (needs a disk) N times: write a pattern to a disk
+//       block, clear the buffer page, read the block back into it, and
+//       while the read is in flight keep asking the monitor to move that
+//       page. The monitor must refuse (SBI_ERR_DENIED) while the disk has
+//       the page pinned: a page moved under a read would get the data in
+//       the old page, and the buffer would read back cleared.
 //   nodes=N   move pages to node r % N in round r (default 1: node 0).
 #include "kernel/fdt.h"
 #include "kernel/string.h"
 #include "tests/guests/guest.h"
+#include "tests/guests/vblk.h"
 
 #define SBI_EXT_DISCO_TEST 0x08445654
 #define TEST_MOVE_PAGE 0
@@ -137,6 +144,45 @@ static void cross_mover(void) {
   check("no stale reads", stale == 0, (long)stale);
 }
 
+// ---- mode=dma ----
+
+static uint64_t dma_buf[512] __attribute__((aligned(4096)));
+static uint64_t dma_moved, dma_denied, dma_errors;
+
+// While a read into dma_buf is in flight: try to move the page.
+static void move_during_dma(void) {
+  long e = move_page(dma_buf, dma_moved % nnodes);
+  if (e == SBI_SUCCESS)
+    dma_moved++;
+  else if (e == SBI_ERR_DENIED)
+    dma_denied++;
+  else
+    dma_errors++;
+}
+
+static void dma(void) {
+  check("disk", vblk_init(), 0);
+  uint64_t bad = 0;
+  for (uint64_t r = 1; r <= rounds; r++) {
+    uint64_t sector = 8 * (r % 64);
+    for (int w = 0; w < 512; w++)
+      dma_buf[w] = r << 32 | (uint64_t)w;
+    check("write", vblk_rw(true, sector, dma_buf, 4096) == 0, (long)r);
+    memset(dma_buf, 0, sizeof(dma_buf));
+    vblk_waiting = move_during_dma;
+    check("read", vblk_rw(false, sector, dma_buf, 4096) == 0, (long)r);
+    vblk_waiting = NULL;
+    for (int w = 0; w < 512; w++)
+      if (dma_buf[w] != (r << 32 | (uint64_t)w))
+        bad++;
+  }
+  printf("tlbtest: dma rounds=%lu bad=%lu moved=%lu denied=%lu\n", rounds, bad,
+         dma_moved, dma_denied);
+  check("no lost reads", bad == 0, (long)bad);
+  check("move errors", dma_errors == 0, (long)dma_errors);
+  check("moves refused while the disk had the page", dma_denied > 0, 0);
+}
+
 // ---- mode=churn ----
 
 static void churn(uint64_t me) {
@@ -184,6 +230,8 @@ void guest_main(uint64_t hartid, const void *dtb) {
     finish("tlbtest");
   if (strcmp(mode, "cross") == 0) {
     cross_mover();
+  } else if (strcmp(mode, "dma") == 0) {
+    dma();
   } else {
     for (uint64_t i = 1; i < nv; i++)
       check("start vcpu", start_hart(i, 0) == 0, (long)i);

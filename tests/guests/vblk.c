@@ -13,6 +13,7 @@ struct vblk_desc vblk_desc[VBLK_QN] __attribute__((aligned(16)));
 volatile struct vblk_avail vblk_avail __attribute__((aligned(4096)));
 volatile struct vblk_used vblk_used __attribute__((aligned(4096)));
 uint64_t vblk_capacity;
+void (*vblk_waiting)(void);
 static uint16_t used_seen;
 static struct vblk_req hdr;
 static volatile uint8_t status;
@@ -63,9 +64,12 @@ long vblk_submit(uint16_t head, int seconds) {
   io_fence();
   vblk_wr(VBLK_NOTIFY, 0);
   uint64_t end = rdtime() + 10000000UL * (uint64_t)seconds;   // 10 MHz
-  while (vblk_used.idx == used_seen)
+  while (vblk_used.idx == used_seen) {
     if (rdtime() > end)
       return -1;
+    if (vblk_waiting != NULL)
+      vblk_waiting();
+  }
   io_fence();
   uint32_t id = vblk_used.ring[used_seen % VBLK_QN].id;
   uint32_t len = vblk_used.ring[used_seen % VBLK_QN].len;

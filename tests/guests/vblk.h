@@ -82,6 +82,10 @@ bool vblk_init(void);
 // back (or came back with another head).
 long vblk_submit(uint16_t head, int seconds);
 
+// If set, vblk_submit calls this over and over while it waits (a test
+// that does something while a request is in flight).
+extern void (*vblk_waiting)(void);
+
 // One request: len bytes at buf, to (write) or from sector `sector`.
 // Returns the status byte the device wrote, or -1 if the request never
 // came back or the used len is wrong.

@@ -556,10 +556,8 @@ def shell_test(where):
         if where == "bare":
             run, prefix = bare(2, 1, args, disk=image), ""
         else:
-            # The VM's bootargs are a device-tree string: its quotes are
-            # escaped there.
-            run = in_vm("gossh", 2, 1, 2, args.replace('"', '\\"'),
-                        disk=image, timeout=120)
+            # (vm_config escapes the quotes for the device tree.)
+            run = in_vm("gossh", 2, 1, 2, args, disk=image, timeout=120)
             prefix = "[gossh] "
         run.expect_clean_exit()
         check_shell_output(run, steps, prefix)
