@@ -233,8 +233,9 @@ def tree_note(parsed, lab, commit, answers):
     if lab in cut:
         out = para(first + f"What lab {lab} asks you to write is cut out: each "
                    "of these functions keeps its contract comment, but its body "
-                   "is a note and a stub that stops the monitor naming it "
-                   f"(start with `lab-guide/lab{lab}.md`):") + ["\n"]
+                   "is a note and a stub: one that stops the monitor naming "
+                   "the function, or a stand-in that is correct but slow, as "
+                   f"the chapter says (start with `lab-guide/lab{lab}.md`):") + ["\n"]
         for rel, names in cut[lab].items():
             out += para(functions({rel: names}), "- ", "  ")
     else:
