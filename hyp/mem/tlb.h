@@ -142,8 +142,10 @@ void tlb_shootdown(struct pmap *pm, uint64_t gpa);
 
 // Remove machine page pa from every VM that maps it, through its
 // back-mappings (Disco 4.2.3), with a shootdown each. The page itself is
-// not freed: the caller, for whom it is now unmapped everywhere, frees or
-// reuses it (labs 3 and 4). Returns how many mappings it removed.
+// not freed: each mapping held a reference on it, which passes to the
+// caller, for whom the page is now unmapped everywhere: it frees (one
+// memmap_free per mapping) or reuses it (labs 3 and 4). Returns how many
+// mappings it removed.
 int memmap_unmap_page(uint64_t pa);
 
 // Print `counters <vm>: tlb ...` for vm, and (tlb_print_machine) the

@@ -10,10 +10,16 @@
 //          (no such node), SBI_ERR_DENIED (a disk request has the page
 //          pinned: not moved), SBI_ERR_FAILED (no free page)
 //   fid 1  audit_violations(): the auditor's count so far, machine-wide
+//   fid 2  unmap_page(gpa): take the machine page behind gpa away from
+//          every VM that maps it (memmap_unmap_page: back-mappings and
+//          shootdowns) and free it; the guest's next touch gets a fresh
+//          zeroed page. value: the mappings removed (0: gpa had no page).
+//          SBI_ERR_INVALID_ADDRESS (gpa not RAM)
 //
 // Only in test builds (`make AUDIT=1`, which `make test` uses): otherwise
 // the extension does not exist (probe_extension says 0).
 #include "hyp/boot/machine.h"
+#include "hyp/mem/memmap.h"
 #include "hyp/mem/tlb_audit.h"
 #include "hyp/vm/vm.h"
 #include "hyp/sbi/vsbi.h"
@@ -47,6 +53,19 @@ static struct sbiret test_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       }
   } else if (fid == 1) {
     r.value = (long)audit_violations();
+  } else if (fid == 2) {
+    uint64_t gpa = v->x[10];
+    uint64_t pa = pmap_is_ram(pm, gpa) ? pmap_pin(pm, gpa) : 0;
+    if (pa == 0) {
+      r.error = SBI_ERR_INVALID_ADDRESS;
+    } else {
+      // Our pin keeps the page allocated until every mapping is gone;
+      // then we drop the mappings' references and our own.
+      pa = ALIGN_DOWN(pa, PAGE_SIZE);
+      r.value = memmap_unmap_page(pa);
+      for (long i = 0; i <= r.value; i++)
+        memmap_free(pa);
+    }
   } else {
     r.error = SBI_ERR_NOT_SUPPORTED;
   }

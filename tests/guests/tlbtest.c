@@ -17,7 +17,9 @@
 //       check and rewrite every word they wrote last round, fence the
 //       others with SBI RFENCE (a range, and a range with an ASID), and
 //       now and then sleep (WFI) so the scheduler moves them; vCPU 0 also
-//       moves one page a round, round robin over every vCPU's pages. A lost
+//       moves one page a round, round robin over every vCPU's pages, and
+//       has the monitor take its scratch page away (memmap_unmap_page),
+//       after which the page must read as zeros. A lost
 //       write shows as a wrong word; a missing fence shows in the auditor,
 //       whose count vCPU 0 reads at the end.
 //   mode=dma rounds=N   (needs a disk) N times: write a pattern to a disk
@@ -35,6 +37,7 @@
 #define SBI_EXT_DISCO_TEST 0x08445654
 #define TEST_MOVE_PAGE 0
 #define TEST_AUDIT_VIOLATIONS 1
+#define TEST_UNMAP_PAGE 2
 
 #define SLICE 4                  // pages per vCPU in churn mode
 #define WORDS 64                 // words checked per page
@@ -43,6 +46,7 @@
 static uint64_t area[MAX_V * SLICE][512] __attribute__((aligned(4096)));
 static volatile uint64_t cross_page[512] __attribute__((aligned(4096)));
 static volatile uint64_t flags[512] __attribute__((aligned(4096)));
+static volatile uint64_t scratch[512] __attribute__((aligned(4096)));
 #define FLAG_ROUND 0             // cross: the last round published
 #define FLAG_DONE 1              // vCPUs finished
 #define FLAG_STALE 2             // cross: stale reads seen
@@ -204,6 +208,11 @@ static void churn(uint64_t me) {
     if (me == 0) {
       uint64_t k = r % (nv * SLICE);
       if (move_page(area[k], r % nnodes) != 0)
+        bad++;
+      scratch[0] = r;
+      struct sbiret u = sbi_call(SBI_EXT_DISCO_TEST, TEST_UNMAP_PAGE,
+                                 (uint64_t)scratch, 0, 0, 0, 0, 0);
+      if (u.error != 0 || u.value != 1 || scratch[0] != 0)
         bad++;
     }
     if (r % 8 == me % 8)
