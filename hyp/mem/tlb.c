@@ -70,8 +70,8 @@ static void fence_vvma_all(uint16_t vmid) {
 }
 
 // One page (va) or, with va = AUDIT_ALL, every address, of one ASID or
-// (TLB_ASID_ALL) every ASID. The caller tells the auditor what it covered.
-static void fence_vvma(uint64_t va, uint64_t asid) {
+// (TLB_ASID_ALL) every ASID; for vmid, the VMID in hgatp.
+static void fence_vvma(uint64_t va, uint64_t asid, uint16_t vmid) {
   if (va == AUDIT_ALL && asid != TLB_ASID_ALL)
     asm volatile(".option push\n.option arch, +h\n"
                  "hfence.vvma zero, %0\n.option pop" ::"r"(asid) : "memory");
@@ -81,6 +81,10 @@ static void fence_vvma(uint64_t va, uint64_t asid) {
   else
     asm volatile(".option push\n.option arch, +h\n"
                  "hfence.vvma %0, %1\n.option pop" ::"r"(va), "r"(asid) : "memory");
+  if (va == AUDIT_ALL)
+    audit_vvma(0, ~0UL, asid, vmid);
+  else
+    audit_vvma(ALIGN_DOWN(va, PAGE_SIZE), PAGE_SIZE, asid, vmid);
 }
 
 // ---- Boot ----
@@ -214,21 +218,19 @@ static void drain_rfences(struct vcpu *v, uint16_t vmid) {
     fence_vvma_all(vmid);
   } else {
     for (int i = 0; i < n; i++) {
-      // The whole address space, or a range too long to fence page by
-      // page (the spec lets us fence more than asked): all of the ASID.
-      if (q[i].size == ~0UL || q[i].size > 64 * PAGE_SIZE) {
-        if (q[i].asid == TLB_ASID_ALL) {
+      // The whole address space (size ~0), a range too long to fence
+      // page by page, or one that wraps around: all of the ASID (the spec
+      // lets us fence more than asked).
+      if (q[i].size > 64 * PAGE_SIZE || q[i].start + q[i].size < q[i].start) {
+        if (q[i].asid == TLB_ASID_ALL)
           fence_vvma_all(vmid);
-        } else {
-          fence_vvma(AUDIT_ALL, q[i].asid);
-          audit_vvma(0, ~0UL, q[i].asid, vmid);
-        }
+        else
+          fence_vvma(AUDIT_ALL, q[i].asid, vmid);
         continue;
       }
       uint64_t va = ALIGN_DOWN(q[i].start, PAGE_SIZE);
       for (; va < q[i].start + q[i].size; va += PAGE_SIZE)
-        fence_vvma(va, q[i].asid);
-      audit_vvma(q[i].start, q[i].size, q[i].asid, vmid);
+        fence_vvma(va, q[i].asid, vmid);
     }
   }
   acquire(&t->lock);

@@ -32,15 +32,16 @@
 // then no hart may be in that guest with it stale, and after that every
 // hart must have fenced it before it enters.
 //
-// What it does not model: fences finer than it tracks (the monitor fences
-// an RFENCE range page by page, then reports the range as one fence);
-// negative caching (an invalid entry cached, then made valid: the guest
-// faults again and pmap_fault fences, so it costs time, never correctness);
-// the monitor's own HLV/HLVX reads of guest memory; icache (fence.i); the
-// moment between a fence and the report of it (the monitor reports right
-// after, on the same hart, with nothing in the guest between). With
-// more than AUDIT_RECORDS VMIDs on one hart between whole flushes it drops
-// a record, preferring one whose space is no longer running, and counts it.
+// What it does not model: a page fence that covers the middle of an
+// RFENCE range, not its front (the monitor fences ranges page by page from
+// the front, and the front is what the model tracks); negative caching (an
+// invalid entry cached, then made valid: the guest faults again and
+// pmap_fault fences, so it costs time, never correctness); the monitor's
+// own HLV/HLVX reads of guest memory; icache (fence.i); the moment between
+// a fence and the report of it (the monitor reports right after, on the
+// same hart, with nothing in the guest between). With more than
+// AUDIT_RECORDS VMIDs on one hart between whole flushes it drops a record,
+// preferring one whose space is no longer running, and counts it.
 #include "hyp/boot/hart.h"
 #include "hyp/boot/machine.h"
 #include "hyp/mem/tlb_audit.h"
@@ -253,13 +254,25 @@ void audit_vvma(uint64_t va, uint64_t size, uint64_t asid, uint16_t vmid) {
       v->tlb.audit_from_all = 0;
     }
     for (int k = 0; k < v->tlb.audit_n; k++) {
-      struct tlb_range q = v->tlb.audit_q[k];
-      bool asid_ok = asid == AUDIT_ALL || asid == q.asid;
-      bool va_ok = size == ~0UL ||
-                   (q.size != ~0UL && q.start >= va && q.start - va <= size &&
-                    q.size <= size - (q.start - va));
-      if (asid_ok && va_ok)
+      struct tlb_range *q = &v->tlb.audit_q[k];
+      if (asid != AUDIT_ALL && asid != q->asid)
+        continue;
+      if (size == ~0UL) {
         drop_range(v, k--);
+        continue;
+      }
+      // A fence of [va, va + size) that covers the range's first byte
+      // fences its front; the rest stays owed (the monitor fences a range
+      // page by page, in order, so the front moves up to the end).
+      if (q->size == ~0UL || q->start < va || q->start - va >= size)
+        continue;
+      uint64_t done = va + size - q->start;
+      if (done >= q->size) {
+        drop_range(v, k--);
+      } else {
+        q->start += done;
+        q->size -= done;
+      }
     }
   }
   release(&audit_lock);
@@ -317,6 +330,8 @@ void audit_rfence(struct vcpu *from, struct vcpu *t, struct tlb_range r,
                   bool all) {
   if (!tlb_audit_on)
     return;
+  if (!all && r.size == 0)
+    return;                       // a range of nothing: nothing owed
   acquire(&audit_lock);
   if (!all && t->tlb.audit_n < TLB_RFENCE_SLOTS) {
     t->tlb.audit_q[t->tlb.audit_n] = r;
