@@ -29,7 +29,6 @@
 //       the page pinned: a page moved under a read would get the data in
 //       the old page, and the buffer would read back cleared.
 //   nodes=N   move pages to node r % N in round r (default 1: node 0).
-#include "kernel/fdt.h"
 #include "kernel/string.h"
 #include "tests/guests/guest.h"
 #include "tests/guests/vblk.h"
@@ -56,36 +55,14 @@ static volatile uint64_t scratch[512] __attribute__((aligned(4096)));
 static char mode[16] = "churn";
 static uint64_t rounds = 100, nv = 2, nnodes = 1;
 
-// "key=value" words of /chosen/bootargs.
-static void read_bootargs(const struct fdt *fdt) {
-  const void *val;
-  int len;
-  int n = fdt_path(fdt, "/chosen");
-  if (n < 0 || fdt_getprop(fdt, n, "bootargs", &val, &len) < 0)
-    return;
-  const char *s = val;
-  for (int i = 0; i < len && s[i]; i++) {
-    if (i > 0 && s[i - 1] != ' ')
-      continue;
-    if (strncmp(s + i, "mode=", 5) == 0) {
-      int k = 0;
-      for (i += 5; i < len && s[i] && s[i] != ' ' && k < 15; i++)
-        mode[k++] = s[i];
-      mode[k] = 0;
-    } else if (strncmp(s + i, "rounds=", 7) == 0 || strncmp(s + i, "vcpus=", 6) == 0 ||
-               strncmp(s + i, "nodes=", 6) == 0) {
-      char key = s[i];
-      uint64_t x = 0;
-      for (i += key == 'r' ? 7 : 6; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-        x = x * 10 + (uint64_t)(s[i] - '0');
-      if (key == 'r')
-        rounds = x;
-      else if (key == 'v')
-        nv = x < 1 ? 1 : x > MAX_V ? MAX_V : x;
-      else
-        nnodes = x < 1 ? 1 : x;
-    }
-  }
+// The knobs, from the boot arguments (see the top of this file).
+static void read_bootargs(void) {
+  bootarg_str("mode", mode, sizeof(mode));
+  rounds = bootarg_num("rounds", rounds);
+  nv = bootarg_num("vcpus", nv);
+  nv = nv < 1 ? 1 : nv > MAX_V ? MAX_V : nv;
+  nnodes = bootarg_num("nodes", nnodes);
+  nnodes = nnodes < 1 ? 1 : nnodes;
 }
 
 static long move_page(const volatile void *p, uint64_t node) {
@@ -230,9 +207,7 @@ void guest_hart(uint64_t hartid, uint64_t opaque) {
 }
 
 void guest_main(uint64_t hartid, const void *dtb) {
-  struct fdt fdt;
-  fdt_init(&fdt, dtb, 64 * 1024);
-  read_bootargs(&fdt);
+  read_bootargs();
   struct sbiret p = sbi_call(SBI_EXT_BASE, 3, SBI_EXT_DISCO_TEST, 0, 0, 0, 0, 0);
   check("test extension", p.value == 1, p.value);
   if (p.value != 1)
