@@ -96,7 +96,7 @@ def cross_hart(t):
     expect_done(run, "vm0")
 
 
-@g.test("vmid-rollover-under-load", points=15, timeout=120)
+@g.test("rollover-under-load", points=15, timeout=120)
 def rollover_under_load(t):
     """Three VMs of three vCPUs on two harts with one VMID bit: every
     switch between VMs starts a new generation, and each hart must flush
@@ -107,7 +107,7 @@ def rollover_under_load(t):
                  "want 1 bit and at least 10 generations")
 
 
-@g.test("vmids-two-nodes", points=15, timeout=120)
+@g.test("two-nodes-churn", points=15, timeout=120)
 def vmids_two_nodes(t):
     """Two VMs of four vCPUs on four harts and two nodes, with all the
     hardware's VMID bits: pages move between nodes, vCPUs between harts,

@@ -15,7 +15,8 @@
 //       shootdown did not reach it. Prints "tlbtest: stale=K".
 //   mode=churn rounds=N vcpus=K   K vCPUs each own 4 pages and, N times,
 //       check and rewrite every word they wrote last round, fence the
-//       others with SBI RFENCE (a range, and a range with an ASID), and
+//       others with SBI RFENCE (a range, a range with an ASID, an empty
+//       range, a range that wraps around), and
 //       now and then sleep (WFI) so the scheduler moves them; vCPU 0 also
 //       moves one page a round, round robin over every vCPU's pages, and
 //       has the monitor take its scratch page away (memmap_unmap_page),
@@ -182,6 +183,13 @@ static void churn(uint64_t me) {
       sbi_remote_sfence_vma(mask, 0, (uint64_t)area[me * SLICE], SLICE * 4096);
     if (mask != 0 && r % 4 == 2)
       sbi_remote_sfence_vma_asid(mask, 0, (uint64_t)area[me * SLICE], 4096, me);
+    // Two edge cases of the spec's ranges: one of size 0 (nothing to
+    // fence), and one that wraps around the end of the address space
+    // (the monitor must fence more, never less).
+    if (mask != 0 && r % 8 == 1)
+      sbi_remote_sfence_vma(mask, 0, (uint64_t)area[me * SLICE], 0);
+    if (mask != 0 && r % 8 == 5)
+      sbi_remote_sfence_vma(mask, 0, ~0UL - 4095, 2 * 4096);
     if (me == 0) {
       uint64_t k = r % (nv * SLICE);
       if (move_page(area[k], r % nnodes) != 0)
