@@ -91,9 +91,40 @@ def test_style_catches():
         raise TestFailure("the style check passed a bad file", out)
 
 
+def test_qemurun_program_gone_before_keys():
+    """tools/qemurun.py's runner, given keys to type at a program that
+    exits as soon as its prompt is out: the run ends with the program's
+    output and a line saying the keys were not all typed, instead of a
+    BrokenPipeError out of the runner (seen once in a full run)."""
+    import qemurun
+    script = "echo 'prompt>'; exec 0<&-; sleep 0.3"
+    r = qemurun.run(["/bin/sh", "-c", script], 10,
+                    keys=[("prompt>", b"x" * 65536 + b"\n"), ("never", b"y\n")])
+    if "prompt>" not in r.output or "exited before all keys were typed" not in r.output:
+        raise TestFailure("the runner did not report the keys it could not type",
+                          r.output)
+
+
+def test_vm_config_quotes():
+    """vm_config writes a string property with its quotes and backslashes
+    escaped, so a VM's boot arguments may hold a quoted command (dtc
+    refused the configuration before)."""
+    import qemurun
+    dts = qemurun.vm_config({"name": "q", "bootargs": 'autorun="echo \\ hi"'})
+    want = 'bootargs = "autorun=\\"echo \\\\ hi\\"";'
+    if want not in dts:
+        raise TestFailure(f"want {want!r} in the configuration", dts)
+    p = subprocess.run(["dtc", "-I", "dts", "-O", "dtb", "-o", os.devnull],
+                       input=dts, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise TestFailure("dtc refused the configuration", dts + p.stderr)
+
+
 TESTS = [
     ("deps-names-missing", test_deps_names_missing),
     ("deps-not-root-prints-sudo", test_deps_not_root_prints_sudo),
     ("style-tree", test_style_tree),
     ("style-check-catches", test_style_catches),
+    ("tools-qemurun-program-gone-before-keys", test_qemurun_program_gone_before_keys),
+    ("tools-vm-config-quotes", test_vm_config_quotes),
 ]
