@@ -11,5 +11,6 @@
 #define MAX_RESERVED 16      // ranges no one may allocate
 #define MAX_VIRTIO   8       // virtio-mmio slots
 #define STACK_SIZE   16384   // each hart's monitor stack, in bytes
+#define MAX_SBI_EXTS 16      // rows of the SBI dispatch table (hyp/sbi/vsbi.c)
 
 #endif

@@ -36,13 +36,19 @@ static struct sbiret call1(uint64_t ext, uint64_t fid, uint64_t a0) {
 
 // ---- BASE, chapter 4 ----
 // The base extension is always there (spec 4: "mandatory").
-long sbi_spec_version(void) { return call0(SBI_EXT_BASE, 0).value; }
-long sbi_impl_id(void) { return call0(SBI_EXT_BASE, 1).value; }
-long sbi_impl_version(void) { return call0(SBI_EXT_BASE, 2).value; }
+long sbi_spec_version(void) {
+  return call0(SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION).value;
+}
+long sbi_impl_id(void) {
+  return call0(SBI_EXT_BASE, SBI_BASE_GET_IMPL_ID).value;
+}
+long sbi_impl_version(void) {
+  return call0(SBI_EXT_BASE, SBI_BASE_GET_IMPL_VERSION).value;
+}
 
 // probe_extension returns 0 for "absent" and non-zero for "present".
 bool sbi_probe(uint64_t ext) {
-  struct sbiret r = call1(SBI_EXT_BASE, 3, ext);
+  struct sbiret r = call1(SBI_EXT_BASE, SBI_BASE_PROBE_EXTENSION, ext);
   return r.error == SBI_SUCCESS && r.value != 0;
 }
 
@@ -56,66 +62,66 @@ void sbi_set_timer(uint64_t stime_value) {
   if (time_ext == 0)
     time_ext = sbi_probe(SBI_EXT_TIME) ? 1 : 2;
   if (time_ext == 1)
-    call1(SBI_EXT_TIME, 0, stime_value);
+    call1(SBI_EXT_TIME, SBI_TIME_SET_TIMER, stime_value);
   else
     call1(SBI_EXT_LEGACY_SET_TIMER, 0, stime_value);   // spec 5.1
 }
 
 // ---- IPI, chapter 7 ----
 struct sbiret sbi_send_ipi(uint64_t hart_mask, uint64_t hart_mask_base) {
-  return sbi_call(SBI_EXT_IPI, 0, hart_mask, hart_mask_base, 0, 0, 0, 0);
+  return sbi_call(SBI_EXT_IPI, SBI_IPI_SEND_IPI, hart_mask, hart_mask_base, 0, 0, 0, 0);
 }
 
-// ---- RFENCE, chapter 8 (function ids 0..6, in table order) ----
+// ---- RFENCE, chapter 8 ----
 struct sbiret sbi_remote_fence_i(uint64_t mask, uint64_t base) {
-  return sbi_call(SBI_EXT_RFENCE, 0, mask, base, 0, 0, 0, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_FENCE_I, mask, base, 0, 0, 0, 0);
 }
 struct sbiret sbi_remote_sfence_vma(uint64_t mask, uint64_t base,
                                     uint64_t start, uint64_t size) {
-  return sbi_call(SBI_EXT_RFENCE, 1, mask, base, start, size, 0, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, mask, base, start, size, 0, 0);
 }
 struct sbiret sbi_remote_sfence_vma_asid(uint64_t mask, uint64_t base,
                                          uint64_t start, uint64_t size,
                                          uint64_t asid) {
-  return sbi_call(SBI_EXT_RFENCE, 2, mask, base, start, size, asid, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA_ASID, mask, base, start, size, asid, 0);
 }
 struct sbiret sbi_remote_hfence_gvma_vmid(uint64_t mask, uint64_t base,
                                           uint64_t start, uint64_t size,
                                           uint64_t vmid) {
-  return sbi_call(SBI_EXT_RFENCE, 3, mask, base, start, size, vmid, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_HFENCE_GVMA_VMID, mask, base, start, size, vmid, 0);
 }
 struct sbiret sbi_remote_hfence_gvma(uint64_t mask, uint64_t base,
                                      uint64_t start, uint64_t size) {
-  return sbi_call(SBI_EXT_RFENCE, 4, mask, base, start, size, 0, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_HFENCE_GVMA, mask, base, start, size, 0, 0);
 }
 struct sbiret sbi_remote_hfence_vvma_asid(uint64_t mask, uint64_t base,
                                           uint64_t start, uint64_t size,
                                           uint64_t asid) {
-  return sbi_call(SBI_EXT_RFENCE, 5, mask, base, start, size, asid, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_HFENCE_VVMA_ASID, mask, base, start, size, asid, 0);
 }
 struct sbiret sbi_remote_hfence_vvma(uint64_t mask, uint64_t base,
                                      uint64_t start, uint64_t size) {
-  return sbi_call(SBI_EXT_RFENCE, 6, mask, base, start, size, 0, 0);
+  return sbi_call(SBI_EXT_RFENCE, SBI_RFENCE_HFENCE_VVMA, mask, base, start, size, 0, 0);
 }
 
 // ---- HSM, chapter 9 ----
 struct sbiret sbi_hart_start(uint64_t hartid, uint64_t start, uint64_t opaque) {
-  return sbi_call(SBI_EXT_HSM, 0, hartid, start, opaque, 0, 0, 0);
+  return sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, hartid, start, opaque, 0, 0, 0);
 }
-struct sbiret sbi_hart_stop(void) { return call0(SBI_EXT_HSM, 1); }
+struct sbiret sbi_hart_stop(void) { return call0(SBI_EXT_HSM, SBI_HSM_HART_STOP); }
 struct sbiret sbi_hart_get_status(uint64_t hartid) {
-  return call1(SBI_EXT_HSM, 2, hartid);
+  return call1(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, hartid);
 }
 struct sbiret sbi_hart_suspend(uint32_t type, uint64_t resume_addr,
                                uint64_t opaque) {
-  return sbi_call(SBI_EXT_HSM, 3, type, resume_addr, opaque, 0, 0, 0);
+  return sbi_call(SBI_EXT_HSM, SBI_HSM_HART_SUSPEND, type, resume_addr, opaque, 0, 0, 0);
 }
 
 // ---- SRST, chapter 10 ----
 // If SRST is missing or refuses, try the legacy shutdown (spec 5.8); if
 // even that returns, there is nothing left to do but wait forever.
 void sbi_system_reset(uint32_t type, uint32_t reason) {
-  sbi_call(SBI_EXT_SRST, 0, type, reason, 0, 0, 0, 0);
+  sbi_call(SBI_EXT_SRST, SBI_SRST_SYSTEM_RESET, type, reason, 0, 0, 0, 0);
   call0(SBI_EXT_LEGACY_SHUTDOWN, 0);
   for (;;)
     asm volatile("wfi");
@@ -133,7 +139,7 @@ void sbi_console_init(void) { dbcn = sbi_probe(SBI_EXT_DBCN) ? 1 : 2; }
 // firmware has DBCN, else the legacy console_putchar (spec 5.2).
 void sbi_console_putc(char c) {
   if (dbcn == 1)
-    call1(SBI_EXT_DBCN, 2, (uint8_t)c);        // write_byte
+    call1(SBI_EXT_DBCN, SBI_DBCN_WRITE_BYTE, (uint8_t)c);
   else
     call1(SBI_EXT_LEGACY_PUTCHAR, 0, (uint8_t)c);
 }
@@ -149,7 +155,7 @@ void sbi_console_write(const char *s, size_t n) {
     return;
   }
   while (n > 0) {
-    struct sbiret r = sbi_call(SBI_EXT_DBCN, 0, n, (uint64_t)s, 0, 0, 0, 0);
+    struct sbiret r = sbi_call(SBI_EXT_DBCN, SBI_DBCN_WRITE, n, (uint64_t)s, 0, 0, 0, 0);
     if (r.error != SBI_SUCCESS || r.value <= 0)
       return;                         // console broken: drop the rest
     s += r.value;
@@ -163,7 +169,7 @@ void sbi_console_write(const char *s, size_t n) {
 int sbi_console_getc(void) {
   if (dbcn == 1) {
     volatile char c = 0;
-    struct sbiret r = sbi_call(SBI_EXT_DBCN, 1, 1, (uint64_t)&c, 0, 0, 0, 0);
+    struct sbiret r = sbi_call(SBI_EXT_DBCN, SBI_DBCN_READ, 1, (uint64_t)&c, 0, 0, 0, 0);
     if (r.error != SBI_SUCCESS || r.value != 1)
       return -1;
     return (uint8_t)c;

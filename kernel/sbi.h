@@ -69,13 +69,43 @@
 #define SBI_HSM_SUSPEND_PENDING 5
 #define SBI_HSM_RESUME_PENDING  6
 
-// SRST's one function, and its reset types and reasons (SBI spec 10.1).
+// Function ids (FIDs), per extension, in the spec's order.
+#define SBI_BASE_GET_SPEC_VERSION   0    // chapter 4
+#define SBI_BASE_GET_IMPL_ID        1
+#define SBI_BASE_GET_IMPL_VERSION   2
+#define SBI_BASE_PROBE_EXTENSION    3
+#define SBI_BASE_GET_MVENDORID      4
+#define SBI_BASE_GET_MARCHID        5
+#define SBI_BASE_GET_MIMPID         6
+#define SBI_TIME_SET_TIMER          0    // chapter 6
+#define SBI_IPI_SEND_IPI            0    // chapter 7
+#define SBI_RFENCE_FENCE_I          0    // chapter 8
+#define SBI_RFENCE_SFENCE_VMA       1
+#define SBI_RFENCE_SFENCE_VMA_ASID  2
+#define SBI_RFENCE_HFENCE_GVMA_VMID 3
+#define SBI_RFENCE_HFENCE_GVMA      4
+#define SBI_RFENCE_HFENCE_VVMA_ASID 5
+#define SBI_RFENCE_HFENCE_VVMA      6
+#define SBI_HSM_HART_START          0    // chapter 9
+#define SBI_HSM_HART_STOP           1
+#define SBI_HSM_HART_GET_STATUS     2
+#define SBI_HSM_HART_SUSPEND        3
+#define SBI_DBCN_WRITE              0    // chapter 12
+#define SBI_DBCN_READ               1
+#define SBI_DBCN_WRITE_BYTE         2
+#define SBI_SUSP_SYSTEM_SUSPEND     0    // chapter 13
+#define SBI_SUSP_TO_RAM             0    // its one sleep type
+
+// SRST's one function, and its reset types and reasons (SBI spec 10.1,
+// the "Reset Types" and "Reset Reasons" tables).
 #define SBI_SRST_SYSTEM_RESET  0
 #define SBI_RESET_SHUTDOWN     0
 #define SBI_RESET_COLD_REBOOT  1
 #define SBI_RESET_WARM_REBOOT  2
 #define SBI_RESET_REASON_NONE    0
 #define SBI_RESET_REASON_FAILURE 1
+#define SBI_RESET_REASON_SBI_FIRST 0xE0000000UL   // SBI- and vendor-specific
+                                                  //   reasons, to the top
 
 #ifndef __ASSEMBLY__
 // What every SBI call returns.

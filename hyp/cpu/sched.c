@@ -132,7 +132,7 @@ void sched_start_vcpu(struct vcpu *v) {
 // The new state only takes effect in after_run, once v is off the hart
 // with its CSRs saved: until then v stays RUNNING, so no other hart can
 // pick it up half-saved.
-void sched_idle_vcpu(struct vcpu *v, int state) {
+void sched_idle_vcpu(struct vcpu *v, enum vcpu_state state) {
   v->next_state = state;
   v->leave = 1;
 }

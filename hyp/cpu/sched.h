@@ -22,7 +22,7 @@ void sched_start_vcpu(struct vcpu *v);
 // From a trap handler on v's own hart: v waits for an interrupt (WFI:
 // state VCPU_IDLE; HSM retentive suspend: VCPU_SUSPENDED) or stops
 // (VCPU_STOPPED). v leaves the hart after this trap.
-void sched_idle_vcpu(struct vcpu *v, int state);
+void sched_idle_vcpu(struct vcpu *v, enum vcpu_state state);
 
 // v has a new interrupt (vcpu_raise_irq was called): wake it if it waits,
 // or make its hart look at it if it runs elsewhere.

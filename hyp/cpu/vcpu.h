@@ -20,13 +20,15 @@ struct vm;
 
 // vCPU states. The SBI HSM extension (SBI spec 9) shows the guest
 // STOPPED/STARTED/SUSPENDED; the scheduler needs finer ones.
-#define VCPU_STOPPED   0   // not started yet, or stopped (HSM)
-#define VCPU_RUNNABLE  1   // on a run queue, waiting for its hart
-#define VCPU_RUNNING   2   // on a hart right now
-#define VCPU_IDLE      3   // waiting for an interrupt (WFI)
-#define VCPU_SUSPENDED 4   // HSM retentive suspend: like IDLE
-#define VCPU_STARTING  5   // HSM hart_start won it: being reset, then
-                           //   RUNNABLE (SBI's START_PENDING)
+enum vcpu_state {
+  VCPU_STOPPED,     // not started yet, or stopped (HSM)
+  VCPU_RUNNABLE,    // on a run queue, waiting for its hart
+  VCPU_RUNNING,     // on a hart right now
+  VCPU_IDLE,        // waiting for an interrupt (WFI)
+  VCPU_SUSPENDED,   // HSM retentive suspend: like IDLE
+  VCPU_STARTING,    // HSM hart_start won it: being reset, then RUNNABLE
+                    //   (SBI's START_PENDING)
+};
 
 // Number of exception causes we count (0..23, privileged spec table 4.2).
 #define NCAUSES 24
@@ -51,7 +53,7 @@ struct vcpu {
   // ---- Identity and scheduling (under sched_lock, hyp/cpu/sched.c) ----
   struct vm *vm;
   int id;                // the vCPU number: the guest's "hart id"
-  int state;             // VCPU_*
+  enum vcpu_state state;
   int next_state;        // the state to take when it leaves its hart
   int hart;              // the hart it runs, or will run, on
   int hart_seen;         // the hart it last ran on (-1: never ran)
@@ -69,7 +71,7 @@ struct vcpu {
   uint64_t irq_ticks;          // ... and on host interrupts
   uint64_t interrupts;         // host interrupts while in the guest
   uint64_t sbi_calls;          // ecalls from the guest
-  uint64_t sbi_by_ext[16];     // ... by extension (hyp/sbi/vsbi.c's table)
+  uint64_t sbi_by_ext[MAX_SBI_EXTS];  // ... by row of hyp/sbi/vsbi.c's table
   uint64_t wfis;               // guest WFIs trapped
   uint64_t system_suspends;    // SBI SUSP calls that suspended the VM
   uint64_t mmio_accesses;      // device accesses emulated

@@ -1,22 +1,31 @@
 // hyp/sbi/vsbi.c: SBI dispatch and BASE (see hyp/sbi/vsbi.h); the legacy
-// calls live with their modern groups (vsbi_ipi.c, vsbi_console.c,
+// calls live with their modern groups (vsbi_time.c, vsbi_console.c,
 // vsbi_system.c).
 #include "hyp/vm/vm.h"
 #include "hyp/sbi/vsbi.h"
 
-// The table: adding an extension is adding a row (and a file).
-static const struct vsbi_ext *const table[VSBI_NEXT] = {
+// The extension groups, each defined in its own file, and the table.
+// Adding an extension is a file, its name here and its row below; the
+// table's size, and the counters' (one per row), follow.
+extern const struct vsbi_ext vsbi_base, vsbi_legacy_timer,
+    vsbi_legacy_console, vsbi_legacy_shutdown, vsbi_time, vsbi_ipi,
+    vsbi_rfence, vsbi_hsm, vsbi_srst, vsbi_dbcn, vsbi_susp, vsbi_disco,
+    vsbi_test;
+static const struct vsbi_ext *const table[] = {
     &vsbi_base,  &vsbi_legacy_timer, &vsbi_legacy_console,
     &vsbi_legacy_shutdown, &vsbi_time, &vsbi_ipi, &vsbi_rfence,
     &vsbi_hsm,   &vsbi_srst, &vsbi_dbcn, &vsbi_susp, &vsbi_disco,
     &vsbi_test,
 };
+#define ROWS ((int)(sizeof(table) / sizeof(table[0])))
+_Static_assert(ROWS <= MAX_SBI_EXTS, "struct vcpu counts calls per row");
 
+int vsbi_ext_count(void) { return ROWS; }
 const char *vsbi_ext_name(int i) { return table[i]->name; }
 
 // The row for extension id eid, or -1.
 static int find(uint64_t eid) {
-  for (int i = 0; i < VSBI_NEXT; i++)
+  for (int i = 0; i < ROWS; i++)
     if (eid >= table[i]->eid_first && eid <= table[i]->eid_last)
       return i;
   return -1;
@@ -64,19 +73,42 @@ long vsbi_hart_mask(struct vcpu *v, uint64_t mask, uint64_t base,
   return SBI_SUCCESS;
 }
 
+long vsbi_for_each_target(struct vcpu *v,
+                          void (*what)(struct vcpu *caller, struct vcpu *t)) {
+  uint64_t targets;
+  long err = vsbi_hart_mask(v, v->x[10], v->x[11], &targets);
+  if (err != SBI_SUCCESS)
+    return err;
+  for (int i = 0; i < v->vm->nvcpus; i++)
+    if (targets & (1UL << i))
+      what(v, &v->vm->vcpus[i]);
+  return SBI_SUCCESS;
+}
+
 // ---- BASE (chapter 4) ----
 static struct sbiret base_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
   switch (fid) {
-  case 0: r.value = (long)VSBI_SPEC_VERSION; break;   // get_spec_version
-  case 1: r.value = (long)VSBI_IMPL_ID; break;        // get_impl_id
-  case 2: r.value = VSBI_IMPL_VERSION; break;         // get_impl_version
-  case 3:                                             // probe_extension: an
-    r.value = find((uint32_t)v->x[10]) >= 0;          // id, 32 bits as in a7
+  case SBI_BASE_GET_SPEC_VERSION:
+    r.value = (long)VSBI_SPEC_VERSION;
     break;
-  case 4: case 5: case 6: r.value = 0; break;         // mvendorid, marchid,
-                                                      // mimpid: none
-  default: r.error = SBI_ERR_NOT_SUPPORTED; break;
+  case SBI_BASE_GET_IMPL_ID:
+    r.value = (long)VSBI_IMPL_ID;
+    break;
+  case SBI_BASE_GET_IMPL_VERSION:
+    r.value = VSBI_IMPL_VERSION;
+    break;
+  case SBI_BASE_PROBE_EXTENSION:     // an id: 32 bits, as in a7
+    r.value = find((uint32_t)v->x[10]) >= 0;
+    break;
+  case SBI_BASE_GET_MVENDORID:        // none of the three: 0
+  case SBI_BASE_GET_MARCHID:
+  case SBI_BASE_GET_MIMPID:
+    r.value = 0;
+    break;
+  default:
+    r.error = SBI_ERR_NOT_SUPPORTED;
+    break;
   }
   return r;
 }

@@ -8,7 +8,9 @@
 //
 //   vsbi.c           the table and BASE (spec ch. 4)
 //   vsbi_hsm.c       HSM: start, stop, suspend vCPUs (ch. 9)
-//   vsbi_ipi.c       TIME, IPI and RFENCE (ch. 6, 7, 8), legacy set_timer
+//   vsbi_time.c      TIME (ch. 6), legacy set_timer
+//   vsbi_ipi.c       IPI (ch. 7)
+//   vsbi_rfence.c    RFENCE (ch. 8), on lab 2's TLB code (hyp/mem/tlb.h)
 //   vsbi_system.c    SRST and SUSP: the VM's own power button (ch. 10, 13),
 //                    legacy shutdown
 //   vsbi_console.c   DBCN and the legacy console (ch. 12, 5)
@@ -37,12 +39,6 @@ struct vsbi_ext {
   struct sbiret (*call)(struct vcpu *v, uint64_t eid, uint64_t fid);
 };
 
-// The extension groups (each defined in its own file).
-extern const struct vsbi_ext vsbi_base, vsbi_legacy_timer,
-    vsbi_legacy_console, vsbi_legacy_shutdown, vsbi_time, vsbi_ipi,
-    vsbi_rfence, vsbi_hsm, vsbi_srst, vsbi_dbcn, vsbi_susp, vsbi_disco,
-    vsbi_test;
-
 // Handle the SBI call v just made (its ecall trapped).
 void vsbi_call(struct vcpu *v);
 
@@ -52,8 +48,15 @@ void vsbi_call(struct vcpu *v);
 long vsbi_hart_mask(struct vcpu *v, uint64_t mask, uint64_t base,
                     uint64_t *vcpus);
 
-// Number of rows in the table, and a row's index, for the counters.
-#define VSBI_NEXT 13
+// Do `what` to every vCPU the caller's hart mask (a0, a1) names. Returns
+// SBI_ERR_INVALID_PARAM, without doing anything, if it names one the VM
+// does not have.
+long vsbi_for_each_target(struct vcpu *v,
+                          void (*what)(struct vcpu *caller, struct vcpu *t));
+
+// The rows of the dispatch table (at most MAX_SBI_EXTS), and a row's
+// name, for the counters (struct vcpu's sbi_by_ext counts per row).
+int vsbi_ext_count(void);
 const char *vsbi_ext_name(int index);
 
 #endif

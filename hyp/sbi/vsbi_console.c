@@ -41,12 +41,12 @@ static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   bool above_2_64 = v->x[12] != 0;
   char buf[DBCN_CHUNK];
 
-  if ((fid == 0 || fid == 1) && above_2_64) {
+  if ((fid == SBI_DBCN_WRITE || fid == SBI_DBCN_READ) && above_2_64) {
     r.error = SBI_ERR_INVALID_PARAM;
     return r;
   }
   switch (fid) {
-  case 0:                                        // console_write
+  case SBI_DBCN_WRITE:
     if (n > DBCN_CHUNK)
       n = DBCN_CHUNK;
     if (vm_copy_from_guest(v->vm, buf, gpa, n) < 0) {
@@ -57,7 +57,7 @@ static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       vconsole_putc(v->vm, buf[i]);
     r.value = (long)n;
     break;
-  case 1:                                        // console_read
+  case SBI_DBCN_READ:
     // Keys typed for this VM wait in its UART's receive buffer
     // (hyp/dev/conskeys.c); the SBI console reads the same buffer.
     if (n > DBCN_CHUNK)
@@ -70,8 +70,8 @@ static struct sbiret dbcn_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
     if (r.value > 0)
       vm_copy_to_guest(v->vm, gpa, buf, (uint64_t)r.value);
     break;
-  case 2:                                        // console_write_byte: a
-    vconsole_putc(v->vm, (char)v->x[10]);        // uint8, the low byte of a0
+  case SBI_DBCN_WRITE_BYTE:                      // a uint8: the low byte
+    vconsole_putc(v->vm, (char)v->x[10]);        // of a0
     break;
   default:
     r.error = SBI_ERR_NOT_SUPPORTED;

@@ -56,7 +56,7 @@ static struct sbiret hart_status(struct vcpu *v) {
   }
   struct vcpu *t = &v->vm->vcpus[id];
   acquire(&sched_lock);
-  int state = t->state;
+  enum vcpu_state state = t->state;
   int next = t->next_state;
   release(&sched_lock);
   if (state == VCPU_STOPPED)
@@ -103,17 +103,17 @@ static struct sbiret hart_suspend(struct vcpu *v) {
 static struct sbiret hsm_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
   switch (fid) {
-  case 0:
+  case SBI_HSM_HART_START:
     r.error = hart_start(v);
     break;
-  case 1:                                  // hart_stop: no return
+  case SBI_HSM_HART_STOP:                 // no return
     v->sbi_no_return = 1;
     sched_idle_vcpu(v, VCPU_STOPPED);
     break;
-  case 2:
+  case SBI_HSM_HART_GET_STATUS:
     r = hart_status(v);
     break;
-  case 3:
+  case SBI_HSM_HART_SUSPEND:
     r = hart_suspend(v);
     break;
   default:

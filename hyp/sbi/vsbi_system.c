@@ -11,22 +11,24 @@
 static struct sbiret srst_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
   uint32_t type = (uint32_t)v->x[10], reason = (uint32_t)v->x[11];
-  if (fid != 0) {
+  if (fid != SBI_SRST_SYSTEM_RESET) {
     r.error = SBI_ERR_NOT_SUPPORTED;
     return r;
   }
-  // Types: 0 shutdown, 1 cold reboot, 2 warm reboot; reasons: 0 none,
-  // 1 system failure, 0xE0000000.. SBI- and vendor-specific (spec 10.1,
-  // the reset type and reset reason tables). Vendor reset types are
-  // refused, as the spec allows for ones a platform does not implement.
-  if (type > 2 || (reason > 1 && reason < 0xE0000000UL)) {
+  // Types: shutdown, cold reboot, warm reboot; reasons: none, system
+  // failure, and from SBI_RESET_REASON_SBI_FIRST up SBI- and
+  // vendor-specific ones (spec 10.1, the reset type and reset reason
+  // tables). Vendor reset types are refused, as the spec allows for ones
+  // a platform does not implement. Both reboots restart the VM.
+  if (type > SBI_RESET_WARM_REBOOT ||
+      (reason > SBI_RESET_REASON_FAILURE && reason < SBI_RESET_REASON_SBI_FIRST)) {
     r.error = SBI_ERR_INVALID_PARAM;
     return r;
   }
   v->sbi_no_return = 1;
-  if (type == 0)
-    vm_stop(v->vm, reason == 1 ? 1 : 0,
-            reason == 1 ? "shutdown (system failure)" : "shutdown");
+  bool failure = reason == SBI_RESET_REASON_FAILURE;
+  if (type == SBI_RESET_SHUTDOWN)
+    vm_stop(v->vm, failure ? 1 : 0, failure ? "shutdown (system failure)" : "shutdown");
   else
     vm_stop(v->vm, VM_EXIT_REBOOT, "reboot");
   v->leave = 1;
@@ -58,11 +60,11 @@ static struct sbiret susp_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
   uint32_t type = (uint32_t)v->x[10];
   uint64_t resume = v->x[11], opaque = v->x[12];
-  if (fid != 0) {
+  if (fid != SBI_SUSP_SYSTEM_SUSPEND) {
     r.error = SBI_ERR_NOT_SUPPORTED;
     return r;
   }
-  if (type != 0) {
+  if (type != SBI_SUSP_TO_RAM) {
     r.error = SBI_ERR_INVALID_PARAM;
     return r;
   }

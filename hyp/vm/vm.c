@@ -488,7 +488,7 @@ static void append(char *buf, size_t size, int *n, const char *fmt, ...) {
 }
 
 void vm_print_counters(struct vm *vm) {
-  uint64_t traps[NCAUSES] = {0}, sbi[VSBI_NEXT] = {0};
+  uint64_t traps[NCAUSES] = {0}, sbi[MAX_SBI_EXTS] = {0};
   uint64_t ticks[NCAUSES] = {0}, irq_ticks = 0;
   uint64_t irqs = 0, wfis = 0, migrations = 0, idle = 0, mmio = 0;
   for (int i = 0; i < vm->nvcpus; i++) {
@@ -498,7 +498,7 @@ void vm_print_counters(struct vm *vm) {
       ticks[c] += v->trap_ticks[c];
     }
     irq_ticks += v->irq_ticks;
-    for (int e = 0; e < VSBI_NEXT; e++)
+    for (int e = 0; e < vsbi_ext_count(); e++)
       sbi[e] += v->sbi_by_ext[e];
     irqs += v->interrupts;
     wfis += v->wfis;
@@ -532,7 +532,7 @@ void vm_print_counters(struct vm *vm) {
   printf("%s host-irq-us=%lu\n", buf, irq_ticks * 1000000 / machine.timebase);
 
   n = snprintf(buf, sizeof(buf), "counters %s: sbi", vm->name);
-  for (int e = 0; e < VSBI_NEXT; e++)
+  for (int e = 0; e < vsbi_ext_count(); e++)
     append(buf, sizeof(buf), &n, " %s=%lu", vsbi_ext_name(e), sbi[e]);
   printf("%s\n", buf);
 

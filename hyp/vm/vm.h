@@ -45,12 +45,14 @@
 //
 // A VM that cannot be created goes back to FREE (on its first start) or
 // to DONE (on a reboot). A slot never goes from DONE back to FREE.
-#define VM_FREE      0   // unused
-#define VM_CREATING  1   // one hart is building it (vm_create)
-#define VM_RUNNING   2
-#define VM_STOPPING  3   // stopped, but some vCPU may still be on a hart
-#define VM_FINISHING 4   // every vCPU off its hart; one hart runs vm_finish
-#define VM_DONE      5   // finished: counters printed, memory freed
+enum vm_state {
+  VM_FREE,          // unused
+  VM_CREATING,      // one hart is building it (vm_create)
+  VM_RUNNING,
+  VM_STOPPING,      // stopped, but some vCPU may still be on a hart
+  VM_FINISHING,     // every vCPU off its hart; one hart runs vm_finish
+  VM_DONE,          // finished: counters printed, memory freed
+};
 
 // What the VM configuration says about one VM (hyp/vm/vmconfig.c).
 struct vm_config {
@@ -83,7 +85,7 @@ struct vm {
   uint64_t reserved_records[MAX_NODES];
 
   // ---- sched_lock (hyp/cpu/sched.h) ----
-  int state;                // VM_*
+  enum vm_state state;
   int exit_code;            // from SRST / the reason it stopped
   char exit_reason[120];
   uint64_t start_time, stop_time;   // rdtime
