@@ -28,10 +28,17 @@ static int bad(const char *what, long value) {
   return BAD_TREE;
 }
 
+// A number in the tree above one of the monitor's limits (hyp/param.h).
+static int too_large(const char *what, long value, long limit) {
+  printf("machine: bad device tree: %s %ld is too large (the monitor's "
+         "limit, hyp/param.h: below %ld)\n", what, value, limit);
+  return BAD_TREE;
+}
+
 // Note that node n exists, so nnodes = highest node id + 1.
 static int see_node(int n) {
   if (n >= MAX_NODES)
-    return bad("numa-node-id too large (MAX_NODES is 4)", n);
+    return too_large("numa-node-id", n, MAX_NODES);
   if (n + 1 > machine.nnodes)
     machine.nnodes = n + 1;
   return 0;
@@ -58,7 +65,7 @@ static int read_harts(const struct fdt *fdt) {
   int more;
   while ((more = dt_next_hart(fdt, &h)) > 0) {
     if (h.id >= MAX_HARTS)
-      return bad("hart id too large (MAX_HARTS is 16)", (long)h.id);
+      return too_large("hart id", (long)h.id, MAX_HARTS);
     if (machine.nharts == MAX_HARTS)
       return bad("too many harts", machine.nharts);
     if (see_node(h.numa) < 0)
