@@ -5,7 +5,10 @@
 # The firmware (OpenSBI, or the monitor playing firmware for a VM) enters
 # _entry in S-mode (HS-mode for the monitor), MMU off, interrupts off, with
 #     a0 = this hart's id      a1 = physical address of the device tree
-# (SBI spec v2.0, chapter 3 "Binary Encoding"). Which hart comes first is
+# (not the SBI spec's rule but the boot convention of OpenSBI, whose
+# firmwares pass the next stage a0 = hart id and a1 = the FDT, and of the
+# Linux RISC-V boot protocol; SBI HSM hart_start, spec 9.1, starts a hart
+# the same way, with a1 = its opaque argument). Which hart comes first is
 # the firmware's choice (OpenSBI 1.1 holds a lottery), so nothing here
 # assumes hart 0. The other harts are started later with SBI HSM
 # hart_start (SBI spec chapter 9) at _secondary_entry, with a0 = their id.
