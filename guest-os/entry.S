@@ -3,8 +3,7 @@
 # The firmware (OpenSBI, or the monitor when it plays firmware for a VM)
 # enters _entry in S-mode, MMU off, interrupts off, with
 #     a0 = this hart's id      a1 = physical address of the device tree
-# (SBI spec v2.0, chapter 3 "Binary Encoding", and the boot protocol the
-# Linux RISC-V port set). Which hart comes first is the firmware's choice
+# (the boot convention kernel/entry.S describes). Which hart comes first is the firmware's choice
 # (OpenSBI 1.1 holds a lottery), so nothing here assumes hart 0.
 #
 # The entry, with its boot-hart lottery (two harts have been seen entering

@@ -6,7 +6,7 @@
 # firmware (OpenSBI, or the monitor playing firmware) enters at _entry in
 # S-mode with the MMU off and
 #     a0 = this hart's id       a1 = physical address of the device tree
-# (SBI spec, chapter 3 "Binary Encoding"). The boot hart is whichever one
+# (the boot convention kernel/entry.S describes). The boot hart is whichever one
 # OpenSBI's lottery picked, not necessarily hart 0. The other harts stay
 # stopped until splashos/thread.c starts them with SBI HSM hart_start
 # (SBI spec chapter 9) at _secondary_entry, with a0 = their id.
