@@ -45,13 +45,13 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
+# QEMU runs and VM bundles as the tests and graders make them.
+import qemurun  # noqa: E402
 
 APPS = ["radix", "lu", "fft", "ocean", "raytrace"]
 HYP = os.path.join(ROOT, "build", "hyp", "hyp.elf")
@@ -72,11 +72,11 @@ WORKLOADS = [("pmake", "pmake -j4 160", 1.16),
 
 
 def run(cmd, timeout=600):
-    """Run QEMU; return (output, wall seconds)."""
-    start = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    return p.stdout + p.stderr, time.monotonic() - start
+    """Run QEMU; return (output, wall seconds). A run killed at the
+    timeout says so at the end of its output."""
+    r = qemurun.run(cmd, timeout)
+    note = f"\n(killed: no power-off in {timeout} s)\n" if r.timed_out else ""
+    return r.output + note, r.seconds
 
 
 def app_time(out, app):
@@ -107,11 +107,10 @@ def bare(app, harts, extra):
 
 
 def virtualized(app, harts, extra):
-    bundle = os.path.join(ROOT, "build", "bundle", f"bench-{app}-{harts}.bundle")
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
-                    "--image", f"{app}.elf", "--name", app, "--vcpus", str(harts),
-                    "--memory-mib", "64", "--bootargs", f"threads={harts}",
-                    "--search", SPLASH, "-o", bundle], check=True)
+    bundle = qemurun.pack_bundle(qemurun.vm_config(
+        {"name": app, "vcpus": harts, "memory-mib": 64, "image": f"{app}.elf",
+         "bootargs": f"threads={harts}"}), os.path.join(BENCH, f"{app}-{harts}"),
+        [SPLASH])
     cmd = qemu.qemu_command(harts, 1, 256, 20, HYP,
                             extra=["-initrd", bundle] + extra)
     return run(cmd)
@@ -157,19 +156,12 @@ def gos_bare(name, cmd, icount=ICOUNT):
 
 def gos_vm(name, cmd):
     """Run `cmd` on guest-os in a VM of one vCPU (64 MiB, the whole disk)
-    on a machine of one hart, icount. The boot arguments go through the
-    configuration's device-tree source, so their quotes are escaped."""
+    on a machine of one hart, icount."""
     disk = fresh_disk(f"{name}-vm")
-    os.makedirs(BENCH, exist_ok=True)
-    dts = os.path.join(BENCH, f"{name}.dts")
-    bundle = os.path.join(BENCH, f"{name}.bundle")
-    with open(dts, "w") as f:
-        f.write('/dts-v1/;\n/ {\n  %s {\n    compatible = "disco-v,vm";\n'
-                '    vcpus = <1>; memory-mib = <64>; image = "kernel.elf";\n'
-                '    bootargs = "autorun=\\"%s\\""; disk-mib = <%d>;\n  };\n};\n'
-                % (name, cmd, os.path.getsize(disk) >> 20))
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
-                    "--config", dts, "--search", GOS, "-o", bundle], check=True)
+    bundle = qemurun.pack_bundle(qemurun.vm_config(
+        {"name": name, "vcpus": 1, "memory-mib": 64, "image": "kernel.elf",
+         "bootargs": f'autorun="{cmd}"', "disk-mib": os.path.getsize(disk) >> 20}),
+        os.path.join(BENCH, name), [GOS])
     return run(qemu.qemu_command(1, 1, 256, 20, HYP, disk=disk,
                                  extra=["-initrd", bundle] + ICOUNT + NO_FSYNC))
 
@@ -280,29 +272,14 @@ def gos_many(n, cmd):
     """n VMs of guest-os (1 vCPU, 40 MiB, an 8 MiB disk each, a copy of
     fs.img) all running `cmd`, on the default machine: 4 harts on 2 nodes,
     no icount (icount needs one hart). Returns (output, wall s)."""
-    os.makedirs(BENCH, exist_ok=True)
-    dts = os.path.join(BENCH, f"many-{n}.dts")
-    bundle = os.path.join(BENCH, f"many-{n}.bundle")
     disk = os.path.join(BENCH, f"many-{n}.disk")
-    with open(dts, "w") as f:
-        f.write('/dts-v1/;\n/ {\n')
-        for i in range(n):
-            f.write('  vm%d {\n    compatible = "disco-v,vm";\n'
-                    '    vcpus = <1>; memory-mib = <40>; image = "kernel.elf";\n'
-                    '    bootargs = "autorun=\\"%s\\""; disk-mib = <8>;\n'
-                    '    disk-image = "fs.img";\n  };\n' % (i, cmd))
-        f.write('};\n')
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
-                    "--config", dts, "--search", GOS, "--disk-out", disk,
-                    "-o", bundle], check=True, capture_output=True)
+    bundle = qemurun.pack_bundle(qemurun.vm_config(*[
+        {"name": f"vm{i}", "vcpus": 1, "memory-mib": 40, "image": "kernel.elf",
+         "bootargs": f'autorun="{cmd}"', "disk-mib": 8, "disk-image": "fs.img"}
+        for i in range(n)]), os.path.join(BENCH, f"many-{n}"), [GOS], disk_out=disk)
     cmd = qemu.qemu_command(4, 2, 256, 20, HYP, disk=disk,
                             extra=["-initrd", bundle] + NO_FSYNC)
-    try:
-        return run(cmd, timeout=1200)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) \
-            else (e.stdout or "")
-        return out + "\n(killed: no power-off in 1200 s)\n", 1200.0
+    return run(cmd, timeout=1200)
 
 
 def many_vms(n=8):

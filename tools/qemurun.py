@@ -199,17 +199,21 @@ def vm_config(*vms):
     return "\n".join(lines) + "\n"
 
 
-def pack_bundle(dts, path, search):
+def pack_bundle(dts, path, search, disk_out=None):
     """Write VM configuration `dts` to path.dts and pack it with the guest
     images it names (found in the folders of `search`) into the VM bundle
-    path.bundle with tools/mkbundle.py; return the bundle's path."""
+    path.bundle with tools/mkbundle.py; return the bundle's path. With
+    disk_out, also write there the machine's disk that the VMs'
+    disk-image properties lay out (mkbundle.py --disk-out)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".dts", "w") as f:
         f.write(dts)
-    p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
-                        "--config", path + ".dts", "--search", ":".join(search),
-                        "-o", path + ".bundle"],
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    cmd = [sys.executable, os.path.join(ROOT, "tools", "mkbundle.py"),
+           "--config", path + ".dts", "--search", ":".join(search),
+           "-o", path + ".bundle"]
+    if disk_out is not None:
+        cmd += ["--disk-out", disk_out]
+    p = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if p.returncode != 0:
         last = ((p.stdout + p.stderr).strip().splitlines() or ["?"])[-1]
         raise TestFailure(f"could not pack the VM bundle {os.path.basename(path)}: "
