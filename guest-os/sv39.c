@@ -7,7 +7,6 @@
 #include "kernel/panic.h"
 #include "kernel/riscv.h"
 
-#define SATP_SV39 (8UL << 60)
 #define MEGAPAGE  (2 * MiB)          // what a level-1 leaf maps
 
 pte_t *kernel_root;
@@ -112,6 +111,6 @@ void sv39_kernel_init(void) {
 // translation cached from the old table, since we use no ASIDs.
 void sv39_switch(pte_t *root) {
   asm volatile("sfence.vma zero, zero" ::: "memory");
-  csr_write(satp, SATP_SV39 | ((uint64_t)root >> PAGE_SHIFT));
+  csr_write(satp, SATP_MODE_SV39 | ((uint64_t)root >> PAGE_SHIFT));
   asm volatile("sfence.vma zero, zero" ::: "memory");
 }

@@ -68,6 +68,10 @@
 #define CSR_HVIP       0x645
 #define CSR_HTINST     0x64a
 #define CSR_HGATP      0x680
+// hgatp's fields (privileged spec 8.2.10): MODE (63:60), VMID (57:44), PPN.
+#define HGATP_MODE_SV39X4 (UL(8) << 60)
+#define HGATP_VMID_SHIFT  44
+#define HGATP_VMID_MASK   (UL(0x3fff) << HGATP_VMID_SHIFT)
 #define CSR_HGEIP      0xe12
 // The VS-level copies of the supervisor CSRs (privileged spec, table 2.3).
 #define CSR_VSSTATUS   0x200
@@ -79,6 +83,10 @@
 #define CSR_VSTVAL     0x243
 #define CSR_VSIP       0x244
 #define CSR_VSATP      0x280
+// satp's (and vsatp's) fields (privileged spec 4.1.11): MODE (63:60), PPN.
+#define SATP_MODE_SHIFT 60
+#define SATP_MODE_SV39  (UL(8) << SATP_MODE_SHIFT)
+#define SATP_PPN_MASK   ((UL(1) << 44) - 1)
 // Sstc: the supervisor timer compare registers.
 #define CSR_STIMECMP   0x14d
 #define CSR_VSTIMECMP  0x24d

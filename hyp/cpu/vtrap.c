@@ -69,10 +69,8 @@ static void host_interrupt(struct vcpu *v, uint64_t irq) {
   }
 }
 
-// vsatp's MODE field (privileged spec 4.1.11, 8.2.18): Bare, or how many
-// levels the guest's page table has.
-#define SATP_MODE_SHIFT 60
-#define SATP_PPN_MASK ((1UL << 44) - 1)
+// vsatp's MODE field (kernel/riscv.h; privileged spec 4.1.11, 8.2.18):
+// Bare, or how many levels the guest's page table has.
 #define PTE_V 0x1UL
 #define PTE_RWX 0xeUL
 

@@ -38,7 +38,6 @@
 #define ROOT_ENTRIES 2048           // Sv39x4's root: 11 bits of index
 #define ROOT_PAGES   4              // 2048 * 8 bytes = 16 KiB
 
-#define HGATP_MODE_SV39X4 (8UL << 60)
 
 // The index into the table of `level` (2 = root) for gpa.
 static uint64_t vpn(uint64_t gpa, int level) {
@@ -137,7 +136,7 @@ int pmap_page_node(struct pmap *pm, uint64_t gpa) {
 }
 
 uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid) {
-  return HGATP_MODE_SV39X4 | ((uint64_t)vmid << 44) | (pm->root >> PAGE_SHIFT);
+  return HGATP_MODE_SV39X4 | ((uint64_t)vmid << HGATP_VMID_SHIFT) | (pm->root >> PAGE_SHIFT);
 }
 
 bool pmap_is_ram(struct pmap *pm, uint64_t gpa) {

@@ -36,8 +36,6 @@ static struct spinlock vmid_lock = SPINLOCK_INIT("vmid");
 static int hw_vmid_bits;                 // what the hardware has
 static uint64_t audit_ids;               // last tlb_space.audit_id given
 
-#define HGATP_VMID_SHIFT 44
-#define HGATP_VMID_MASK (0x3fffUL << HGATP_VMID_SHIFT)
 
 // Add n to a counter another hart may add to at the same time.
 #define COUNT(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)

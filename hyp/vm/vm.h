@@ -156,6 +156,7 @@ void vm_finish(struct vm *vm);
 //   counters vm0: sbi base=2 ...
 //   counters vm0: disk reads=9 ...          (only a VM with a disk)
 //   counters vm0: memory faults=14 tables=3 node0=14 ...
+//   counters vm0: tlb vmid=1 vmids=1 flush-all=1 ...   (hyp/mem/tlb.c)
 void vm_print_counters(struct vm *vm);
 
 #endif

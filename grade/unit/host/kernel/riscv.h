@@ -12,6 +12,10 @@
 
 #include "kernel/types.h"
 
+// hgatp's fields, as in kernel/riscv.h (privileged spec 8.2.10).
+#define HGATP_MODE_SV39X4 (8UL << 60)
+#define HGATP_VMID_SHIFT  44
+
 void hfence_gvma(uint64_t gpa);
 void hfence_gvma_all(void);
 void hfence_vvma_all(void);
