@@ -50,20 +50,30 @@ struct vcpu {
   // ---- Why the guest last left (read right after the trap) ----
   uint64_t scause, stval, htval, htinst;
 
-  // ---- Identity and scheduling (under sched_lock, hyp/cpu/sched.c) ----
+  // ---- Fixed once the VM is created ----
   struct vm *vm;
   int id;                // the vCPU number: the guest's "hart id"
+
+  // ---- Scheduling: sched_lock must be held to use these
+  // (hyp/cpu/sched.c) ----
   enum vcpu_state state;
-  int next_state;        // the state to take when it leaves its hart
+  enum vcpu_state next_state;  // the state to take when it leaves its hart
   int hart;              // the hart it runs, or will run, on
+  struct vcpu *rq_next;  // run queue link
+
+  // ---- Only the hart running the vCPU uses these ----
   int hart_seen;         // the hart it last ran on (-1: never ran)
   int leave;             // set by a handler: leave the hart after this trap
-  uint64_t irqs;         // VS interrupts to inject (hvip bits), atomic
-  uint32_t flush;        // RFENCE asked for a fence.i, atomic
-  struct tlb_vcpu tlb;   // RFENCE ranges queued, where its VS TLB is (lab 2)
-  uint32_t eip;          // external interrupt line from the PLIC, atomic
   int sbi_no_return;     // the SBI handler redirected the guest itself
-  struct vcpu *rq_next;  // run queue link
+
+  // ---- Set by any hart, with atomic operations; read on its own hart
+  // before it enters the guest ----
+  uint64_t irqs;         // VS interrupts to inject (hvip bits)
+  uint32_t flush;        // RFENCE asked for a fence.i
+  uint32_t eip;          // external interrupt line from the PLIC
+
+  // ---- Lab 2's TLB state: its own lock inside (hyp/mem/tlb.h) ----
+  struct tlb_vcpu tlb;   // RFENCE ranges queued, where its VS TLB is
 
   // ---- Counters (printed by vm_print_counters) ----
   uint64_t traps[NCAUSES];     // exceptions by cause

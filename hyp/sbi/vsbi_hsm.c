@@ -57,7 +57,7 @@ static struct sbiret hart_status(struct vcpu *v) {
   struct vcpu *t = &v->vm->vcpus[id];
   acquire(&sched_lock);
   enum vcpu_state state = t->state;
-  int next = t->next_state;
+  enum vcpu_state next = t->next_state;
   release(&sched_lock);
   if (state == VCPU_STOPPED)
     r.value = SBI_HSM_STOPPED;
