@@ -127,8 +127,9 @@ static void read_reserved(const struct fdt *fdt) {
 }
 
 // The distance matrix: 10 on the diagonal and 20 elsewhere by default
-// (numa.txt says so for a tree without /distance-map), then what
-// /distance-map says.
+// (for a tree without /distance-map numa.txt says only that "a default
+// distance-matrix is used"; Linux's is LOCAL_DISTANCE 10, REMOTE_DISTANCE
+// 20), then what /distance-map says.
 static int read_distances(const struct fdt *fdt) {
   uint32_t d[MAX_NODES * MAX_NODES];
   for (int a = 0; a < MAX_NODES; a++)

@@ -79,7 +79,9 @@ struct machine {
 extern struct machine machine;
 
 // Read everything above from the device tree at `dtb`, entered on hart
-// `boot_hart`. Marks the tree itself and the monitor image as reserved.
+// `boot_hart`. Marks as reserved what the firmware keeps (/memreserve/,
+// /reserved-memory, the RAM below the monitor), the tree itself, the
+// monitor image and the VM bundle.
 // Returns 0, or a negative code after printing what was wrong (a tree the
 // monitor cannot work with: no harts, no memory, too many nodes...).
 int machine_read(const void *dtb, uint64_t boot_hart);
