@@ -1,7 +1,8 @@
 // hyp/cpu/sched.c: the scheduler (see hyp/cpu/sched.h).
 //
 // Each hart has a run queue of RUNNABLE vCPUs. A vCPU belongs to a hart on
-// its VM's home node (vm_create spreads them), so its memory is local
+// its VM's home node (a spanning VM's vCPUs, over the nodes its memory
+// spans; init_vcpus in hyp/vm/vm.c spreads them), so its memory is local
 // (Disco 4.2.3: keep a virtual CPU near its memory). A hart runs the vCPU
 // at the head of its queue for a time slice; when the slice ends (the
 // monitor's own timer interrupt) the vCPU goes to the back of the queue.
@@ -45,7 +46,7 @@ static uint64_t slice_ticks(void) { return machine.timebase / 100; }
 void sched_hart_init(void) {
   csr_write_num(CSR_HEDELEG, HEDELEG_GUEST);
   csr_write_num(CSR_HIDELEG, HIDELEG_GUEST);
-  // Let the guest read time, cycle and instret (hcounteren, spec 8.2.7).
+  // Let the guest read time, cycle and instret (hcounteren, spec 8.2.6).
   csr_write_num(CSR_HCOUNTEREN, ~0UL);
   // Sstc: the guest's stimecmp is its own vstimecmp (henvcfg.STCE, bit 63).
   if (machine.has_sstc)
@@ -103,8 +104,9 @@ static void rq_remove_vm(struct vm *vm) {
   }
 }
 
-// Send a software interrupt to another hart (SBI IPI), so that it leaves
-// its guest or its WFI and looks at the run queues again.
+// Send a software interrupt to another hart (SBI IPI): out of its WFI, it
+// looks at the run queues again; out of its guest, it takes its vCPU's new
+// interrupts on the way back in (vcpu_run), or leaves if the VM stopped.
 static void kick_hart(int hart) {
   if (hart != (int)hart_id())
     sbi_send_ipi(1UL << hart, 0);

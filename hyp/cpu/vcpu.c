@@ -31,7 +31,7 @@ _Static_assert(offsetof(struct vcpu, host) == VCPU_HOST(0), "vcpu.host");
 
 // hvip bits (VS-level interrupt numbers) and the matching sie bits as the
 // guest sees them in vsie (S-level numbers): VS bit n is S bit n - 1
-// (privileged spec 8.2.4: "vsip.SSIP is an alias of hip.VSSIP", etc.).
+// (privileged spec 8.2.12: "vsip.SSIP ... are aliases of hip.VSSIP", etc.).
 #define HVIP_VSSIP (1UL << IRQ_VS_SOFT)
 #define HVIP_VSTIP (1UL << IRQ_VS_TIMER)
 #define HVIP_VSEIP (1UL << IRQ_VS_EXT)
@@ -111,7 +111,7 @@ static void vcpu_put(struct vcpu *v) {
 
 // Move interrupts other harts asked for (v->irqs) into hvip, where the
 // hardware delivers them to the guest. The guest clears VSSIP itself by
-// writing its sip (an alias of hvip.VSSIP, spec 8.2.4).
+// writing its sip (an alias of hvip.VSSIP, spec 8.2.3 and 8.2.12).
 // The external interrupt (VSEIP) is a level that follows the PLIC
 // (v->eip, set by hyp/dev/mmio.c), so it is copied, not just set.
 static void take_irqs(struct vcpu *v) {
@@ -224,8 +224,8 @@ bool vcpu_has_interrupt(struct vcpu *v) {
 }
 
 void vcpu_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval) {
-  // What the hardware does on a trap into (V)S-mode (privileged spec
-  // 4.1.1 and 4.1.9): remember the pc, cause and value, remember the
+  // What the hardware does on a trap into VS-mode (privileged spec 8.6.2,
+  // and 4.1.1 for SPP, SPIE, SIE): remember the pc, cause and value, the
   // previous privilege and interrupt-enable, turn interrupts off, jump to
   // the trap vector (direct mode; vectored mode only changes interrupts).
   uint64_t vss = csr_read_num(CSR_VSSTATUS);

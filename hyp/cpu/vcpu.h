@@ -30,7 +30,9 @@ enum vcpu_state {
                     //   (SBI's START_PENDING)
 };
 
-// Number of exception causes we count (0..23, privileged spec table 4.2).
+// Number of exception causes we count (0..23: the S-mode causes and the
+// H-extension's guest-page faults and virtual instruction, privileged spec
+// 8.6.1 "Trap Cause Codes").
 #define NCAUSES 24
 
 struct vcpu {
@@ -55,7 +57,8 @@ struct vcpu {
   int id;                // the vCPU number: the guest's "hart id"
 
   // ---- Scheduling: sched_lock must be held to use these
-  // (hyp/cpu/sched.c) ----
+  // (hyp/cpu/sched.c); but its own hart sets next_state without it, while
+  // v is RUNNING (sched_idle_vcpu) ----
   enum vcpu_state state;
   enum vcpu_state next_state;  // the state to take when it leaves its hart
   int hart;              // the hart it runs, or will run, on
@@ -75,7 +78,8 @@ struct vcpu {
   // ---- Lab 2's TLB state: its own lock inside (hyp/mem/tlb.h) ----
   struct tlb_vcpu tlb;   // RFENCE ranges queued, where its VS TLB is
 
-  // ---- Counters (printed by vm_print_counters) ----
+  // ---- Counters (printed by vm_print_counters). Only its own hart adds
+  // to them, except idle_ticks and idle_since: under sched_lock ----
   uint64_t traps[NCAUSES];     // exceptions by cause
   uint64_t trap_ticks[NCAUSES];  // rdtime ticks the monitor spent on them
   uint64_t irq_ticks;          // ... and on host interrupts
@@ -105,12 +109,13 @@ void vcpu_resume_at(struct vcpu *v, uint64_t addr, uint64_t opaque);
 // saved; the caller (the scheduler) decides what comes next.
 void vcpu_run(struct vcpu *v);
 
-// Ask that v get VS interrupt `irq` (IRQ_VS_SOFT, IRQ_VS_EXT): safe from
-// any hart. Wakes v if it is idle.
+// Ask that v get VS interrupt `irq` (IRQ_VS_SOFT; the external interrupt
+// is a level, v->eip, set by hyp/dev/mmio.c): safe from any hart. The
+// caller then wakes v with sched_kick_vcpu.
 void vcpu_raise_irq(struct vcpu *v, int irq);
 
 // Make the guest take exception `cause` with stval `tval`, as if the
-// hardware had delegated it (privileged spec 4.1.1, "trap entry").
+// hardware had delegated it (privileged spec 8.6.2, "Trap Entry").
 void vcpu_inject_exception(struct vcpu *v, uint64_t cause, uint64_t tval);
 
 // Does v have a VS interrupt pending that it has enabled? (WFI may end.)

@@ -28,8 +28,9 @@
 
 int vtrap_read_insn(struct vcpu *v, uint64_t va, uint32_t *insn) {
   uint64_t lo, hi = 0;
-  // Two halves, as the spec suggests for a possibly page-crossing
-  // 32-bit instruction: HLVX.HU reads 16 bits with execute permission.
+  // Two halves, as KVM does (kvm_riscv_vcpu_unpriv_read), for a 32-bit
+  // instruction that may be only 2-byte aligned and cross a page: HLVX.HU
+  // reads 16 bits with execute permission.
   trap_probe_begin();
   asm volatile(".option push\n.option arch, +h\n"
                "hlvx.hu %0, (%1)\n.option pop" : "=r"(lo) : "r"(va));
@@ -52,8 +53,10 @@ static void host_interrupt(struct vcpu *v, uint64_t irq) {
   if (irq == IRQ_S_TIMER) {
     // Either the time slice is over (hyp/cpu/sched.c set the timer): give the
     // hart to the next vCPU in line, and the scheduler sets a new
-    // deadline; or, on a host without Sstc, the guest's own timer is due
-    // (vcpu_run set the timer for it) and vcpu_run injects it.
+    // deadline. Or vcpu_run set the timer sooner: for the disk watcher
+    // (host_timer), and vcpu_run looks at the disk on the way back in; or,
+    // on a host without Sstc, for the guest's own timer, and vcpu_run
+    // injects it.
     if (rdtime() >= harts[hart_id()].slice_end) {
       sbi_set_timer(~0UL);
       v->leave = 1;
@@ -61,16 +64,19 @@ static void host_interrupt(struct vcpu *v, uint64_t irq) {
       sbi_set_timer(harts[hart_id()].slice_end);
     }
   } else if (irq == IRQ_S_SOFT) {
-    // Another hart kicked us: a VM stopped, or this vCPU has a new
-    // interrupt to take (vcpu_run folds it into hvip on the way back in).
+    // Another hart kicked us: a VM stopped, this vCPU has a new interrupt
+    // or a fence.i to take (vcpu_run folds the interrupt into hvip on the
+    // way back in), or a shootdown or RFENCE waits for this hart to fence
+    // or leave the guest (tlb_enter fences on the way back in).
     csr_clear(sip, 1UL << IRQ_S_SOFT);
   } else {
     vm_fail(v, "unexpected host interrupt %lu", irq);
   }
 }
 
-// vsatp's MODE field (kernel/riscv.h; privileged spec 4.1.11, 8.2.18):
-// Bare, or how many levels the guest's page table has.
+// A page-table entry's V bit and its R, W, X bits (privileged spec 4.3.1,
+// the same in Sv39/48/57): a valid entry with R = W = X = 0 points to the
+// next level. vsatp's MODE and PPN (4.1.11, 8.2.18) are kernel/riscv.h's.
 #define PTE_V 0x1UL
 #define PTE_RWX 0xeUL
 
@@ -104,7 +110,7 @@ static bool fault_in_page_walk(struct vcpu *v, uint64_t va, uint64_t gpa) {
 }
 
 // Guest-page fault: htval holds the guest-physical address shifted right
-// by 2, and stval's low bits complete it (privileged spec 8.6.3).
+// by 2, and stval's low bits complete it (privileged spec 8.2.8, 8.5.2).
 static void guest_page_fault(struct vcpu *v) {
   uint64_t gpa = (v->htval << 2) | (v->stval & 3);
   struct vm *vm = v->vm;
