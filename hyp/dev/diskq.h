@@ -20,9 +20,11 @@
 // (each look costs the guest a trap). An idle hart sleeps in WFI either
 // way: none spins.
 //
-// Locks, in the order they are taken: the scheduler's lock, then a VM's
-// dev_lock, then the real disk's lock. The scheduler's lock covers which
-// VMs are attached and the round robin's position.
+// Locks, in the order they are taken: the disk scheduler's own lock
+// (dq.lock in hyp/dev/diskq.c, not sched_lock), then a VM's dev_lock, then
+// the real disk's lock (or sched_lock, when a finished request wakes a
+// vCPU: mmio_irq_changed). The disk scheduler's lock covers which VMs are
+// attached and the round robin's position.
 #ifndef HYP_DISKQ_H
 #define HYP_DISKQ_H
 
@@ -55,8 +57,8 @@ void diskq_run(void);
 // has not: cheap enough for every trap). Any hart, no lock held.
 void diskq_poll(void);
 
-// The time (rdtime) by which this hart must look at the disk again, or
-// ~0 when it need not: it is the disk watcher and requests are in flight.
+// The time (rdtime) by which this hart must look at the disk again, when
+// it is the disk watcher and requests are in flight; else ~0: it need not.
 // A hart that finds requests in flight and no watcher becomes it. idle:
 // the hart is about to wait in WFI (else it is about to run a guest).
 uint64_t diskq_deadline(bool idle);

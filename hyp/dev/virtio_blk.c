@@ -60,7 +60,8 @@ struct used_ring {
 };
 
 static struct {
-  struct spinlock lock;       // protects all below
+  struct spinlock lock;       // protects all below (inflight, used_seen
+                              //   and capacity are also read without it)
   uint64_t base;              // the device's registers
   uint64_t capacity;          // in 512-byte sectors; 0: no usable disk
   struct virtq_desc *desc;
@@ -164,9 +165,10 @@ static const char *start_device(uint64_t base) {
   // VIRTIO_BLK_F_FLUSH if the disk offers it. Every other block feature is
   // an option (5.2.3) that we do without. FLUSH
   // matters: a driver that does not take it gets a write-through disk
-  // (5.2.5.1: "the device MUST ... write through" without it), on which
-  // QEMU makes the host sync every write; with it, writes land in a cache
-  // and only a FLUSH request waits for the host's sync.
+  // (5.2.6.2: a write is then stable once completed, and "the device MUST
+  // ensure that stable writes are committed" first), on which QEMU makes
+  // the host sync every write; with it, writes land in a cache and only a
+  // FLUSH request waits for the host's sync.
   reg_write(base, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
   uint32_t bit = 1u << (VIRTIO_F_VERSION_1 - 32);
   if ((reg_read(base, VIRTIO_MMIO_DEVICE_FEATURES) & bit) == 0)

@@ -19,7 +19,7 @@
 struct vm;
 
 // The longest chain: a chain never has more descriptors than its queue
-// (2.7.5.2), and our queues have at most VVIRTIO_QUEUE_MAX.
+// (2.7.5.3.1), and our queues have at most VVIRTIO_QUEUE_MAX.
 #define CHAIN_MAX 16   // = VVIRTIO_QUEUE_MAX (hyp/dev/vvirtio_blk.h checks)
 
 // One buffer of a request: a descriptor, as we copied it.

@@ -16,10 +16,10 @@
 //
 // Requests are asynchronous (hyp/dev/vvirtio_blk.h): the notify takes them
 // off the available ring into reqs[], a first-in first-out queue; the
-// disk scheduler (hyp/dev/diskq.c) asks for pieces of them (next_piece) and
-// hands back each piece the real disk has done (piece_done); a request
-// whose data is all done is answered, in the order the guest made the
-// requests available (retire).
+// disk scheduler (hyp/dev/diskq.c) asks for pieces of them
+// (vvirtio_blk_next_piece) and hands back each piece the real disk has
+// done (vvirtio_blk_piece_done); a request whose data is all done is
+// answered, in the order the guest made the requests available (retire).
 //
 // Everything in guest memory is read through vm_copy_from_guest and
 // written through vm_copy_to_guest, which refuse any byte outside the VM's
@@ -139,7 +139,7 @@ static int stretch_at(const struct chain *c, bool in, uint64_t off,
 // if every stretch of the request's data is whole sectors (a guest that
 // moves page-aligned blocks, as guest-os does), each piece is a few
 // stretches, each one a buffer of the real disk's request at the
-// stretch's machine address (pmap_lookup; a page never touched is filled
+// stretch's machine address (pmap_pin: a page never touched is filled
 // first, as a guest access would). Otherwise the data goes through the
 // piece's bounce buffer, VVIRTIO_BOUNCE bytes at a time.
 
@@ -233,7 +233,7 @@ static void take_one(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
     break;
   case VIRTIO_BLK_T_FLUSH:
     // Offered only when the real disk has a write cache; refused if the
-    // driver did not agree on it (5.2.6.2).
+    // driver did not agree on it (5.2.6: UNSUPP, "unsupported by device").
     if (b->drv_features & (1UL << VIRTIO_BLK_F_FLUSH))
       r->flush_left = true;
     else

@@ -77,7 +77,7 @@ struct vpiece {
   uint64_t first, nsect;     // the real sectors it covers (a flush: all)
   uint64_t off, len;         // its part of the request's data
   bool bounce;               // through buf (else straight)
-  uint64_t pinned[VIRTIO_BLK_MAX_SEGS];   // guest pages held (memmap_ref)
+  uint64_t pinned[VIRTIO_BLK_MAX_SEGS];   // machine pages held (pmap_pin)
   int npinned;
   // Monitor memory, so physically contiguous, as the real disk needs.
   uint8_t buf[VVIRTIO_BOUNCE] __attribute__((aligned(16)));
@@ -124,10 +124,11 @@ struct vvirtio_blk {
 };
 
 // Give the VM the virtual disk its configuration asks for (cfg->disk
-// bytes; none if 0): a region of the machine's disk, taken the first time
-// a VM of this name is created and kept for its reboots. Returns 0, or -1
-// with the reason in why[0..n) when the machine has no disk or too little
-// of it is left. The caller has zeroed vm->blk.
+// bytes; none if 0): the region of the machine's disk that starts at
+// cfg->disk_offset (fixed by the configuration's order, so a reboot finds
+// it again). Returns 0, or -1 with the reason in why[0..n) when the
+// machine has no disk or the region does not fit on it. The caller has
+// zeroed vm->blk.
 int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
                      int n);
 
