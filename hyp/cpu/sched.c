@@ -135,7 +135,9 @@ void sched_start_vcpu(struct vcpu *v) {
 // with its CSRs saved: until then v stays RUNNING, so no other hart can
 // pick it up half-saved.
 void sched_idle_vcpu(struct vcpu *v, enum vcpu_state state) {
+  acquire(&sched_lock);           // hart_status reads it from other harts
   v->next_state = state;
+  release(&sched_lock);
   v->leave = 1;
 }
 

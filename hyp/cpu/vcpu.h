@@ -57,8 +57,7 @@ struct vcpu {
   int id;                // the vCPU number: the guest's "hart id"
 
   // ---- Scheduling: sched_lock must be held to use these
-  // (hyp/cpu/sched.c); but its own hart sets next_state without it, while
-  // v is RUNNING (sched_idle_vcpu) ----
+  // (hyp/cpu/sched.c) ----
   enum vcpu_state state;
   enum vcpu_state next_state;  // the state to take when it leaves its hart
   int hart;              // the hart it runs, or will run, on
