@@ -43,8 +43,8 @@ struct tlb_counters {
   uint64_t flush_all;        // whole-TLB flushes before running it
   uint64_t gfence_local;     // G-stage fences on the hart that changed a mapping
   uint64_t gfence_remote;    // ... on other harts, for its changes
-  uint64_t vfence_local;     // VS-stage fences a vCPU needed when loaded or on its
-                             //   first entry with a VMID (tlb_load, tlb_enter)
+  uint64_t vfence_local;     // VS-stage fences when a vCPU is loaded (tlb_load) or is
+                             //   a hart's first with this VMID (tlb_enter)
   uint64_t vfence_remote;    // ... done for RFENCEs (one per range, or per "all"),
                              //   the caller's own included (drain_rfences)
   uint64_t shootdowns;       // mappings changed while it may have run
@@ -52,7 +52,8 @@ struct tlb_counters {
   uint64_t pages_moved;      // pmap_move_page
   uint64_t pages_returned;   // monitor call page_free that freed a page
   uint64_t pages_zeroed;     // monitor call page_zero (hyp/sbi/vsbi_disco.c)
-  uint64_t audit_violations; // stale translations the auditor saw
+  uint64_t audit_violations; // stale translations the auditor saw (under its
+                             //   audit_lock, not atomic)
 };
 
 // What a pmap carries for the TLB: its VMID and who may cache it.
@@ -62,7 +63,7 @@ struct tlb_space {
                              //   this VMID (atomic; cleared with a new VMID)
   uint64_t changed;          // change epoch of its latest changed mapping (atomic)
   uint64_t audit_id;         // names this address space for the auditor
-  struct tlb_counters c;     // atomic adds
+  struct tlb_counters c;     // atomic adds (audit_violations: see above)
 };
 
 // One range a guest's RFENCE asked a vCPU to fence (SBI spec 8.2, 8.3).
