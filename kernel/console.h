@@ -23,10 +23,11 @@ void console_write(const char *s, size_t n);
 // what you type after it stay at the bottom while messages scroll past.
 // The monitor keeps the focused VM's unfinished line there
 // (hyp/dev/vconsole.c). While there is one, console_write first erases it
-// (carriage return and ESC [ K, which a terminal and tests/system/lib.py
-// understand), writes its bytes, and, once they end a line, draws the
-// open line again. A program that never sets one (guest-os, splashos)
-// sees plain writes. All three calls need console_lock held.
+// (carriage return and ESC [ K, which a terminal and tools/qemurun.py's
+// as_terminal_shows understand), writes its bytes, and, once they end a
+// line, draws the open line again. A program that never sets one
+// (guest-os, splashos) sees plain writes. All three calls need
+// console_lock held.
 #define CONSOLE_OPEN_MAX 256
 
 // Make s (n bytes, no newline) the open line, and show it.

@@ -512,7 +512,7 @@ bool fdt_prop_has_string(const struct fdt *fdt, int node, const char *name,
 
   if (fdt_getprop(fdt, node, name, &val, &len) < 0)
     return false;
-  // A string list is NUL-terminated strings back to back (2.2.4.1,
+  // A string list is NUL-terminated strings back to back (2.2.4.2,
   // <stringlist>). Look only at strings that end inside the value.
   s = val;
   room = (size_t)len;

@@ -4,8 +4,9 @@
 // hardware and hands its address to the kernel. The monitor plays
 // firmware for each guest, so it writes one tree per guest (its harts,
 // its memory, /chosen, the UART, PLIC and virtio-mmio devices, its NUMA
-// nodes) into a buffer in guest memory. The format is the one
-// kernel/fdt.h reads: Devicetree Specification v0.4, chapter 5.
+// nodes) into a buffer of its own and copies it into the guest's memory
+// (hyp/vm/vm_fdt.c). The format is the one kernel/fdt.h reads:
+// Devicetree Specification v0.4, chapter 5.
 //
 // The calls mirror the tree's text form, top to bottom:
 //

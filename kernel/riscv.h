@@ -51,7 +51,7 @@
 
 #endif   // !__ASSEMBLY__
 
-// The CSRs of the H-extension, by number (privileged spec, table 2.3).
+// The CSRs of the H-extension, by number (privileged spec, table 2.4).
 // gcc 12 will not accept "h" in -march, and older assemblers do not know
 // these names, so we name them by number: "csrr a0, 0x600" is hstatus.
 #define CSR_HSTATUS    0x600
@@ -73,7 +73,7 @@
 #define HGATP_VMID_SHIFT  44
 #define HGATP_VMID_MASK   (UL(0x3fff) << HGATP_VMID_SHIFT)
 #define CSR_HGEIP      0xe12
-// The VS-level copies of the supervisor CSRs (privileged spec, table 2.3).
+// The VS-level copies of the supervisor CSRs (privileged spec, table 2.4).
 #define CSR_VSSTATUS   0x200
 #define CSR_VSIE       0x204
 #define CSR_VSTVEC     0x205
@@ -128,7 +128,7 @@
 #define HSTATUS_VTW  (UL(1) << 21)   // trap guest wfi
 #define HSTATUS_VTSR (UL(1) << 22)   // trap guest sret
 
-// Interrupt bits, as in sie/sip/hie/hip/hvip (privileged spec 4.1.3, 8.2.4).
+// Interrupt bits, as in sie/sip/hie/hip/hvip (privileged spec 4.1.3, 8.2.3).
 #define IRQ_S_SOFT   1
 #define IRQ_VS_SOFT  2
 #define IRQ_S_TIMER  5
@@ -138,7 +138,8 @@
 #define IRQ_SG_EXT   12
 
 // scause: the top bit says "interrupt"; the rest is the cause number.
-// Exception causes (privileged spec table 4.2 and 8.x for the guest ones).
+// Exception causes (privileged spec table 4.2, and table 8.6 for the guest
+// ones, 20-23).
 #define SCAUSE_INTERRUPT        (UL(1) << 63)
 #define EXC_INST_MISALIGNED     0
 #define EXC_INST_ACCESS         1

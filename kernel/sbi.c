@@ -35,7 +35,8 @@ static struct sbiret call1(uint64_t ext, uint64_t fid, uint64_t a0) {
 }
 
 // ---- BASE, chapter 4 ----
-// The base extension is always there (spec 4: "mandatory").
+// The base extension is always there (spec 4: its functions "must be
+// supported by all SBI implementations").
 long sbi_spec_version(void) {
   return call0(SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION).value;
 }
@@ -118,7 +119,7 @@ struct sbiret sbi_hart_suspend(uint32_t type, uint64_t resume_addr,
 }
 
 // ---- SRST, chapter 10 ----
-// If SRST is missing or refuses, try the legacy shutdown (spec 5.8); if
+// If SRST is missing or refuses, try the legacy shutdown (spec 5.9); if
 // even that returns, there is nothing left to do but wait forever.
 void sbi_system_reset(uint32_t type, uint32_t reason) {
   sbi_call(SBI_EXT_SRST, SBI_SRST_SYSTEM_RESET, type, reason, 0, 0, 0, 0);

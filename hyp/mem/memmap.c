@@ -30,8 +30,8 @@ static bool ready;
 // One owner's reservation (memmap_reserve_pages): pages[n] reserved on
 // node n, and held[n] the pages it holds there now, counted from when it
 // first reserved (pages it took before do not count against it). An
-// entry with owner OWNER_NONE is unused; an entry is given up when both
-// counts are zero everywhere.
+// entry with owner OWNER_NONE is unused; memmap_unreserve_pages gives an
+// entry up when both counts are zero everywhere.
 struct resv {
   uint16_t owner;
   uint64_t pages[MAX_NODES];
@@ -39,9 +39,12 @@ struct resv {
 };
 static struct resv resvs[MEMMAP_MAX_RESV];
 
-// One lock for all of the above once memmap_ready() has run. A lock per
-// node would let nodes allocate in parallel; one lock is easier to reason
-// about, and allocation is rare next to everything else the monitor does.
+// One lock for all of the above once memmap_ready() has run, and for the
+// records' state, owner, refcount and free-list links; ranges, nnodes and
+// fallback no longer change by then, so memmap_lookup and memmap_pa read
+// them without it. A lock per node would let nodes allocate in parallel; one lock is
+// easier to reason about, and allocation is rare next to everything else
+// the monitor does.
 static struct spinlock memmap_lock = SPINLOCK_INIT("memmap");
 
 void memmap_init(int n, const uint32_t dist[MAX_NODES][MAX_NODES]) {

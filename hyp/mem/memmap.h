@@ -10,7 +10,8 @@
 //                         node      which NUMA node the page sits on
 //                         state     reserved / free / used
 //                         owner     who holds it (the monitor, or a VM)
-//                         refcount  how many holders share it (lab 3)
+//                         refcount  how many hold it (a disk request's pin
+//                                   too: pmap_pin; VMs sharing it, lab 3)
 //                         backmaps  every (VM, guest page) mapping it (lab 1)
 //                         replicas  read-only copies on other nodes (lab 4)
 //
@@ -42,7 +43,8 @@
 #include "kernel/types.h"
 
 // Page states.
-#define PAGE_RESERVED 0    // firmware, monitor image, device tree, memmap
+#define PAGE_RESERVED 0    // firmware, monitor image, device tree, VM
+                           //   bundle, memmap records (machine_reserve)
 #define PAGE_FREE     1    // on its node's free list
 #define PAGE_USED     2    // handed out by memmap_alloc
 
@@ -57,6 +59,10 @@
 
 struct backmap;            // defined in hyp/mem/backmap.h (lab 1)
 
+// node is fixed once the range is added; state, owner, refcount and the
+// free-list links are under memmap_lock (hyp/mem/memmap.c; pmap.c reads
+// refcount atomically without it); backmaps are under backmap_lock
+// (hyp/mem/backmap.c).
 struct memmap_entry {
   uint8_t node;                     // NUMA node
   uint8_t state;                    // PAGE_*
@@ -173,10 +179,11 @@ void memmap_unreserve_pages(uint16_t owner, const uint64_t pages[MAX_NODES]);
 void memmap_boot(void);
 
 // Print two lines per node, for people and tests: the pages (reserved
-// here is firmware and the monitor's image), then admission (reserved
-// here is for VMs: memmap_reserve_pages):
-//   memory: node 0 total=65536 reserved=1536 free=64000 used=0 pages
-//   memory: node 0 vms: reserved=2100 used=600 shared=0 unreserved=62500 pages
+// here is what memmap_reserve marked: firmware, the monitor's image, the
+// device tree, the VM bundle, the memmap records), then admission
+// (reserved here is for VMs: memmap_reserve_pages):
+//   memory: node 0 total=65536 reserved=1536 free=63400 used=600 pages (247 MiB free)
+//   memory: node 0 vms: reserved=2100 used=600 shared=0 unreserved=61900 pages (241 MiB unreserved)
 void memmap_print(void);
 
 #endif

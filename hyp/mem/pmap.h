@@ -49,7 +49,7 @@ struct pmap {
                             //   shootdown; taken before `lock`, never after
   struct tlb_space tlb;     // VMID, who may cache it (hyp/mem/tlb.h)
 
-  // Counters (printed with the VM's counters).
+  // Counters (under `lock`; printed with the VM's counters).
   uint64_t table_pages;     // G-stage table pages, root included
   uint64_t mapped[MAX_NODES];  // guest pages backed on each node
   uint64_t faults;          // guest-page faults that filled a page
@@ -90,9 +90,12 @@ bool pmap_is_ram(struct pmap *pm, uint64_t gpa);
 // not RAM. Does not allocate.
 uint64_t pmap_lookup(struct pmap *pm, uint64_t gpa);
 
-// A guest-page fault at gpa (which must be RAM): give the page a machine
-// page if it has none (zeroed, on pmap_page_node(pm, gpa)), and map it in the G-stage
-// table with all permissions. Returns 0, or -1 when out of memory.
+// A guest-page fault at gpa (which must be RAM). If the page has no
+// machine page yet, give it one (zeroed, on pmap_page_node(pm, gpa)) and
+// map it in the G-stage table with all permissions. If it has one, map
+// nothing (another vCPU filled it first, or pmap_move_page has it
+// unmapped for a moment): the guest retries the access. Either way, fence
+// gpa on this hart. Returns 0, or -1 when out of memory.
 int pmap_fault(struct pmap *pm, uint64_t gpa);
 
 // Back guest page gpa with machine page pa (already allocated, its
@@ -112,11 +115,12 @@ uint64_t pmap_remove(struct pmap *pm, uint64_t gpa);
 // no mapping.
 int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm);
 
-// Move guest page gpa to a new machine page on `node`: copy it, switch the
-// mapping, shoot the old one down, free the old page. Safe while the VM
-// runs: its vCPUs that touch the page meanwhile fault and retry until the
-// move is done. A page pinned by a disk request (pmap_pin) stays where it
-// is, since the disk may still write the old page after the copy.
+// Move guest page gpa to a new machine page on `node`: unmap it and shoot
+// the old mapping down, copy it, map the copy, free the old page. Safe
+// while the VM runs: its vCPUs that touch the page meanwhile fault and
+// retry until the move is done. A page pinned by a disk request
+// (pmap_pin) stays where it is, since the disk may still write the old
+// page after the copy.
 // Returns PMAP_MOVED (also when the page has no backing yet: nothing to
 // move), PMAP_PINNED (not moved; try later), or -1 when node has no free
 // page.

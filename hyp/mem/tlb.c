@@ -13,7 +13,7 @@
 //
 // HFENCE.VVMA acts only for the VMID in hgatp, so VS-stage entries that an
 // older holder of a VMID left behind are fenced when a hart first runs the
-// VMID's new holder (tlb_enter: "first use of this VMID here").
+// VMID's new holder (tlb_enter: "First use of this VMID on this hart").
 #include "hyp/boot/hart.h"
 #include "hyp/boot/machine.h"
 #include "hyp/mem/tlb.h"

@@ -43,14 +43,17 @@ struct tlb_counters {
   uint64_t flush_all;        // whole-TLB flushes before running it
   uint64_t gfence_local;     // G-stage fences on the hart that changed a mapping
   uint64_t gfence_remote;    // ... on other harts, for its changes
-  uint64_t vfence_local;     // VS-stage fences for a vCPU's own needs (load, own RFENCE)
-  uint64_t vfence_remote;    // ... done for another vCPU's RFENCE
+  uint64_t vfence_local;     // VS-stage fences when a vCPU is loaded (tlb_load) or is
+                             //   a hart's first with this VMID (tlb_enter)
+  uint64_t vfence_remote;    // ... done for RFENCEs (one per range, or per "all"),
+                             //   the caller's own included (drain_rfences)
   uint64_t shootdowns;       // mappings changed while it may have run
   uint64_t ipis;             // IPIs sent for its shootdowns and RFENCEs
   uint64_t pages_moved;      // pmap_move_page
   uint64_t pages_returned;   // monitor call page_free that freed a page
   uint64_t pages_zeroed;     // monitor call page_zero (hyp/sbi/vsbi_disco.c)
-  uint64_t audit_violations; // stale translations the auditor saw
+  uint64_t audit_violations; // stale translations the auditor saw (under its
+                             //   audit_lock, not atomic)
 };
 
 // What a pmap carries for the TLB: its VMID and who may cache it.
@@ -60,7 +63,7 @@ struct tlb_space {
                              //   this VMID (atomic; cleared with a new VMID)
   uint64_t changed;          // change epoch of its latest changed mapping (atomic)
   uint64_t audit_id;         // names this address space for the auditor
-  struct tlb_counters c;     // atomic adds
+  struct tlb_counters c;     // atomic adds (audit_violations: see above)
 };
 
 // One range a guest's RFENCE asked a vCPU to fence (SBI spec 8.2, 8.3).
@@ -74,8 +77,9 @@ struct tlb_range {
 
 // What a vCPU carries for the TLB.
 struct tlb_vcpu {
-  struct spinlock lock;      // the queue below, posted, and the auditor's
-                             //   record of what is posted (audit_rfence)
+  struct spinlock lock;      // the queue below (n, all, q) and posted; held
+                             //   across audit_rfence, so the auditor sees
+                             //   requests in queue order
   int n;                     // queued ranges
   uint64_t all;              // 0, or the ticket of the latest request that
                              //   found the queue full: fence the whole VS stage
@@ -84,8 +88,10 @@ struct tlb_vcpu {
   uint64_t done;             // ... and carried out (atomic)
   int in_guest;              // 1 while in the guest (atomic)
   int cur_hart;              // the hart it runs on while in_guest
-  int last_hart;             // where its VS translations may be cached (-1: none)
-  // The auditor's own view (hyp/mem/tlb_audit.c), kept apart from the above.
+  int last_hart;             // where its VS translations may be cached (-1: none);
+                             //   only the hart v is loaded on uses it
+  // The auditor's own view (hyp/mem/tlb_audit.c), kept apart from the
+  // above: under the auditor's audit_lock.
   int audit_hart;            // hart + 1 of its last guest entry, 0: none
   int audit_n;               // RFENCE ranges it was asked for, not yet fenced
   int audit_all;             // 0 no, 1 pending, 2 done
@@ -105,7 +111,8 @@ int tlb_vmid_bits(void);
 // Set up a new pmap's TLB state (called by pmap_init).
 void tlb_space_init(struct tlb_space *t);
 
-// Set up a vCPU's TLB state (vcpu_reset and vm_create).
+// Set up a vCPU's TLB state (vm_create, once per vCPU; vcpu_reset on a
+// restart leaves it as it is).
 void tlb_vcpu_init(struct vcpu *v);
 
 // vcpu_load: v is about to run on this hart. Make its VMID valid, load
@@ -159,7 +166,9 @@ void tlb_print_machine(void);
 extern uint64_t tlb_epoch;
 
 // Per hart: what its TLB may hold, and what it runs now.
-#define TLB_MAX_VMS 8              // = MAX_VMS (hyp/vm.h; checked in tlb.c)
+#define TLB_MAX_VMS 8              // = MAX_VMS (hyp/vm/vm.h; checked in tlb.c)
+// Only hart h writes tlb_harts[h]; other harts read its guest and seen
+// (atomically) in a shootdown.
 struct tlb_hart {
   uint64_t gen;              // VMID generation of its last whole flush
   struct pmap *last_pm;      // with no VMIDs: the VM its TLB holds

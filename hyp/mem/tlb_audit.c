@@ -1,8 +1,9 @@
 // hyp/mem/tlb_audit.c: the software TLB auditor (see hyp/mem/tlb_audit.h).
 //
 // What it models. A real hart may keep, for as long as it likes, any
-// translation it has used since its last fence that covers it (privileged
-// spec 8.5 and 8.3.2: "implementations may cache ... until an HFENCE").
+// translation it has used since its last fence that covers it: its
+// "address-translation cache" (privileged spec 4.3.2; 8.5.1 applies the
+// same algorithm to the G stage, and 8.3.2 gives the HFENCEs).
 // The model keeps, per hart, a few records, one per VMID the hart has
 // entered a guest with since its last whole flush:
 //

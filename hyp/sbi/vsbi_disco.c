@@ -7,7 +7,8 @@
 // zeroed pages, so that a page the monitor had to zero anyway (a VM must
 // never see another VM's data) was not zeroed a second time by the
 // kernel. Ours are the same two, as an SBI extension in the range the SBI
-// spec keeps for experiments (0x08000000-0x08FFFFFF, SBI spec 3, table 1):
+// spec keeps for experiments (0x08000000-0x08FFFFFF, SBI spec chapter 17,
+// "Experimental SBI Extension Space"):
 //
 //   EID SBI_EXT_DISCO (0x0844434d, "DCM": Disco monitor calls)
 //   fid SBI_DISCO_PAGE_FREE (0)  page_free(gpa): the guest page at gpa is

@@ -13,13 +13,15 @@
 //   fid 3..6  remote_hfence_gvma(_vmid), remote_hfence_vvma(_asid)
 // fence.i: each target gets a flag that vcpu_run turns into fence.i before
 // it next enters the guest; targets that run now are kicked. The sfence
-// calls fence exactly the range (and ASID) asked, on exactly the targets
-// (hyp/mem/tlb.c): a target in its guest now is interrupted and the call
-// returns only once it has fenced; the others fence before they next
-// enter. (start, size) = (0, 0) or size = 2^64 - 1 means the whole address
-// space (spec 8.2). The hfence calls are for guests that are hypervisors
-// themselves; ours have no H-extension, and the spec's answer for a
-// target without it is SBI_ERR_NOT_SUPPORTED (spec 8.4-8.7).
+// calls fence the range (and ASID) asked, or more (a range over 64 pages:
+// the whole ASID; a target whose queue is full: its whole VS stage), on
+// exactly the targets (hyp/mem/tlb.c): a target in its guest now is
+// interrupted and the call returns only once it has fenced; the others
+// fence before they next enter. (start, size) = (0, 0) or size = 2^64 - 1
+// means the whole address space (spec chapter 8, before 8.1). The hfence
+// calls are for guests that are hypervisors themselves; ours have no
+// H-extension, and the spec's answer for a target without it is
+// SBI_ERR_NOT_SUPPORTED (spec 8.4-8.7).
 static void ask_fence_i(struct vcpu *caller, struct vcpu *t) {
   __atomic_store_n(&t->flush, 1, __ATOMIC_RELEASE);
   if (t != caller)

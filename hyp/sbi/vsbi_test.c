@@ -1,7 +1,7 @@
 // hyp/sbi/vsbi_test.c: a test-only SBI extension, in the range the SBI spec
-// keeps for experiments (0x08000000-0x08FFFFFF, spec 3, table 1), for the
-// lab 2 tests: it lets a guest make the monitor change its own G-stage
-// mappings while its other vCPUs run, which nothing else does on demand.
+// keeps for experiments (0x08000000-0x08FFFFFF, spec chapter 17), for the
+// lab 2 tests: it lets a guest make the monitor move its pages, or take
+// them away from every VM that maps them, while its other vCPUs run.
 //
 //   EID 0x08445654 ("DVT": Disco-V test)
 //   fid 0  move_page(gpa, node): move the guest page at gpa to a new
@@ -13,8 +13,10 @@
 //   fid 2  unmap_page(gpa): take the machine page behind gpa away from
 //          every VM that maps it (memmap_unmap_page: back-mappings and
 //          shootdowns) and free it; the guest's next touch gets a fresh
-//          zeroed page. value: the mappings removed (0: gpa had no page).
-//          SBI_ERR_INVALID_ADDRESS (gpa not RAM)
+//          zeroed page. value: the mappings removed (a gpa without a
+//          machine page is backed first, by pmap_pin, so 0 only if
+//          another vCPU freed the page meanwhile).
+//          SBI_ERR_INVALID_ADDRESS (gpa not RAM, or no memory to back it)
 //
 // Only in test builds (`make AUDIT=1`, which `make test` uses): otherwise
 // the extension does not exist (probe_extension says 0).

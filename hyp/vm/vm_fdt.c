@@ -20,13 +20,13 @@ static const char *isa_string(void) {
                           : "rv64imafdc_zicsr_zifencei";
 }
 
-// /cpus: one cpu@N per vCPU, each with the interrupt-controller child
-// that the PLIC and the CLINT would point at (phandle 1 + N).
 // The NUMA node of vCPU i of a spanning VM (as vm_create placed it).
 static int vcpu_node(struct vm *vm, int i) {
   return i * machine.nnodes / vm->nvcpus;
 }
 
+// /cpus: one cpu@N per vCPU, each with the interrupt-controller child
+// that the PLIC and the CLINT would point at (phandle 1 + N).
 static void write_cpus(struct fdt_writer *w, struct vm *vm) {
   fdt_write_node_begin(w, "cpus");
   fdt_write_prop_u32(w, "#address-cells", 1);
