@@ -30,6 +30,7 @@
 #define SBI_EXT_LEGACY_PUTCHAR     0x01
 #define SBI_EXT_LEGACY_GETCHAR     0x02
 #define SBI_EXT_LEGACY_SHUTDOWN    0x08
+#define SBI_EXT_LEGACY_LAST        0x0F  // legacy EIDs are 0x00-0x0F
 #define SBI_EXT_BASE   0x10          // chapter 4
 #define SBI_EXT_TIME   0x54494d45    // "TIME", chapter 6
 #define SBI_EXT_IPI    0x735049      // "sPI",  chapter 7

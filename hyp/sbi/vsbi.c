@@ -51,8 +51,9 @@ void vsbi_call(struct vcpu *v) {
   if (v->sbi_no_return)
     return;
   v->x[10] = (uint64_t)r.error;
-  // The legacy calls (spec ch. 5) return only a0 and leave a1 alone.
-  if (eid > SBI_EXT_LEGACY_SHUTDOWN)
+  // The legacy calls (spec ch. 5, EIDs 0x00-0x0F) return only a0 and
+  // leave a1 alone.
+  if (eid > SBI_EXT_LEGACY_LAST)
     v->x[11] = (uint64_t)r.value;
 }
 
