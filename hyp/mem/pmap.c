@@ -270,21 +270,35 @@ static void forget_locked(struct pmap *pm, uint64_t gpa, uint64_t pa) {
   pm->mapped[e->node]--;
 }
 
-uint64_t pmap_remove(struct pmap *pm, uint64_t gpa) {
+// pmap_remove, and pmap_remove_page when `only` is not 0: remove gpa's
+// mapping if it maps `only` (or anything, for 0), deciding under the lock.
+static uint64_t remove_mapping(struct pmap *pm, uint64_t gpa, uint64_t only) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_remove: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   acquire(&pm->move_lock);
   acquire(&pm->lock);
-  uint64_t perm;
-  uint64_t pa = unmap_locked(pm, gpa, &perm);
-  if (pa != 0)
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (pa != 0 && (only == 0 || pa == only)) {
+    uint64_t perm;
+    unmap_locked(pm, gpa, &perm);
     forget_locked(pm, gpa, pa);
+  } else {
+    pa = 0;
+  }
   release(&pm->lock);
   if (pa != 0)
     tlb_shootdown(pm, gpa);
   release(&pm->move_lock);
   return pa;
+}
+
+uint64_t pmap_remove(struct pmap *pm, uint64_t gpa) {
+  return remove_mapping(pm, gpa, 0);
+}
+
+uint64_t pmap_remove_page(struct pmap *pm, uint64_t gpa, uint64_t pa) {
+  return remove_mapping(pm, gpa, pa);
 }
 
 int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
@@ -359,11 +373,12 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   return PMAP_MOVED;
 }
 
-// The machine page behind gpa with a reference taken on it, or 0 if gpa
-// has none. Taken under both locks: under `lock`, a pmap_remove on
-// another hart cannot free the page between our look and our reference;
-// under move_lock, no move is under way.
-static uint64_t ref_page(struct pmap *pm, uint64_t gpa) {
+// Taken under both locks: under `lock`, a pmap_remove on another hart
+// cannot free the page between our look and our reference; under
+// move_lock, no move is under way.
+uint64_t pmap_ref(struct pmap *pm, uint64_t gpa) {
+  if (!pmap_is_ram(pm, gpa))
+    return 0;
   acquire(&pm->move_lock);
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
@@ -380,7 +395,7 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa) {
   // Back it if need be, then pin it. Another vCPU may take the page away
   // again in between (a monitor call): then back it again.
   for (;;) {
-    uint64_t pa = ref_page(pm, gpa);
+    uint64_t pa = pmap_ref(pm, gpa);
     if (pa != 0)
       return pa + gpa % PAGE_SIZE;
     if (pmap_fault(pm, gpa) < 0)
@@ -392,7 +407,7 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  uint64_t pa = ref_page(pm, gpa);
+  uint64_t pa = pmap_ref(pm, gpa);
   if (pa == 0)
     return pmap_fault(pm, gpa);   // a fresh page, which comes zeroed
   memset((void *)pa, 0, PAGE_SIZE);

@@ -110,6 +110,11 @@ int pmap_enter(struct pmap *pm, uint64_t gpa, uint64_t pa, uint64_t perm);
 // if gpa had none.
 uint64_t pmap_remove(struct pmap *pm, uint64_t gpa);
 
+// The same, but only if gpa still maps machine page pa: returns pa when
+// it removed that mapping, 0 when gpa maps another page or none (another
+// hart changed it first; whoever did holds that mapping's reference).
+uint64_t pmap_remove_page(struct pmap *pm, uint64_t gpa, uint64_t pa);
+
 // Change the permissions of gpa's mapping to perm (PMAP_*), with a
 // shootdown when that takes a permission away. Returns 0, or -1 if gpa has
 // no mapping.
@@ -136,6 +141,12 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node);
 // with memmap_free. Returns the machine address of gpa (its offset in the
 // page kept), or 0 when gpa is not RAM or memory ran out.
 uint64_t pmap_pin(struct pmap *pm, uint64_t gpa);
+
+// The machine page behind guest page gpa, with a reference taken on it
+// (memmap_ref), so that it stays allocated until the caller's memmap_free
+// even if the VM gives the page up meanwhile; or 0 if gpa has no page (or
+// is not RAM). Unlike pmap_pin, it backs nothing.
+uint64_t pmap_ref(struct pmap *pm, uint64_t gpa);
 
 // Give guest page gpa zeroed contents (Disco's "give me a zeroed page"
 // monitor call, hyp/sbi/vsbi_disco.c): a fresh zeroed machine page if it

@@ -87,17 +87,23 @@ int memmap_unmap_page(uint64_t pa) {
   if (e == NULL)
     panic("memmap_unmap_page: %p is not machine memory", (void *)pa);
   int removed = 0;
-  uint16_t vm;
-  uint64_t gpa;
-  // Each pmap_remove takes one mapping off e's list, so this ends.
+  uint16_t vm, last_vm = 0;
+  uint64_t gpa, last_gpa = 0;
+  // Each round takes one mapping off e's list: we remove it, or another
+  // hart did between our look and our remove (the VM gave the page up
+  // itself); that hart then holds its reference, and we do not count it.
+  // Either way the list is shorter, so this ends.
   while (memmap_backmap_first(e, &vm, &gpa) == 0) {
     if (vm < 1 || vm > MAX_VMS)
       panic("memmap_unmap_page: %p mapped by VM %d", (void *)pa, vm);
-    uint64_t old = pmap_remove(&vms[vm - 1].pmap, gpa);
-    if (old != pa)
-      panic("memmap_unmap_page: VM %d gpa %p maps %p, backmap says %p", vm,
-            (void *)gpa, (void *)old, (void *)pa);
-    removed++;
+    if (pmap_remove_page(&vms[vm - 1].pmap, gpa, pa) == pa) {
+      removed++;
+    } else if (vm == last_vm && gpa == last_gpa) {
+      panic("memmap_unmap_page: VM %d gpa %p: the back-mapping says %p, "
+            "the pmap says otherwise", vm, (void *)gpa, (void *)pa);
+    }
+    last_vm = vm;
+    last_gpa = gpa;
   }
   return removed;
 }
