@@ -198,8 +198,9 @@ void tlb_load(struct vcpu *v) {
 
 // Carry out the RFENCE requests queued for v (on v's hart, v loaded,
 // vmid in hgatp). A request leaves the queue only once it is fenced: one
-// posted meanwhile stays queued for the next drain.
-static void drain_rfences(struct vcpu *v, uint16_t vmid) {
+// posted meanwhile stays queued for the next drain. own: v asked for them
+// itself (counted as vfence-local; others' requests as vfence-remote).
+static void drain_rfences(struct vcpu *v, uint16_t vmid, bool own) {
   struct tlb_vcpu *t = &v->tlb;
   struct pmap *pm = &v->vm->pmap;
   if (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) ==
@@ -238,7 +239,11 @@ static void drain_rfences(struct vcpu *v, uint16_t vmid) {
     t->all = 0;                   // (a later "all" stays)
   __atomic_store_n(&t->done, posted, __ATOMIC_RELEASE);
   release(&t->lock);
-  COUNT(pm->tlb.c.vfence_remote, all != 0 ? 1 : (uint64_t)n);
+  uint64_t fences = all != 0 ? 1 : (uint64_t)n;
+  if (own)
+    COUNT(pm->tlb.c.vfence_local, fences);
+  else
+    COUNT(pm->tlb.c.vfence_remote, fences);
 }
 
 void tlb_enter(struct vcpu *v) {
@@ -268,7 +273,7 @@ void tlb_enter(struct vcpu *v) {
     __atomic_fetch_or(&pm->tlb.harts, bit, __ATOMIC_SEQ_CST);
     fence_vvma_all(vmid);
     COUNT(pm->tlb.c.vfence_local, 1);
-    h->seen[slot(pm)] = changed;
+    __atomic_store_n(&h->seen[slot(pm)], changed, __ATOMIC_RELEASE);
     h->last_vs[slot(pm)] = v;
     v->tlb.last_hart = hart;
   } else if (h->seen[slot(pm)] < changed) {
@@ -278,7 +283,7 @@ void tlb_enter(struct vcpu *v) {
     COUNT(pm->tlb.c.gfence_remote, 1);
     __atomic_store_n(&h->seen[slot(pm)], changed, __ATOMIC_RELEASE);
   }
-  drain_rfences(v, vmid);
+  drain_rfences(v, vmid, false);  // (its own were drained when posted)
   audit_enter(v, vmid);
 }
 
@@ -313,7 +318,7 @@ uint64_t tlb_rfence_post(struct vcpu *caller, struct vcpu *t,
   audit_rfence(caller, t, r, full);
   release(&q->lock);
   if (t == caller)
-    drain_rfences(t, loaded_vmid());   // on our own hart, at once
+    drain_rfences(t, loaded_vmid(), true);   // on our own hart, at once
   return ticket;
 }
 

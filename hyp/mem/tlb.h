@@ -43,10 +43,11 @@ struct tlb_counters {
   uint64_t flush_all;        // whole-TLB flushes before running it
   uint64_t gfence_local;     // G-stage fences on the hart that changed a mapping
   uint64_t gfence_remote;    // ... on other harts, for its changes
-  uint64_t vfence_local;     // VS-stage fences when a vCPU is loaded (tlb_load) or is
-                             //   a hart's first with this VMID (tlb_enter)
-  uint64_t vfence_remote;    // ... done for RFENCEs (one per range, or per "all"),
-                             //   the caller's own included (drain_rfences)
+  uint64_t vfence_local;     // VS-stage fences for a vCPU's own needs: when it is
+                             //   loaded (tlb_load), on a hart's first entry with
+                             //   this VMID (tlb_enter), for its RFENCEs of itself
+  uint64_t vfence_remote;    // ... done for another vCPU's RFENCE (one per range,
+                             //   or per "all"; drain_rfences)
   uint64_t shootdowns;       // mappings changed while it may have run
   uint64_t ipis;             // IPIs sent for its shootdowns and RFENCEs
   uint64_t pages_moved;      // pmap_move_page
