@@ -373,12 +373,11 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   return PMAP_MOVED;
 }
 
-// Taken under both locks: under `lock`, a pmap_remove on another hart
-// cannot free the page between our look and our reference; under
-// move_lock, no move is under way.
-uint64_t pmap_ref(struct pmap *pm, uint64_t gpa) {
-  if (!pmap_is_ram(pm, gpa))
-    return 0;
+// The machine page behind gpa with a reference taken on it, or 0 if gpa
+// has none. Taken under both locks: under `lock`, a pmap_remove on
+// another hart cannot free the page between our look and our reference;
+// under move_lock, no move is under way.
+static uint64_t ref_page(struct pmap *pm, uint64_t gpa) {
   acquire(&pm->move_lock);
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
@@ -395,7 +394,7 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa) {
   // Back it if need be, then pin it. Another vCPU may take the page away
   // again in between (a monitor call): then back it again.
   for (;;) {
-    uint64_t pa = pmap_ref(pm, gpa);
+    uint64_t pa = ref_page(pm, gpa);
     if (pa != 0)
       return pa + gpa % PAGE_SIZE;
     if (pmap_fault(pm, gpa) < 0)
@@ -403,11 +402,38 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa) {
   }
 }
 
+// Both copies hold the locks across the memcpy instead of taking a
+// reference on the page (memmap_ref/free): the monitor copies a few bytes
+// at a time (descriptors, ring entries) on every disk request, and the
+// reference cost more than the copy. Into the guest needs move_lock too:
+// a move copies the old page outside `lock`, and a write after its copy
+// would be lost; out of the guest, `lock` alone keeps the page from being
+// freed, and until a move's last step the old page's contents are right.
+int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n) {
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (pa != 0)
+    memcpy((void *)(pa + gpa % PAGE_SIZE), src, n);
+  release(&pm->lock);
+  release(&pm->move_lock);
+  return pa != 0 ? 0 : -1;
+}
+
+int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n) {
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (pa != 0)
+    memcpy(dst, (void *)(pa + gpa % PAGE_SIZE), n);
+  release(&pm->lock);
+  return pa != 0 ? 0 : -1;
+}
+
 int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  uint64_t pa = pmap_ref(pm, gpa);
+  uint64_t pa = ref_page(pm, gpa);
   if (pa == 0)
     return pmap_fault(pm, gpa);   // a fresh page, which comes zeroed
   memset((void *)pa, 0, PAGE_SIZE);

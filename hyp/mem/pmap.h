@@ -142,11 +142,13 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node);
 // page kept), or 0 when gpa is not RAM or memory ran out.
 uint64_t pmap_pin(struct pmap *pm, uint64_t gpa);
 
-// The machine page behind guest page gpa, with a reference taken on it
-// (memmap_ref), so that it stays allocated until the caller's memmap_free
-// even if the VM gives the page up meanwhile; or 0 if gpa has no page (or
-// is not RAM). Unlike pmap_pin, it backs nothing.
-uint64_t pmap_ref(struct pmap *pm, uint64_t gpa);
+// Copy n bytes into (pmap_copy_in) or out of (pmap_copy_out) guest RAM at
+// gpa, all within one page, under the pmap's locks, so that no other
+// vCPU can remove or move the page between our finding its machine page
+// and the copy. Returns 0, or -1 when the page has no machine page
+// (nothing copied; it backs nothing).
+int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n);
+int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n);
 
 // Give guest page gpa zeroed contents (Disco's "give me a zeroed page"
 // monitor call, hyp/sbi/vsbi_disco.c): a fresh zeroed machine page if it

@@ -382,14 +382,14 @@ int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src,
     uint64_t n = PAGE_SIZE - gpa % PAGE_SIZE;
     if (n > len)
       n = len;
-    // Pinned while we copy (backed first if the guest never touched it):
-    // another vCPU may give the page up meanwhile, and its machine page
-    // must not go to anyone else before we are done.
-    uint64_t pa = pmap_pin(&vm->pmap, gpa);
-    if (pa == 0)
-      return -1;
-    memcpy((void *)pa, s, n);
-    memmap_free(ALIGN_DOWN(pa, PAGE_SIZE));
+    // The copy runs under the pmap's locks (pmap_copy_in); a page the
+    // guest never touched is backed first. (Another vCPU may give it up
+    // again in between: then back it again.)
+    if (pmap_copy_in(&vm->pmap, gpa, s, n) < 0) {
+      if (pmap_fault(&vm->pmap, gpa) < 0)
+        return -1;
+      continue;
+    }
     gpa += n, s += n, len -= n;
   }
   return 0;
@@ -403,13 +403,8 @@ int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len) {
     uint64_t n = PAGE_SIZE - gpa % PAGE_SIZE;
     if (n > len)
       n = len;
-    uint64_t page = pmap_ref(&vm->pmap, gpa);   // held while we copy
-    if (page == 0) {
+    if (pmap_copy_out(&vm->pmap, d, gpa, n) < 0)
       memset(d, 0, n);                  // never touched: reads as zeros
-    } else {
-      memcpy(d, (void *)(page + gpa % PAGE_SIZE), n);
-      memmap_free(page);
-    }
     gpa += n, d += n, len -= n;
   }
   return 0;

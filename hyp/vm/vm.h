@@ -130,10 +130,10 @@ struct vm *vm_create(const struct vm_config *cfg);
 // out of it. Returns 0, or -1 if any byte is outside the VM's RAM
 // (nothing is copied then). Copying in gives a guest page its machine
 // page on first use, as the guest's own first touch would; copying out of
-// a page the guest never touched reads zeros and backs nothing. Each page
-// is held (pmap_pin, pmap_ref) while it is copied, so another vCPU that
-// gives it up meanwhile cannot have its machine page reused under the
-// copy.
+// a page the guest never touched reads zeros and backs nothing. Each
+// page's copy runs under the pmap's locks (pmap_copy_in/out), so another
+// vCPU that gives the page up meanwhile cannot have its machine page
+// reused under the copy.
 int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
 int vm_copy_from_guest(struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
 
