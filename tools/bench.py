@@ -32,10 +32,13 @@ beside it, so the spread is visible.
 
 Then 8 VMs running pmake at once on the default machine (4 harts, 2
 nodes, no icount), against one VM alone: the wall time of the whole run
-and the slowest VM's own time for the workload. Last, an SVG chart of
-the overhead per workload beside Disco's (build/bench/overhead.svg).
+and the slowest VM's own time for the workload. Then a small command's
+latency (guest-os/user/interactive.c) alone and beside a VM running
+database, which floods the real disk: how fairly the monitor shares it.
+Last, an SVG chart of the overhead per workload beside Disco's
+(build/bench/overhead.svg).
 
-  python3 tools/bench.py [--splash] [--guest-os] [--many] [--repeat N]
+  python3 tools/bench.py [--splash] [--guest-os] [--many] [--latency] [--repeat N]
   (default: all of them)
 
 A timing is a benchmark, never a test: nothing here passes or fails.
@@ -317,6 +320,45 @@ def many_vms(n=8):
                 print("    " + line)
 
 
+# ---- a small command's latency beside a disk flood ----
+
+def gos_vms(name, cmds):
+    """VMs of guest-os (1 vCPU, 40 MiB, an 8 MiB disk each, a copy of
+    fs.img), VM i running cmds[i], on the default machine (4 harts, 2
+    nodes, no icount). Returns (output, wall s)."""
+    disk = os.path.join(BENCH, f"{name}.disk")
+    bundle = qemurun.pack_bundle(qemurun.vm_config(*[
+        {"name": f"vm{i}", "vcpus": 1, "memory-mib": 40, "image": "kernel.elf",
+         "bootargs": f'autorun="{c}"', "disk-mib": 8, "disk-image": "fs.img"}
+        for i, c in enumerate(cmds)]), os.path.join(BENCH, name), [GOS], disk_out=disk)
+    return run(qemu.qemu_command(4, 2, 256, 20, HYP, disk=disk,
+                                 extra=["-initrd", bundle] + NO_FSYNC), timeout=600)
+
+
+def latency(repeat):
+    """Issue 13, fair sharing: guest-os's `interactive` (a user's small
+    commands, each a couple of file-system transactions, with a tick of
+    thinking between them) alone in a VM, and beside a VM running
+    `database`, which keeps the real disk busy. The disk scheduler shares
+    the real disk round robin by VM (hyp/dev/diskq.c), so the small
+    requests should not wait behind the flood."""
+    print("\nA small command's latency (guest-os `interactive 40`: median / p90 / max "
+          "us,\n  the time CSR), alone and beside a VM running `database 5000`; "
+          "4 harts, no icount,\n  the run with the lowest median of "
+          f"{repeat}")
+    pat = r"\[vm(\d)\] interactive: \d+ commands, median (\d+) us, p90 (\d+) us, max (\d+) us"
+    for label, cmds, vm in (("alone", ["interactive 40"], "0"),
+                            ("beside database", ["database 5000", "interactive 40"], "1")):
+        best = None
+        for _ in range(repeat):
+            out, _ = gos_vms("latency", cmds)
+            m = [x for x in re.findall(pat, out) if x[0] == vm]
+            if m and (best is None or int(m[0][1]) < best[0]):
+                best = (int(m[0][1]), int(m[0][2]), int(m[0][3]))
+        print(f"  {label:16} " + ("no result" if best is None else
+              f"{best[0]:>7} / {best[1]:>7} / {best[2]:>7}"), flush=True)
+
+
 # ---- the chart ----
 
 def chart(rows, path):
@@ -370,16 +412,20 @@ def main():
     p.add_argument("--splash", action="store_true", help="splashos only")
     p.add_argument("--guest-os", action="store_true", help="guest-os only")
     p.add_argument("--many", action="store_true", help="8 VMs running pmake only")
+    p.add_argument("--latency", action="store_true",
+                   help="a small command's latency beside database only")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of each noisy guest-os measurement (best shown)")
     a = p.parse_args()
-    both = not a.splash and not a.guest_os and not a.many
+    both = not a.splash and not a.guest_os and not a.many and not a.latency
     if a.splash or both:
         splash()
     if a.guest_os or both:
         guest_os(max(1, a.repeat))
     if a.many or both:
         many_vms(8)
+    if a.latency or both:
+        latency(max(1, a.repeat))
     if RATIOS:
         chart([("raytrace", RATIOS.get("raytrace"), 1.03),
                ("engineering", RATIOS.get("engineering"), 1.06),

@@ -93,8 +93,25 @@ def test_pmake_reuses_left_directory():
     fsck(run, image)
 
 
+def test_interactive():
+    """interactive (make bench's latency probe) runs its commands, prints
+    its summary line with sorted samples, and leaves no file behind."""
+    image = fresh_disk("interactive")
+    run = bare(1, 1, 'autorun="interactive 5; ls /"', disk=image, timeout=60)
+    run.expect_clean_exit()
+    m = run.match(r"^interactive: 5 commands, median (\d+) us, p90 (\d+) us, "
+                  r"max (\d+) us$")
+    median, p90, top = (int(x) for x in m.groups())
+    if not 0 < median <= p90 <= top:
+        run.fail(f"median {median}, p90 {p90}, max {top}: want 0 < median <= p90 <= max")
+    run.forbid("ia-")
+    run.expect("guest-os: autorun exit 0")
+    fsck(run, image)
+
+
 TESTS = [
     ("workloads-bare-c1", test_workloads_bare),
     ("workloads-vm-v2", test_workloads_vm),
     ("workloads-pmake-reuses-left-directory", test_pmake_reuses_left_directory),
+    ("workloads-interactive", test_interactive),
 ]
