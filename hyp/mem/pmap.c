@@ -38,7 +38,6 @@
 #define ROOT_ENTRIES 2048           // Sv39x4's root: 11 bits of index
 #define ROOT_PAGES   4              // 2048 * 8 bytes = 16 KiB
 
-
 // The index into the table of `level` (2 = root) for gpa.
 static uint64_t vpn(uint64_t gpa, int level) {
   uint64_t mask = level == 2 ? ROOT_ENTRIES - 1 : 511;

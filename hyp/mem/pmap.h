@@ -143,7 +143,8 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node);
 uint64_t pmap_pin(struct pmap *pm, uint64_t gpa);
 
 // Copy n bytes into (pmap_copy_in) or out of (pmap_copy_out) guest RAM at
-// gpa, all within one page, under the pmap's locks, so that no other
+// gpa (the caller has checked it is RAM), all within one page, under the
+// pmap's locks, so that no other
 // vCPU can remove or move the page between our finding its machine page
 // and the copy. Returns 0, or -1 when the page has no machine page
 // (nothing copied; it backs nothing).
