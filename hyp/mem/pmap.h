@@ -144,10 +144,9 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa);
 
 // Copy n bytes into (pmap_copy_in) or out of (pmap_copy_out) guest RAM at
 // gpa (the caller has checked it is RAM), all within one page, under the
-// pmap's locks, so that no other
-// vCPU can remove or move the page between our finding its machine page
-// and the copy. Returns 0, or -1 when the page has no machine page
-// (nothing copied; it backs nothing).
+// pmap's locks, so that no other vCPU can remove or move the page between
+// our finding its machine page and the copy. Returns 0, or -1 when the
+// page has no machine page (nothing copied; it backs nothing).
 int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n);
 int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n);
 
