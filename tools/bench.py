@@ -230,9 +230,12 @@ def guest_os(repeat):
           "the next timer / follows the host)")
     print(f"  bare on and VM: the fastest of {repeat} runs (the slowest after "
           "the slash)")
+    print("  VM: the monitor's time on the VM's traps; the disk requests' time "
+          "from notify to answer,")
+    print("  all added up (wait-us: the guest may run meanwhile); the requests")
     print(f"{'workload':12} {'bare off':>8} {'bare on':>10} {'VM':>10} "
           f"{'VM/on':>6} {'Disco':>6} {'same sum':>8} {'wall bare/VM s':>15}  "
-          "VM: monitor ms (disk wait ms), disk requests r/w/flush")
+          "VM: monitor ms, disk wait ms, disk requests r/w/flush")
     for name, cmd, disco in WORKLOADS:
         def timed(fn):
             def one():
@@ -256,7 +259,7 @@ def guest_os(repeat):
         print(f"{name:12} {tb or 0:>8} {f'{ts}/{ts_worst}':>10} "
               f"{f'{tv}/{tv_worst}':>10} {ratio(ts, tv):>6} {disco:>6.2f} "
               f"{same:>8} {wall_s:>7.1f}/{wall_v:<7.1f}  "
-              f"{monitor_ms(out_v, name)} ({wait}), {vr}/{vw}/{vf}", flush=True)
+              f"{monitor_ms(out_v, name)}, {wait}, {vr}/{vw}/{vf}", flush=True)
         if same != "yes":
             for label, out in (("bare", out_b), ("VM", out_v)):
                 print(f"  {label} run's last lines:")
