@@ -24,8 +24,11 @@ The machine's disk (--disk-out): the VMs' disk regions one after the
 other in the configuration's order (each `disk-mib` MiB; the monitor
 places them the same way, hyp/vm/vmconfig.h), each starting with a copy of
 the file its `disk-image` names (found in the --search folders) and
-zeros after it. Without any disk-mib in the configuration nothing is
-written and the file is removed, so a stale disk is never used.
+zeros after it. A copy-on-write disk (`disk-mode = "cow"`, lab 3) is an
+overlay region of zeros, and the first cow VM of a disk-image puts the
+image's one base region before its overlay. Without any disk-mib in the
+configuration nothing is written and the file is removed, so a stale disk
+is never used.
 
 Bundle layout (little-endian; hyp/vm/bundle.h reads it):
   0    magic "DISCOVB1"
@@ -99,10 +102,19 @@ def find(name, search):
 def write_disk(blob, search, out):
     """Lay out the machine's disk for the configuration (see the top)."""
     regions = []                      # (disk-image or None, bytes)
+    bases = set()                     # cow disk-images with a base region
     for vm in vm_nodes(blob):
         if "disk-mib" in vm:
             mib = struct.unpack(">I", vm["disk-mib"][:4])[0]
             image = vm.get("disk-image", b"").rstrip(b"\0").decode() or None
+            mode = vm.get("disk-mode", b"").rstrip(b"\0").decode()
+            if mode == "cow" and image is not None:
+                # Laid out as hyp/vm/vmconfig.c's read_disk does: the base
+                # before the first cow VM's overlay, then each overlay.
+                if image not in bases:
+                    bases.add(image)
+                    regions.append((image, mib * 1024 * 1024))
+                image = None
             regions.append((image, mib * 1024 * 1024))
     if not regions:
         if os.path.exists(out):

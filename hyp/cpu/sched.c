@@ -260,6 +260,7 @@ static void power_off_when_done(void) {
       wfi();
   printf("Disco-V: all VMs have stopped\n");
   memmap_print();
+  vm_print_memory();
   tlb_print_machine();
   sbi_system_reset(SBI_RESET_SHUTDOWN, SBI_RESET_REASON_NONE);
   for (;;)

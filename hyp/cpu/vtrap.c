@@ -9,6 +9,7 @@
 //                 software interrupt (another hart wants our attention)
 //   cause 10      ecall from VS-mode: an SBI call      -> hyp/sbi/vsbi.c
 //   cause 20/21/23  guest-page fault: first touch of a RAM page -> pmap,
+//                 a store to a shared page (copy on write, lab 3) -> pmap,
 //                 or a device access to emulate, or a bad address (the
 //                 instruction's, or its page-table walk's)
 //   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
@@ -115,7 +116,10 @@ static void guest_page_fault(struct vcpu *v) {
   uint64_t gpa = (v->htval << 2) | (v->stval & 3);
   struct vm *vm = v->vm;
   if (pmap_is_ram(&vm->pmap, gpa)) {
-    if (pmap_fault(&vm->pmap, gpa) < 0)
+    // A store to a shared page (lab 3) makes it private; any other fault
+    // on RAM is a first touch (or a race with a change of the mapping).
+    int cow = v->scause == EXC_STORE_GUEST_PAGE_FAULT ? pmap_cow(&vm->pmap, gpa) : 0;
+    if (cow < 0 || (cow == 0 && pmap_fault(&vm->pmap, gpa) < 0))
       vm_fail(v, "out of machine memory for guest page %p", (void *)gpa);
     return;
   }

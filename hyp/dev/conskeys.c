@@ -91,7 +91,10 @@ static void command(char c) {
         vm_print_counters(&vms[i]);
     release(&vms_lock);
     break;
-  case 'm': memmap_print(); break;
+  case 'm':
+    memmap_print();
+    vm_print_memory();
+    break;
   case CONSKEYS_ESCAPE: to_vm(c); break;
   default: help(); break;
   }

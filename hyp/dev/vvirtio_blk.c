@@ -38,13 +38,19 @@
 // that stops drains first (diskq_drain): its pieces in flight finish
 // before its memory is freed or its region reused.
 //
+// Copy-on-write disks and reads that become mappings (lab 3) are drawn in
+// hyp/dev/vvirtio_blk.h: a request's sectors are the VM's own (r->sector,
+// p->first); real_sector says where one is on the real disk.
+//
 // Locks: the VM's dev_lock covers all of struct vvirtio_blk; the disk
-// scheduler's lock comes before it, the real disk's after it.
+// scheduler's lock comes before it, the real disk's after it, and so do
+// the VM's pmap locks and the blockcache's (hyp/mem/blockcache.h).
 #include "hyp/dev/diskq.h"
 #include "hyp/dev/mmio.h"
 #include "hyp/dev/virtio.h"
 #include "hyp/dev/virtio_blk.h"
 #include "hyp/dev/vvirtio_blk.h"
+#include "hyp/mem/blockcache.h"
 #include "hyp/mem/memmap.h"
 #include "hyp/mem/pmap.h"
 #include "hyp/vm/vm.h"
@@ -62,6 +68,11 @@
 // sector 0), so a VM that reboots finds its region again with what it
 // wrote there, and a host tool can lay out the machine's disk to match.
 
+// Do `count` sectors from `first` fit on a disk of `disk` sectors?
+static bool fits(uint64_t first, uint64_t count, uint64_t disk) {
+  return first <= disk && count <= disk - first;
+}
+
 int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
                      int n) {
   if (cfg->disk == 0)
@@ -74,19 +85,32 @@ int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
     return -1;
   }
   uint64_t first = cfg->disk_offset / VIRTIO_BLK_SECTOR;
+  uint64_t base = cfg->disk_base_offset / VIRTIO_BLK_SECTOR;
   uint64_t count = cfg->disk / VIRTIO_BLK_SECTOR;
-  if (first > disk || count > disk - first) {
+  if (!fits(first, count, disk) || (cfg->disk_cow && !fits(base, count, disk))) {
     snprintf(why, (size_t)n, "disk-mib = <%lu> from MiB %lu of the "
              "machine's disk, but it has only %lu MiB", mib,
-             cfg->disk_offset / MiB, disk * VIRTIO_BLK_SECTOR / MiB);
+             (cfg->disk_cow && base > first ? base : first) * VIRTIO_BLK_SECTOR / MiB,
+             disk * VIRTIO_BLK_SECTOR / MiB);
+    return -1;
+  }
+  if (cfg->disk_cow && count > COW_DISK_MAX_SECTORS) {
+    snprintf(why, (size_t)n, "disk-mib = <%lu>, but a cow disk has at most %d MiB",
+             mib, COW_DISK_MAX_MIB);
     return -1;
   }
   vm->blk.present = true;
   vm->blk.first_sector = first;
   vm->blk.nsectors = count;
-  printf("vm %s: disk of %lu MiB: sectors %lu..%lu of the machine's disk\n",
-         cfg->name, mib, vm->blk.first_sector,
-         vm->blk.first_sector + vm->blk.nsectors - 1);
+  vm->blk.cow = cfg->disk_cow;
+  vm->blk.base_sector = base;
+  if (cfg->disk_cow)
+    printf("vm %s: copy-on-write disk of %lu MiB: base sectors %lu..%lu, "
+           "overlay %lu..%lu of the machine's disk\n", cfg->name, mib, base,
+           base + count - 1, first, first + count - 1);
+  else
+    printf("vm %s: disk of %lu MiB: sectors %lu..%lu of the machine's disk\n",
+           cfg->name, mib, first, first + count - 1);
   return 0;
 }
 
@@ -97,6 +121,45 @@ bool vvirtio_blk_irq_level(struct vm *vm) {
 bool vvirtio_blk_present(struct vm *vm) { return vm->blk.present; }
 
 void vvirtio_blk_after_write(struct vm *vm) { diskq_run(); }
+
+// ---- Where the VM's sectors are (copy-on-write disks, lab 3) ----
+
+// Has the VM written sector s since it booted (a cow disk)?
+static bool written(const struct vvirtio_blk *b, uint64_t s) {
+  return (b->modified[s / 64] >> (s % 64)) & 1;
+}
+
+// Where the VM's sector s is on the real disk, for a read or a write: in
+// its own region, unless it is a cow disk's sector it never wrote, which
+// is read from the base.
+static uint64_t real_sector(const struct vvirtio_blk *b, uint64_t s, bool write) {
+  if (!b->cow || write || written(b, s))
+    return b->first_sector + s;
+  return b->base_sector + s;
+}
+
+// How many of the n sectors from s are read or written in the same
+// region as s: all of them, but for a cow disk's read, up to where the
+// sectors switch between written (the overlay) and not (the base).
+static uint64_t same_region(const struct vvirtio_blk *b, uint64_t s, uint64_t n,
+                            bool write) {
+  if (!b->cow || write)
+    return n;
+  uint64_t k = 1;
+  while (k < n && written(b, s + k) == written(b, s))
+    k++;
+  return k;
+}
+
+// A write of sectors [s, s + n) is starting: on a cow disk their reads go
+// to the overlay from now on (reads made available later wait for the
+// write: overlaps).
+static void mark_written(struct vvirtio_blk *b, uint64_t s, uint64_t n) {
+  if (!b->cow)
+    return;
+  for (uint64_t k = s; k < s + n; k++)
+    b->modified[k / 64] |= 1UL << (k % 64);
+}
 
 // ---- Descriptor chains ----
 
@@ -193,7 +256,7 @@ static uint8_t take_rw(struct vvirtio_blk *b, struct vreq *r, uint64_t sector) {
     r->len = 0;
     return VIRTIO_BLK_S_IOERR;
   }
-  r->sector = b->first_sector + sector;
+  r->sector = sector;
   r->direct = can_go_direct(r);
   if (r->direct)
     b->direct++;
@@ -258,6 +321,123 @@ static bool finished(const struct vreq *r) {
   return !work_left(r) && r->pieces == 0;
 }
 
+// ---- Reads that become mappings (lab 3, Disco 4.2.5) ----
+
+// Is the read's data at byte `off` one whole block of the real disk going
+// into one whole, page-aligned guest page, so that the block's shared
+// page can be mapped there instead? Then *gpa is the page and *block the
+// block (hyp/mem/blockcache.h: the real disk's sectors 8 * block ..).
+static bool mappable(const struct vvirtio_blk *b, const struct vreq *r,
+                     uint64_t off, uint64_t *gpa, uint64_t *block) {
+  // BEGIN LAB 3: a whole block into a whole guest page?
+  if (r->type != VIRTIO_BLK_T_IN || !r->direct || r->len - off < PAGE_SIZE)
+    return false;
+  struct stretch st;
+  if (stretch_at(&r->chain, true, r->data_off + off, &st) < 0 ||
+      st.gpa % PAGE_SIZE != 0 || st.len != PAGE_SIZE)
+    return false;
+  // Its 8 sectors must be one block: aligned, and all in one region.
+  uint64_t s = r->sector + off / VIRTIO_BLK_SECTOR;
+  uint64_t real = real_sector(b, s, false);
+  if (real % BLOCK_SECTORS != 0 || same_region(b, s, BLOCK_SECTORS, false) < BLOCK_SECTORS)
+    return false;
+  *gpa = st.gpa;
+  *block = real / BLOCK_SECTORS;
+  return true;
+  // END LAB 3
+  // STUB LAB 3: return false;   // lab 3: every read is copied
+}
+
+// Put shared page pa (a reference held for us) at guest page gpa: mapped
+// (pmap_share), or copied if it mapped nothing. Returns 0, or -1 if the
+// copy failed.
+static int map_block(struct vm *vm, uint64_t gpa, uint64_t pa) {
+  if (pmap_share(&vm->pmap, gpa, pa) == 0) {
+    vm->blk.mapped++;
+    return 0;
+  }
+  int r = vm_copy_to_guest(vm, gpa, (const void *)pa, PAGE_SIZE);
+  memmap_free(pa);
+  return r;
+}
+
+// Map every block at the head of request r's data that the blockcache
+// holds: no disk read for those. Returns whether it mapped any.
+static bool map_hits(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
+  bool any = false;
+  uint64_t gpa, block, pa;
+  while (r->issued < r->len && mappable(b, r, r->issued, &gpa, &block) &&
+         (pa = blockcache_get(block)) != 0) {
+    b->blocks++;
+    b->cache_hits++;
+    if (map_block(vm, gpa, pa) < 0)
+      r->status = VIRTIO_BLK_S_IOERR;
+    r->issued += PAGE_SIZE;
+    any = true;
+  }
+  return any;
+}
+
+// Cut piece p of request r as a fill: the blocks from byte r->issued that
+// can be mapped and are not in the blockcache, consecutive on the real
+// disk, each read into a blockcache page of its own, to be mapped when
+// done. Returns the bytes it covers, or 0 if the first is no such block
+// (or no page was free): then the piece is cut the ordinary way.
+static uint64_t cut_fill(struct vm *vm, struct vvirtio_blk *b,
+                         const struct vreq *r, struct vpiece *p) {
+  uint64_t n = 0, gpa, block, first = 0;
+  p->npinned = 0;
+  while (p->npinned < VIRTIO_BLK_MAX_SEGS &&
+         mappable(b, r, r->issued + n, &gpa, &block) &&
+         (p->npinned == 0 || block == first + (uint64_t)p->npinned)) {
+    uint64_t had = blockcache_get(block);
+    if (had != 0) {                 // cached meanwhile: map_hits' next time
+      memmap_free(had);
+      break;
+    }
+    uint64_t pa = blockcache_alloc(pmap_page_node(&vm->pmap, gpa));
+    if (pa == 0)
+      break;
+    if (p->npinned == 0)
+      first = block;
+    p->io.seg[p->npinned].pa = pa;
+    p->io.seg[p->npinned].len = PAGE_SIZE;
+    p->pinned[p->npinned] = pa;
+    p->gpa[p->npinned] = gpa;
+    p->npinned++;
+    n += PAGE_SIZE;
+  }
+  p->io.nseg = p->npinned;
+  p->fill = p->bounce = false;
+  if (n > 0) {
+    p->fill = true;
+    b->blocks += (uint64_t)p->npinned;
+  }
+  return n;
+}
+
+// A fill is back: index its pages in the blockcache, and map them into
+// the guest if `map` (its request still wants them). Returns 0, or -1 if
+// a block could not be placed in the guest.
+static int fill_done(struct vm *vm, struct vpiece *p, bool map) {
+  int err = p->io.result < 0 ? -1 : 0;
+  for (int i = 0; i < p->npinned; i++) {
+    if (p->io.result < 0) {
+      memmap_free(p->pinned[i]);
+      continue;
+    }
+    uint64_t pa = blockcache_insert(p->io.sector / BLOCK_SECTORS + (uint64_t)i,
+                                    p->pinned[i]);
+    vm->blk.cache_fills++;
+    if (!map)
+      memmap_free(pa);
+    else if (map_block(vm, p->gpa[i], pa) < 0)
+      err = -1;
+  }
+  p->npinned = 0;
+  return err;
+}
+
 // ---- Pieces (for hyp/dev/diskq.c) ----
 
 // Does [first, first + n) overlap a piece of this VM in flight? A flush
@@ -272,10 +452,14 @@ static bool overlaps(struct vvirtio_blk *b, uint64_t first, uint64_t n) {
 }
 
 // Cut piece p of request r: its data from byte r->issued, a few guest
-// pages (direct) or a bounce buffer's worth. Returns the bytes it covers.
-static uint64_t cut_piece(const struct vreq *r, struct vpiece *p) {
+// pages (direct) or a bounce buffer's worth, at most `limit` bytes.
+// Returns the bytes it covers.
+static uint64_t cut_piece(const struct vreq *r, struct vpiece *p, uint64_t limit) {
   uint64_t left = r->len - r->issued;
+  if (left > limit)
+    left = limit;
   p->bounce = !r->direct;
+  p->fill = false;
   if (p->bounce)
     return left < VVIRTIO_BOUNCE ? left : VVIRTIO_BOUNCE;
   bool in = r->type == VIRTIO_BLK_T_IN;
@@ -309,7 +493,8 @@ static int load_piece(struct vm *vm, const struct vreq *r, struct vpiece *p) {
     return 0;
   }
   for (int i = 0; i < p->io.nseg; i++) {
-    uint64_t pa = pmap_pin(&vm->pmap, p->io.seg[i].pa);
+    // A read's data is written into the guest page: it must be private.
+    uint64_t pa = pmap_pin(&vm->pmap, p->io.seg[i].pa, r->type == VIRTIO_BLK_T_IN);
     if (pa == 0) {
       for (int k = 0; k < p->npinned; k++)
         memmap_free(p->pinned[k]);
@@ -329,12 +514,22 @@ struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
   if (b->stopping)
     return NULL;
   // The oldest request with work left; every one before it is started.
+  // The blocks at its head that the blockcache holds are mapped now, with
+  // no piece; one that needs nothing more may be answerable.
   struct vreq *r = NULL;
   int ri = 0;
+  bool mapped = false;
   for (int i = 0; i < b->nreqs && r == NULL; i++) {
     ri = (b->req_head + i) % VVIRTIO_QUEUE_MAX;
-    if (work_left(&b->reqs[ri]))
-      r = &b->reqs[ri];
+    struct vreq *q = &b->reqs[ri];
+    if (work_left(q) && map_hits(vm, b, q))
+      mapped = true;
+    if (work_left(q))
+      r = q;
+  }
+  if (mapped) {
+    retire(vm, b);
+    mmio_irq_changed(vm);
   }
   struct vpiece *p = NULL;
   for (int i = 0; i < VVIRTIO_PIECES && p == NULL; i++)
@@ -344,6 +539,7 @@ struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
     return NULL;
   p->io.type = r->flush_left ? VIRTIO_BLK_T_FLUSH : r->type;
   p->off = r->issued;
+  p->fill = false;
   if (r->flush_left) {
     // A flush covers the writes done before it: it waits for them all.
     if (b->inflight > 0)
@@ -354,12 +550,20 @@ struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
     p->bounce = false;
     p->npinned = 0;
   } else {
-    p->len = cut_piece(r, p);
+    bool write = r->type == VIRTIO_BLK_T_OUT;
     p->first = r->sector + r->issued / VIRTIO_BLK_SECTOR;
+    uint64_t run = same_region(b, p->first, (r->len - r->issued) / VIRTIO_BLK_SECTOR,
+                               write);
+    p->len = cut_fill(vm, b, r, p);
+    if (p->len == 0)
+      p->len = cut_piece(r, p, run * VIRTIO_BLK_SECTOR);
     p->nsect = p->len / VIRTIO_BLK_SECTOR;
-    if (overlaps(b, p->first, p->nsect))
+    if (overlaps(b, p->first, p->nsect)) {
+      for (int i = 0; p->fill && i < p->npinned; i++)
+        memmap_free(p->pinned[i]);
       return NULL;                  // after the earlier one on these sectors
-    if (load_piece(vm, r, p) < 0) {
+    }
+    if (!p->fill && load_piece(vm, r, p) < 0) {
       // Out of memory: nothing more of it starts. It is answered now if
       // none of it is in flight; the next request may have a piece.
       // (At most VVIRTIO_QUEUE_MAX calls deep: each fails one request.)
@@ -369,7 +573,12 @@ struct vpiece *vvirtio_blk_next_piece(struct vm *vm) {
       return vvirtio_blk_next_piece(vm);
     }
   }
-  p->io.sector = p->first;
+  p->io.sector = real_sector(b, p->first, p->io.type == VIRTIO_BLK_T_OUT);
+  if (p->io.type == VIRTIO_BLK_T_OUT) {
+    // No copy of these blocks' old contents may be found after this.
+    blockcache_forget(p->io.sector, p->nsect);
+    mark_written(b, p->first, p->nsect);
+  }
   p->vm = vm;
   p->req = ri;
   p->gen = b->gen;
@@ -494,16 +703,18 @@ static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
 
 void vvirtio_blk_piece_done(struct vm *vm, struct vpiece *p) {
   struct vvirtio_blk *b = &vm->blk;
+  bool gone = p->gen != b->gen || b->stopping;   // its request (reset, stop)
+  int filled = p->fill ? fill_done(vm, p, !gone) : 0;
   for (int i = 0; i < p->npinned; i++)
     memmap_free(p->pinned[i]);          // the request's reference only
   p->npinned = 0;
   p->busy = false;
   b->inflight--;
-  if (p->gen != b->gen || b->stopping)
-    return;                             // its request is gone (reset, stop)
+  if (gone)
+    return;
   struct vreq *r = &b->reqs[p->req];
   r->pieces--;
-  if (p->io.result < 0)
+  if (p->io.result < 0 || filled < 0)
     r->status = VIRTIO_BLK_S_IOERR;
   else if (p->bounce && r->type == VIRTIO_BLK_T_IN &&
            chain_copy(vm, &r->chain, true, r->data_off + p->off, p->buf, p->len) < 0)

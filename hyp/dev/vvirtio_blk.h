@@ -7,8 +7,24 @@
 // Here each VM that asks for one (`disk-mib` in its configuration) gets
 // its own region of the machine's disk (hyp/dev/virtio_blk.c): the VMs get
 // consecutive regions in the order the configuration lists them, the
-// first from sector 0 (hyp/vm/vmconfig.h). (Sharing blocks between VMs
-// comes with the copy-on-write disk lab.)
+// first from sector 0 (hyp/vm/vmconfig.h).
+//
+// Copy-on-write disks (lab 3, `disk-mode = "cow"`): several VMs read one
+// base region that holds their common disk image, and each writes to an
+// overlay region of its own, of the same size. Which of a VM's sectors
+// it has written since it booted is one bit per sector (modified[]); a
+// read of a written sector goes to the overlay, of any other to the base.
+// Disco kept the modified sectors of each non-persistent disk in a B-tree
+// (4.2.5); our disks are small enough for a bitmap (COW_DISK_MAX_MIB). As
+// in Disco such a disk is non-persistent: the bitmap starts empty at every
+// boot, so a VM that stops or reboots forgets what it wrote.
+//
+// Reads become mappings (lab 3, Disco 4.2.5): a read of a whole 4 KiB
+// block of the real disk into a whole, page-aligned guest page is not
+// copied; the block's one machine page (hyp/mem/blockcache.h) is mapped
+// read-only at the guest page (pmap_share), read from the real disk into
+// the cache first if no VM has read it. Two VMs that read one block of a
+// base image thus share its page until one writes to it (pmap_cow).
 //
 // The guest's requests travel through split virtqueues in its own memory;
 // every address in them is guest-physical and is checked against the VM's
@@ -29,6 +45,7 @@
 #ifndef HYP_VVIRTIO_BLK_H
 #define HYP_VVIRTIO_BLK_H
 
+#include "hyp/dev/virtio.h"
 #include "hyp/dev/virtio_blk.h"
 #include "hyp/dev/virtq_chain.h"
 #include "kernel/types.h"
@@ -40,6 +57,8 @@
 _Static_assert(VVIRTIO_QUEUE_MAX <= CHAIN_MAX, "a chain is at most a queue long");
 #define VVIRTIO_PIECES    VIRTIO_BLK_SLOTS   // a VM's pieces in flight, at most
 #define VVIRTIO_BOUNCE    4096           // bytes in a piece that is copied
+#define COW_DISK_MAX_MIB  64             // the largest copy-on-write disk
+#define COW_DISK_MAX_SECTORS (COW_DISK_MAX_MIB * 1024 * 1024 / VIRTIO_BLK_SECTOR)
 
 struct vm;
 struct vm_config;
@@ -56,7 +75,7 @@ struct vreq {
   bool direct;               // data straight to/from the guest's pages
   bool flush_left;           // a FLUSH not yet handed to the real disk
   uint32_t type;             // VIRTIO_BLK_T_*
-  uint64_t sector;           // its first sector on the real disk
+  uint64_t sector;           // its first sector on the VM's disk
   uint64_t data_off;         // where its data starts in its stream
   uint64_t len;              // data bytes
   uint64_t issued;           // data bytes handed to pieces so far
@@ -74,11 +93,15 @@ struct vpiece {
   bool busy;                 // in flight
   int req;                   // its request, an index into reqs[]
   uint32_t gen;              // the device's generation when it started
-  uint64_t first, nsect;     // the real sectors it covers (a flush: all)
+  uint64_t first, nsect;     // the VM's sectors it covers (a flush: all)
   uint64_t off, len;         // its part of the request's data
   bool bounce;               // through buf (else straight)
-  uint64_t pinned[VIRTIO_BLK_MAX_SEGS];   // machine pages held (pmap_pin)
+  bool fill;                 // into blockcache pages, each a whole block
+                             //   then mapped at gpa[i] (lab 3)
+  uint64_t pinned[VIRTIO_BLK_MAX_SEGS];   // machine pages held (pmap_pin,
+                             //   or a fill's blockcache pages)
   int npinned;
+  uint64_t gpa[VIRTIO_BLK_MAX_SEGS];      // a fill: where each block goes
   // Monitor memory, so physically contiguous, as the real disk needs.
   uint8_t buf[VVIRTIO_BOUNCE] __attribute__((aligned(16)));
 };
@@ -87,6 +110,11 @@ struct vvirtio_blk {
   bool present;              // the VM has a disk (else: no device there)
   uint64_t first_sector;     // its region of the real disk, in sectors
   uint64_t nsectors;
+  bool cow;                  // a copy-on-write disk: the region above is
+                             //   its overlay, and its base is at
+  uint64_t base_sector;      //   base_sector (nsectors long)
+  uint64_t modified[COW_DISK_MAX_SECTORS / 64];   // cow: sectors written
+                             //   since boot (bit s % 64 of word s / 64)
 
   // The transport's registers (virtio 1.2, 4.2.2).
   uint32_t status;           // device status (2.1)
@@ -121,14 +149,18 @@ struct vvirtio_blk {
   int inflight_max;          // most pieces in flight at once
   int queued_max;            // most requests taken and not yet answered
   uint64_t drained;          // pieces still in flight when the VM stopped
+  uint64_t blocks;           // whole blocks read into whole pages (lab 3)
+  uint64_t cache_hits;       // ... found in the blockcache: no disk read
+  uint64_t cache_fills;      // ... read from the real disk into it
+  uint64_t mapped;           // ... mapped shared (pmap_share), not copied
 };
 
 // Give the VM the virtual disk its configuration asks for (cfg->disk
 // bytes; none if 0): the region of the machine's disk that starts at
 // cfg->disk_offset (fixed by the configuration's order, so a reboot finds
-// it again). Returns 0, or -1 with the reason in why[0..n) when the
-// machine has no disk or the region does not fit on it. The caller has
-// zeroed vm->blk.
+// it again); a cow disk's overlay, its base at cfg->disk_base_offset.
+// Returns 0, or -1 with the reason in why[0..n) when the machine has no
+// disk or a region does not fit on it. The caller has zeroed vm->blk.
 int vvirtio_blk_init(struct vm *vm, const struct vm_config *cfg, char *why,
                      int n);
 

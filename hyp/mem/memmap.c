@@ -233,6 +233,8 @@ static void take(struct memmap_entry *e, uint16_t owner, int wanted) {
   e->refcount = 1;
   stats[e->node].free--;
   stats[e->node].used++;
+  if (owner == OWNER_SHARED)
+    stats[e->node].shared++;
   if (e->node == wanted)
     stats[e->node].alloc_local++;
   else
@@ -367,6 +369,8 @@ void memmap_free(uint64_t pa) {
   struct resv *r = resv_of(e->owner);
   if (r != NULL)
     held_fewer(r, e->node);
+  if (e->owner == OWNER_SHARED)
+    stats[e->node].shared--;
   e->state = PAGE_FREE;
   e->owner = OWNER_NONE;
   e->refcount = 0;

@@ -50,6 +50,10 @@
 
 // Owners. VMs are numbered from 1.
 #define OWNER_NONE    0
+#define OWNER_SHARED  0xfffd       // a page of the disk-block cache, or the
+                                   //   zero page: never written in place,
+                                   //   mapped read-only into any VM that reads
+                                   //   it (lab 3, hyp/mem/blockcache.h)
 #define OWNER_BACKMAP 0xfffe       // the back-mapping records' pages (lab 1)
 #define OWNER_MONITOR 0xffff
 
@@ -90,7 +94,7 @@ struct memmap_node_stats {
   // is what a new reservation (or any allocation beyond one) can have.
   uint64_t resv;            // pages reserved, all owners together
   uint64_t resv_used;       // ... and taken by their owners
-  uint64_t shared;          // pages held by more than one VM (lab 3; 0 now)
+  uint64_t shared;          // pages of OWNER_SHARED in use now (lab 3)
   uint64_t unreserved;      // free pages no reservation has a claim on
 };
 

@@ -23,6 +23,7 @@
 // 8.5.1); and we set A and D ourselves, because QEMU raises a fault
 // instead of setting them.
 #include "hyp/mem/backmap.h"
+#include "hyp/mem/blockcache.h"
 #include "hyp/mem/tlb.h"
 #include "hyp/mem/memmap.h"
 #include "hyp/mem/pmap.h"
@@ -267,6 +268,13 @@ static void forget_locked(struct pmap *pm, uint64_t gpa, uint64_t pa) {
   pm->map[(gpa - pm->ram_base) / PAGE_SIZE] = 0;
   memmap_backmap_remove(e, pm->owner, gpa);
   pm->mapped[e->node]--;
+  if (e->owner == OWNER_SHARED)
+    pm->shared--;
+}
+
+// Is machine page pa a shared page (lab 3: never written in place)?
+static bool is_shared(uint64_t pa) {
+  return memmap_lookup(pa)->owner == OWNER_SHARED;
 }
 
 // pmap_remove, and pmap_remove_page when `only` is not 0: remove gpa's
@@ -325,9 +333,9 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
   return 0;
 }
 
-// Is machine page pa held by anyone but its one mapping: a disk request
-// that pinned it (pmap_pin)? (Lab 3's shared pages will be held by
-// several mappings; it will have to tell the two apart.)
+// Is machine page pa, a private page, held by anyone but its one
+// mapping: a disk request that pinned it (pmap_pin)? (A shared page's
+// count is its mappings too: is_shared tells those apart first.)
 static bool pinned(uint64_t pa) {
   return __atomic_load_n(&memmap_lookup(pa)->refcount, __ATOMIC_ACQUIRE) > 1;
 }
@@ -347,11 +355,11 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   //    retries until step 3; nothing can write the old page after step 2.
   acquire(&pm->lock);
   uint64_t from = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
-  if (from == 0 || pinned(from)) {
+  if (from == 0 || is_shared(from) || pinned(from)) {
     release(&pm->lock);
     release(&pm->move_lock);
     memmap_free(to);
-    return from == 0 ? PMAP_MOVED : PMAP_PINNED;
+    return from == 0 ? PMAP_MOVED : is_shared(from) ? PMAP_SHARED : PMAP_PINNED;
   }
   uint64_t perm;
   unmap_locked(pm, gpa, &perm);
@@ -387,17 +395,23 @@ static uint64_t ref_page(struct pmap *pm, uint64_t gpa) {
   return pa;
 }
 
-uint64_t pmap_pin(struct pmap *pm, uint64_t gpa) {
+uint64_t pmap_pin(struct pmap *pm, uint64_t gpa, bool write) {
   if (!pmap_is_ram(pm, gpa))
     return 0;
-  // Back it if need be, then pin it. Another vCPU may take the page away
-  // again in between (a monitor call): then back it again.
+  // Back it if need be (and make it private if the device writes it),
+  // then pin it. Another vCPU may change the page in between (a monitor
+  // call, a read mapped shared): then start again.
   for (;;) {
     uint64_t pa = ref_page(pm, gpa);
-    if (pa != 0)
+    if (pa != 0 && !(write && is_shared(pa)))
       return pa + gpa % PAGE_SIZE;
-    if (pmap_fault(pm, gpa) < 0)
+    if (pa != 0) {
+      memmap_free(pa);
+      if (pmap_cow(pm, gpa) < 0)
+        return 0;
+    } else if (pmap_fault(pm, gpa) < 0) {
       return 0;
+    }
   }
 }
 
@@ -409,14 +423,20 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa) {
 // would be lost; out of the guest, `lock` alone keeps the page from being
 // freed, and until a move's last step the old page's contents are right.
 int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n) {
-  acquire(&pm->move_lock);
-  acquire(&pm->lock);
-  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
-  if (pa != 0)
-    memcpy((void *)(pa + gpa % PAGE_SIZE), src, n);
-  release(&pm->lock);
-  release(&pm->move_lock);
-  return pa != 0 ? 0 : -1;
+  for (;;) {
+    acquire(&pm->move_lock);
+    acquire(&pm->lock);
+    uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+    bool shared = pa != 0 && is_shared(pa);
+    if (pa != 0 && !shared)
+      memcpy((void *)(pa + gpa % PAGE_SIZE), src, n);
+    release(&pm->lock);
+    release(&pm->move_lock);
+    if (!shared)
+      return pa != 0 ? 0 : -1;
+    if (pmap_cow(pm, gpa) < 0)      // then try again on the private copy
+      return -1;
+  }
 }
 
 int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n) {
@@ -432,12 +452,97 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  uint64_t pa = ref_page(pm, gpa);
-  if (pa == 0)
-    return pmap_fault(pm, gpa);   // a fresh page, which comes zeroed
-  memset((void *)pa, 0, PAGE_SIZE);
-  memmap_free(pa);                // our reference only
+  uint64_t zero = blockcache_zero_page();
+  if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
+    return 0;
+  if (zero != 0)
+    memmap_free(zero);
+  // No zero page to share: zero the guest's own page (made private
+  // first if it is shared).
+  for (;;) {
+    uint64_t pa = ref_page(pm, gpa);
+    if (pa == 0)
+      return pmap_fault(pm, gpa);   // a fresh page, which comes zeroed
+    if (!is_shared(pa)) {
+      memset((void *)pa, 0, PAGE_SIZE);
+      memmap_free(pa);              // our reference only
+      return 0;
+    }
+    memmap_free(pa);
+    if (pmap_cow(pm, gpa) < 0)
+      return -1;
+  }
+}
+
+// ---- Sharing (lab 3) ----
+
+int pmap_share(struct pmap *pm, uint64_t gpa, uint64_t pa) {
+  if (!pmap_is_ram(pm, gpa) || !is_shared(pa))
+    panic("pmap_share: gpa %p of VM %d, page %p", (void *)gpa, pm->owner, (void *)pa);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  // BEGIN LAB 3: map shared page pa read-only at gpa, in place of its page
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t old = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (old != 0) {
+    uint64_t perm;
+    unmap_locked(pm, gpa, &perm);
+    forget_locked(pm, gpa, old);
+  }
+  if (pmap_enter_locked(pm, gpa, pa, PMAP_R | PMAP_X) < 0)
+    panic("pmap_share: out of backmap records for VM %d", pm->owner);
+  pm->shared++;
+  pm->shares++;
+  release(&pm->lock);
+  // The old page may sit in other harts' TLBs, writable: none may write
+  // it after we return (the guest expects the new contents at gpa).
+  if (old != 0)
+    tlb_shootdown(pm, gpa);
+  else
+    hfence_gvma(gpa);
+  release(&pm->move_lock);
+  if (old != 0)
+    memmap_free(old);
   return 0;
+  // END LAB 3
+  // STUB LAB 3: return -1;   // lab 3: pmap_share not implemented
+}
+
+int pmap_cow(struct pmap *pm, uint64_t gpa) {
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  // BEGIN LAB 3: give gpa a private copy of its shared page
+  // The same steps as a move (pmap_move_page), for the same reason: the
+  // read-only mapping must be gone from every hart before anyone can
+  // write the copy, or a vCPU could still read the shared page after
+  // another wrote its copy.
+  uint64_t to = memmap_alloc(pmap_page_node(pm, gpa), pm->owner);
+  if (to == 0)
+    return -1;
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t from = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (from == 0 || !is_shared(from)) {
+    release(&pm->lock);
+    release(&pm->move_lock);
+    memmap_free(to);
+    return 0;                       // not shared (or another vCPU broke it)
+  }
+  uint64_t perm;
+  unmap_locked(pm, gpa, &perm);
+  release(&pm->lock);
+  tlb_shootdown(pm, gpa);
+  memcpy((void *)to, (void *)from, PAGE_SIZE);
+  acquire(&pm->lock);
+  forget_locked(pm, gpa, from);
+  if (pmap_enter_locked(pm, gpa, to, PMAP_RWX) < 0)
+    panic("pmap_cow: out of backmap records for VM %d", pm->owner);
+  pm->cow_breaks++;
+  release(&pm->lock);
+  release(&pm->move_lock);
+  memmap_free(from);                // the shared mapping's reference
+  return 1;
+  // END LAB 3
+  // STUB LAB 3: return 0;   // lab 3: pmap_cow not implemented
 }
 
 void pmap_destroy(struct pmap *pm) {

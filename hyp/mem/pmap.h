@@ -53,6 +53,9 @@ struct pmap {
   uint64_t table_pages;     // G-stage table pages, root included
   uint64_t mapped[MAX_NODES];  // guest pages backed on each node
   uint64_t faults;          // guest-page faults that filled a page
+  uint64_t shared;          // guest pages mapped to a shared page now (lab 3)
+  uint64_t shares;          // pmap_share calls that mapped one
+  uint64_t cow_breaks;      // private copies made of shared pages (pmap_cow)
 };
 
 // Set up an empty pmap for VM `owner` with guest RAM [ram_base,
@@ -120,40 +123,66 @@ uint64_t pmap_remove_page(struct pmap *pm, uint64_t gpa, uint64_t pa);
 // no mapping.
 int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm);
 
+// ---- Sharing (lab 3, Disco 4.2.5) ----
+// A shared page is a page of OWNER_SHARED (hyp/mem/blockcache.h): a disk
+// block's one copy, or the zero page. It is mapped read-only (R and X)
+// wherever it is mapped, and never written in place.
+
+// Map shared page pa at guest page gpa, read-only, in place of whatever
+// gpa held (that page's reference is dropped; a mapping other harts may
+// hold is shot down first). The caller's reference on pa becomes the
+// mapping's. As if the guest's page had been overwritten with pa's
+// contents. Returns 0, or -1 when it mapped nothing (the reference stays
+// the caller's; lab 3's handout maps nothing: the caller copies instead).
+int pmap_share(struct pmap *pm, uint64_t gpa, uint64_t pa);
+
+// Copy on write: if gpa is mapped to a shared page, give it a private
+// copy (on pmap_page_node), mapped with all permissions, with the
+// read-only mapping shot down first. Returns 1 when it made the copy,
+// 0 when gpa is not mapped to a shared page (nothing to do: the fault is
+// pmap_fault's), -1 when out of memory.
+int pmap_cow(struct pmap *pm, uint64_t gpa);
+
 // Move guest page gpa to a new machine page on `node`: unmap it and shoot
 // the old mapping down, copy it, map the copy, free the old page. Safe
 // while the VM runs: its vCPUs that touch the page meanwhile fault and
 // retry until the move is done. A page pinned by a disk request
 // (pmap_pin) stays where it is, since the disk may still write the old
 // page after the copy.
+// A shared page (lab 3) is not moved either: it serves other VMs too.
 // Returns PMAP_MOVED (also when the page has no backing yet: nothing to
-// move), PMAP_PINNED (not moved; try later), or -1 when node has no free
-// page.
+// move), PMAP_PINNED (not moved; try later), PMAP_SHARED (not moved), or
+// -1 when node has no free page.
 #define PMAP_MOVED 0
 #define PMAP_PINNED 1
+#define PMAP_SHARED 2
 int pmap_move_page(struct pmap *pm, uint64_t gpa, int node);
 
 // Pin guest page gpa for a device that reads or writes it behind the
 // VM's back (the monitor's disk): back it first if it has no page yet (as
-// pmap_fault does), then take a reference on its machine page
+// pmap_fault does), and if the device will write it (`write`) and it is
+// shared, give it a private copy first (pmap_cow); then take a reference on its machine page
 // (memmap_ref) so that the page stays allocated, and stays at gpa
 // (pmap_move_page leaves it alone), until the caller drops the reference
 // with memmap_free. Returns the machine address of gpa (its offset in the
 // page kept), or 0 when gpa is not RAM or memory ran out.
-uint64_t pmap_pin(struct pmap *pm, uint64_t gpa);
+uint64_t pmap_pin(struct pmap *pm, uint64_t gpa, bool write);
 
 // Copy n bytes into (pmap_copy_in) or out of (pmap_copy_out) guest RAM at
 // gpa (the caller has checked it is RAM), all within one page, under the
 // pmap's locks, so that no other vCPU can remove or move the page between
-// our finding its machine page and the copy. Returns 0, or -1 when the
-// page has no machine page (nothing copied; it backs nothing).
+// our finding its machine page and the copy. A copy into a shared page
+// (lab 3) gives the guest page a private copy first (pmap_cow). Returns
+// 0, or -1 when the page has no machine page (nothing copied; it backs
+// nothing) or memory ran out.
 int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n);
 int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n);
 
 // Give guest page gpa zeroed contents (Disco's "give me a zeroed page"
-// monitor call, hyp/sbi/vsbi_disco.c): a fresh zeroed machine page if it
-// has none, else its page zeroed in place (the mapping does not change,
-// so nothing needs a shootdown). Returns 0, or -1 when memory ran out.
+// monitor call, hyp/sbi/vsbi_disco.c): the machine's shared zero page
+// (pmap_share; the guest's first write makes it a private page), so that
+// zeroed pages are not duplicated (lab 3); without one, its own page
+// zeroed. Returns 0, or -1 when memory ran out.
 int pmap_zero(struct pmap *pm, uint64_t gpa);
 
 // Free everything: every guest page the pmap holds, the G-stage table and

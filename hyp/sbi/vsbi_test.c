@@ -8,7 +8,8 @@
 //          machine page on node (pmap_move_page). error 0, or
 //          SBI_ERR_INVALID_ADDRESS (gpa not RAM), SBI_ERR_INVALID_PARAM
 //          (no such node), SBI_ERR_DENIED (a disk request has the page
-//          pinned: not moved), SBI_ERR_FAILED (no free page)
+//          pinned, or it is a shared page, lab 3: not moved),
+//          SBI_ERR_FAILED (no free page)
 //   fid 1  audit_violations(): the auditor's count so far, machine-wide
 //   fid 2  unmap_page(gpa): take the machine page behind gpa away from
 //          every VM that maps it (memmap_unmap_page: back-mappings and
@@ -48,6 +49,7 @@ static struct sbiret test_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       case PMAP_MOVED:
         break;
       case PMAP_PINNED:
+      case PMAP_SHARED:
         r.error = SBI_ERR_DENIED;
         break;
       default:
@@ -57,7 +59,7 @@ static struct sbiret test_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
     r.value = (long)audit_violations();
   } else if (fid == 2) {
     uint64_t gpa = v->x[10];
-    uint64_t pa = pmap_is_ram(pm, gpa) ? pmap_pin(pm, gpa) : 0;
+    uint64_t pa = pmap_is_ram(pm, gpa) ? pmap_pin(pm, gpa, false) : 0;
     if (pa == 0) {
       r.error = SBI_ERR_INVALID_ADDRESS;
     } else {

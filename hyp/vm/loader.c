@@ -11,6 +11,14 @@
 //    would put it, and starts at its first byte.
 // The image is untrusted input like any other: every offset and size is
 // checked against the file and against the VM's RAM.
+//
+// VMs booted from one image share its pages (lab 3, Disco 4.2.5: the
+// kernel text of eight IRIX VMs was one copy): every whole guest page the
+// image fills is mapped read-only from one shared copy of its bytes
+// (blockcache_image_page), not copied; a VM that writes to such a page
+// (its .data) gets a private copy then (pmap_cow). The rest is copied.
+#include "hyp/mem/blockcache.h"
+#include "hyp/mem/memmap.h"
 #include "hyp/vm/loader.h"
 #include "hyp/vm/vm.h"
 #include "kernel/string.h"
@@ -39,6 +47,28 @@ static int zero_guest(struct vm *vm, uint64_t gpa, uint64_t len) {
   return 0;
 }
 
+// Put the n bytes at src into the guest at gpa: whole, page-aligned
+// guest pages mapped shared where possible, the rest copied. Returns 0,
+// or -1 if some byte is outside the VM's RAM.
+static int load_bytes(struct vm *vm, uint64_t gpa, const uint8_t *src, uint64_t n) {
+  struct pmap *pm = &vm->pmap;
+  while (n > 0) {
+    uint64_t chunk = PAGE_SIZE - gpa % PAGE_SIZE;
+    if (chunk > n)
+      chunk = n;
+    uint64_t pa = chunk == PAGE_SIZE && pmap_is_ram(pm, gpa)
+                      ? blockcache_image_page(src, pmap_page_node(pm, gpa)) : 0;
+    if (pa != 0 && pmap_share(pm, gpa, pa) < 0) {
+      memmap_free(pa);                // not mapped (lab 3's handout): copy
+      pa = 0;
+    }
+    if (pa == 0 && vm_copy_to_guest(vm, gpa, src, chunk) < 0)
+      return -1;
+    gpa += chunk, src += chunk, n -= chunk;
+  }
+  return 0;
+}
+
 static const char *load_elf(struct vm *vm, const uint8_t *f, uint64_t size,
                             uint64_t *entry, struct gpa_range *where) {
   // The ELF header: class 2 = 64-bit, data 1 = little-endian.
@@ -62,7 +92,7 @@ static const char *load_elf(struct vm *vm, const uint8_t *f, uint64_t size,
     uint64_t filesz = le(ph + 32, 8), memsz = le(ph + 40, 8);
     if (off > size || filesz > size - off || filesz > memsz)
       return "an ELF segment runs past the end of the file";
-    if (vm_copy_to_guest(vm, paddr, f + off, filesz) < 0 ||
+    if (load_bytes(vm, paddr, f + off, filesz) < 0 ||
         zero_guest(vm, paddr + filesz, memsz - filesz) < 0)
       return "an ELF segment lies outside the VM's RAM";
     // Inside RAM (checked just above), so paddr + memsz cannot wrap.
@@ -86,7 +116,7 @@ static const char *load_flat(struct vm *vm, const uint8_t *f, uint64_t size,
   uint64_t image_size = le(f + 16, 8);    // includes .bss
   if (image_size < size)
     image_size = size;
-  if (vm_copy_to_guest(vm, at, f, size) < 0 ||
+  if (load_bytes(vm, at, f, size) < 0 ||
       zero_guest(vm, at + size, image_size - size) < 0)
     return "the image does not fit in the VM's RAM";
   *entry = at;

@@ -5,6 +5,7 @@
 #include "hyp/cpu/sched.h"
 #include "hyp/dev/diskq.h"
 #include "hyp/dev/vconsole.h"
+#include "hyp/mem/blockcache.h"
 #include "hyp/mem/memmap.h"
 #include "hyp/sbi/vsbi.h"
 #include "hyp/vm/bundle.h"
@@ -149,6 +150,18 @@ static struct vm *take_slot(const struct vm_config *cfg, char *why) {
   return vm;
 }
 
+// Reserve pages[] for the VM and records[] for its back-mappings, all or
+// nothing. Returns 0, or -1 with *node the node short of pages.
+static int reserve(struct vm *vm, const uint64_t pages[MAX_NODES],
+                   const uint64_t records[MAX_NODES], int *node) {
+  if (memmap_reserve_pages((uint16_t)vm->id, pages, node) == 0) {
+    if (memmap_reserve_pages(OWNER_BACKMAP, records, node) == 0)
+      return 0;
+    memmap_unreserve_pages((uint16_t)vm->id, pages);
+  }
+  return -1;
+}
+
 // Step 3a, admission (README, "Virtual machines"): reserve every page the
 // VM can ever hold, so that no other VM can starve it later: its guest
 // RAM, its G-stage table and map (pmap_max_pages), and its share of the
@@ -156,20 +169,19 @@ static struct vm *take_slot(const struct vm_config *cfg, char *why) {
 // asks and what the node has (nothing is reserved then). The reservation
 // stays with the slot across reboots (a reboot skips this step);
 // release_memory gives it back. First starts are admitted one at a time:
-// the boot hart creates the VMs.
+// the boot hart creates the VMs. The block cache's unmapped pages (lab 3)
+// are unreserved memory too: they are given back first if need be.
 static int admit(struct vm *vm, const struct vm_config *cfg, char *why) {
   uint64_t pages[MAX_NODES], records[MAX_NODES] = {0};
   pmap_max_pages(GUEST_RAM_BASE, cfg->memory, cfg->home_node,
                  cfg->span ? machine.nnodes : 1, cfg->vcpus, pages);
   records[BACKMAP_NODE] = backmap_pages_for(cfg->memory / PAGE_SIZE);
   int node;
-  if (memmap_reserve_pages((uint16_t)vm->id, pages, &node) == 0) {
-    if (memmap_reserve_pages(OWNER_BACKMAP, records, &node) == 0) {
-      memcpy(vm->reserved, pages, sizeof(pages));
-      memcpy(vm->reserved_records, records, sizeof(records));
-      return 0;
-    }
-    memmap_unreserve_pages((uint16_t)vm->id, pages);
+  if (reserve(vm, pages, records, &node) == 0 ||
+      (blockcache_shrink() > 0 && reserve(vm, pages, records, &node) == 0)) {
+    memcpy(vm->reserved, pages, sizeof(pages));
+    memcpy(vm->reserved_records, records, sizeof(records));
+    return 0;
   }
   uint64_t asked = pages[node] + records[node];
   return refuse(why, "it needs %lu MiB on node %d (its %lu MiB of RAM, page "
@@ -537,17 +549,46 @@ void vm_print_counters(struct vm *vm) {
   if (vm->blk.nsectors > 0)
     printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu "
            "direct=%lu wait-us=%lu pieces=%lu inflight-max=%d queued-max=%d "
-           "drained=%lu\n",
+           "drained=%lu blocks=%lu cache-hits=%lu cache-fills=%lu "
+           "blocks-mapped=%lu\n",
            vm->name, vm->blk.reads, vm->blk.writes, vm->blk.flushes,
            vm->blk.errors, vm->blk.direct,
            vm->blk.wait_ticks * 1000000 / machine.timebase, vm->blk.npieces,
-           vm->blk.inflight_max, vm->blk.queued_max, vm->blk.drained);
+           vm->blk.inflight_max, vm->blk.queued_max, vm->blk.drained,
+           vm->blk.blocks, vm->blk.cache_hits, vm->blk.cache_fills,
+           vm->blk.mapped);
 
+  // Memory (lab 3's accounting): pages = guest pages backed now, of which
+  // shared = mapped to a shared machine page, private = the rest.
   struct pmap *pm = &vm->pmap;
+  uint64_t pages = 0;
+  for (int i = 0; i < machine.nnodes; i++)
+    pages += pm->mapped[i];
   n = snprintf(buf, sizeof(buf), "counters %s: memory faults=%lu tables=%lu",
                vm->name, pm->faults, pm->table_pages);
   for (int i = 0; i < machine.nnodes; i++)
     append(buf, sizeof(buf), &n, " node%d=%lu", i, pm->mapped[i]);
+  append(buf, sizeof(buf), &n, " pages=%lu private=%lu shared=%lu shares=%lu cow-breaks=%lu",
+         pages, pages - pm->shared, pm->shared, pm->shares, pm->cow_breaks);
   printf("%s\n", buf);
   tlb_print_counters(vm);
+}
+
+void vm_print_memory(void) {
+  uint64_t used = 0, shared = 0, mappings = 0;
+  for (int n = 0; n < machine.nnodes; n++) {
+    struct memmap_node_stats s = memmap_stats(n);
+    used += s.used;
+    shared += s.shared;
+  }
+  acquire(&vms_lock);
+  for (int i = 0; i < MAX_VMS; i++) {
+    struct pmap *pm = &vms[i].pmap;
+    if (vms[i].state == VM_RUNNING)
+      mappings += __atomic_load_n(&pm->shared, __ATOMIC_RELAXED);
+  }
+  release(&vms_lock);
+  printf("counters machine: memory used=%lu shared=%lu mappings=%lu saved=%ld\n",
+         used, shared, mappings, (int64_t)mappings - (int64_t)shared);
+  blockcache_print();
 }

@@ -66,6 +66,9 @@ struct vm_config {
   char bootargs[128];       // the guest's /chosen/bootargs
   uint64_t disk;            // bytes of virtio-blk disk (disk-mib); 0: none
   uint64_t disk_offset;     // where its region starts on the machine's disk
+  bool disk_cow;            // disk-mode = "cow": its region is an overlay
+                            //   on a base region shared with other VMs
+  uint64_t disk_base_offset;  // ... which starts here (cow only)
 };
 
 // The fields are grouped by what keeps them consistent between harts
@@ -161,5 +164,15 @@ void vm_finish(struct vm *vm);
 //   counters vm0: memory faults=14 tables=7 node0=14 ...
 //   counters vm0: tlb vmid=1 vmids=1 flush-all=1 ...   (hyp/mem/tlb.c)
 void vm_print_counters(struct vm *vm);
+
+// Print the machine's memory and sharing (lab 3) on two lines:
+//   counters machine: memory used=900 shared=300 mappings=1500 saved=1200
+//   counters machine: sharing blocks=.. (hyp/mem/blockcache.h)
+// used: machine pages in use, everyone's; shared: of those, shared pages
+// (the blockcache's and the zero page); mappings: guest pages of the VMs
+// running now that map one; saved: mappings - shared, the pages the VMs
+// would hold more if each had its own copy (negative while the cache
+// holds more blocks than anyone maps).
+void vm_print_memory(void);
 
 #endif

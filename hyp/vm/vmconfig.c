@@ -47,21 +47,84 @@ static bool printable(const char *s) {
   return true;
 }
 
-// Fill *cfg from one VM node; *disk_offset is where its disk region
-// starts, and moves past it (hyp/vm/vmconfig.h: regions in file order).
-// Returns NULL or what is wrong.
-static const char *read_vm(const struct fdt *fdt, int node, int index,
-                           uint64_t *disk_offset, struct vm_config *cfg) {
-  memset(cfg, 0, sizeof(*cfg));
-  // The disk region first: it is taken even if something below is wrong
-  // and the VM does not start, so the regions below stay where the
-  // configuration file puts them.
+// The base regions of copy-on-write disks laid out so far: one per
+// disk-image (hyp/vm/vmconfig.h).
+struct cow_base {
+  char image[48];
+  uint64_t offset, size;
+};
+
+// The disk layout as the file is read: where the next region starts, and
+// the cow bases so far.
+struct layout {
+  uint64_t offset;
+  struct cow_base bases[MAX_VMS];
+  int nbases;
+};
+
+// The base region of disk-image `image`, laid out at the layout's end
+// with `size` bytes if this is its first cow VM. NULL if there are more
+// images than VMs (a configuration of more VMs than MAX_VMS).
+static struct cow_base *cow_base(struct layout *lay, const char *image,
+                                 uint64_t size) {
+  for (int i = 0; i < lay->nbases; i++)
+    if (strcmp(lay->bases[i].image, image) == 0)
+      return &lay->bases[i];
+  if (lay->nbases == MAX_VMS)
+    return NULL;
+  struct cow_base *b = &lay->bases[lay->nbases++];
+  memcpy(b->image, image, strlen(image) + 1);
+  b->offset = lay->offset;
+  b->size = size;
+  lay->offset += size;
+  return b;
+}
+
+// The disk region(s) of one VM node, laid out at the end of *lay. Taken
+// even if something else about the VM is wrong and it does not start, so
+// the regions below stay where the configuration file puts them (and
+// where tools/mkbundle.py put the images). Returns NULL or what is wrong.
+static const char *read_disk(const struct fdt *fdt, int node,
+                             struct layout *lay, struct vm_config *cfg) {
   uint32_t v;
-  if (fdt_getprop_u32(fdt, node, "disk-mib", &v) == 0) {
-    cfg->disk = (uint64_t)v * MiB;
-    cfg->disk_offset = *disk_offset;
-    *disk_offset += cfg->disk;
+  if (fdt_getprop_u32(fdt, node, "disk-mib", &v) < 0)
+    return NULL;
+  cfg->disk = (uint64_t)v * MiB;
+  char mode[16] = "persistent", image[48] = "";
+  if (get_string(fdt, node, "disk-mode", mode, sizeof(mode)) < 0)
+    mode[0] = 0;                    // not a short string: refused below
+  get_string(fdt, node, "disk-image", image, sizeof(image));
+  const char *why = NULL;
+  if (strcmp(mode, "cow") == 0) {
+    struct cow_base *b = image[0] != 0 ? cow_base(lay, image, cfg->disk) : NULL;
+    if (image[0] == 0)
+      why = "disk-mode = \"cow\" needs a disk-image (what its base region holds)";
+    else if (b == NULL)
+      why = "too many cow disk images";
+    else if (b->size != cfg->disk)
+      why = "a cow disk must have the same disk-mib as the first cow VM of its disk-image";
+    else {
+      cfg->disk_cow = true;
+      cfg->disk_base_offset = b->offset;
+    }
+  } else if (strcmp(mode, "persistent") != 0) {
+    why = "disk-mode is neither \"persistent\" nor \"cow\"";
   }
+  cfg->disk_offset = lay->offset;   // its own region (a cow VM's overlay)
+  lay->offset += cfg->disk;
+  return why;
+}
+
+// Fill *cfg from one VM node; its disk regions go at the end of *lay
+// (hyp/vm/vmconfig.h: regions in file order). Returns NULL or what is
+// wrong.
+static const char *read_vm(const struct fdt *fdt, int node, int index,
+                           struct layout *lay, struct vm_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  const char *why = read_disk(fdt, node, lay, cfg);
+  if (why != NULL)
+    return why;
+  uint32_t v;
   // The node's name is the VM's name (dtc insists that a "name"
   // property, if any, say the same, so we do not have one).
   const char *name = fdt_node_name(fdt, node);
@@ -135,11 +198,12 @@ int vmconfig_start_vms(void) {
     tlb_boot(-1);
   }
   int created = 0, index = 0;
-  uint64_t disk_offset = 0;
+  static struct layout lay;         // (too big for the boot stack)
+  memset(&lay, 0, sizeof(lay));
   for (int n = fdt_find_compatible(&fdt, -1, "disco-v,vm"); n >= 0;
        n = fdt_find_compatible(&fdt, n, "disco-v,vm"), index++) {
     struct vm_config cfg;
-    const char *why = read_vm(&fdt, n, index, &disk_offset, &cfg);
+    const char *why = read_vm(&fdt, n, index, &lay, &cfg);
     if (why == NULL && name_taken(&fdt, n))
       why = "a VM of this name comes earlier in the configuration";
     if (why != NULL) {

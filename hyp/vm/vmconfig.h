@@ -23,6 +23,15 @@
 //                                   see hyp/dev/vvirtio_blk.h)
 //       disk-image = "fs.img";     (read by tools/mkbundle.py --disk-out
 //                                   only: what the region holds at first)
+//       disk-mode = "cow";         (default "persistent": the region is the
+//                                   VM's own and keeps what it writes. "cow":
+//                                   a copy-on-write disk, lab 3: every cow
+//                                   VM of one disk-image reads one base
+//                                   region holding the image, and its writes
+//                                   go to its own overlay region, forgotten
+//                                   when it stops or reboots; needs a
+//                                   disk-image, and the same disk-mib as the
+//                                   first cow VM of that image)
 //   };
 //
 // One property of the root node is for the monitor as a whole:
@@ -35,9 +44,10 @@
 //
 // The disk regions follow the configuration's order: a VM's region starts
 // where the regions of the VMs above it (those with a disk-mib) end, the
-// first at sector 0, whether or not those VMs started. So the layout is
-// fixed by the file alone, and tools/mkbundle.py can build the machine's
-// disk to match.
+// first at sector 0, whether or not those VMs started; the first cow VM
+// of a disk-image puts the image's base region before its own (overlay)
+// region. So the layout is fixed by the file alone, and tools/mkbundle.py
+// can build the machine's disk to match.
 #ifndef HYP_VMCONFIG_H
 #define HYP_VMCONFIG_H
 
