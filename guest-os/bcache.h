@@ -1,7 +1,8 @@
 // guest-os/bcache.h: the buffer cache: disk blocks kept in memory.
 //
 // Every file-system access to the disk goes through here. The cache holds
-// NBUF blocks, each in a page of its own (a block is 4 KiB, a page: a
+// a quarter of memory's worth of blocks (guest-os/bcache.c says exactly
+// how many), each in a page of its own (a block is 4 KiB, a page: a
 // later lab shares such pages between VMs, Disco 4.2.4's copy-on-write
 // disks). It does two jobs:
 //   - it keeps recently used blocks, so a block read again costs no disk
@@ -30,10 +31,12 @@ struct buf {
   int refs;                  // (cache lock) bread()s not brelse()d, plus
                              // pins; 0: may be reused for another block
   struct buf *newer, *older; // (cache lock) the LRU list
+  struct buf *hnext;         // (cache lock) its hash chain (bcache.c)
   uint8_t *data;             // the block: one page
 };
 
-// Take a page for each buffer. Once, before the first bread().
+// Size the cache from free memory and the disk, and take a page for each
+// buffer. Once, at mount, before the first bread().
 void bcache_init(void);
 
 // Block `blockno`, locked, with its contents (read from the disk unless
