@@ -9,6 +9,12 @@
 // The boot argument bcache-blocks=N asks for N instead, within the same
 // bounds (the tests shrink the cache to watch it work).
 //
+// Only NBUF_MIN buffers get their pages at mount, so that running out
+// of memory later never leaves the file system without buffers. The
+// others take theirs when first used: in a Disco-V VM memory is backed
+// on first touch (guest-os/page.c), and a cache filled with zeroed pages
+// at mount would cost the VM its whole size before it read a block.
+//
 // The buffers sit on one list, most recently used first:
 //
 //   lru <-> [newest] <-> ... <-> [oldest] <-> lru      (a ring through
@@ -108,10 +114,10 @@ void bcache_init(void) {
   const char *why;
   cache.nbuf = cache_size(&why);
   cache.lru.newer = cache.lru.older = &cache.lru;
-  // The pages are taken now, at mount, so that running out of memory
-  // later never leaves the file system without buffers. The headers are
-  // carved from pages too, as many to a page as fit: the cache reaches
-  // them only through the list and the chains, never as an array.
+  // The headers are carved from pages, as many to a page as fit: the
+  // cache reaches them only through the list and the chains, never as
+  // an array. The first NBUF_MIN get their pages now (see above); they
+  // are the oldest on the list, so the first used.
   struct buf *headers = NULL;
   size_t left = 0;               // headers left in that page
   for (int i = 0; i < cache.nbuf; i++) {
@@ -120,7 +126,7 @@ void bcache_init(void) {
       left = PAGE_SIZE / sizeof(struct buf);
     }
     struct buf *b = headers;
-    if (b == NULL || (b->data = (uint8_t *)page_alloc()) == NULL)
+    if (b == NULL || (i < NBUF_MIN && (b->data = (uint8_t *)page_alloc()) == NULL))
       panic("bcache_init: no memory for %d buffers", cache.nbuf);
     headers++, left--;
     sleeplock_init(&b->lock, "buf");
@@ -130,8 +136,9 @@ void bcache_init(void) {
     make_newest(b);
     release(&cache.lock);
   }
-  printf("guest-os: buffer cache: %d blocks, %lu MiB (%s)\n", cache.nbuf,
-         (uint64_t)cache.nbuf * PAGE_SIZE / MiB, why);
+  printf("guest-os: buffer cache: %d blocks, %lu MiB (%s); %d pages taken at "
+         "mount, the rest when first used\n", cache.nbuf,
+         (uint64_t)cache.nbuf * PAGE_SIZE / MiB, why, NBUF_MIN);
 }
 
 // The buffer for blockno, locked, whose data may not be valid yet.
@@ -149,9 +156,12 @@ static struct buf *get(uint32_t blockno) {
       }
     }
     // No: take the oldest buffer nobody holds. No one can be waiting for
-    // its lock (they would count in refs), so it is ours at once.
+    // its lock (they would count in refs), so it is ours at once. One
+    // that has no page yet takes one now; when memory has run out, it
+    // stays without, and an older-used buffer serves instead.
     for (b = cache.lru.newer; b != &cache.lru; b = b->newer) {
-      if (b->refs == 0) {
+      if (b->refs == 0 &&
+          (b->data != NULL || (b->data = (uint8_t *)page_alloc()) != NULL)) {
         set_block(b, blockno);
         b->valid = false;
         b->refs = 1;

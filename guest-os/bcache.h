@@ -32,7 +32,8 @@ struct buf {
                              // pins; 0: may be reused for another block
   struct buf *newer, *older; // (cache lock) the LRU list
   struct buf *hnext;         // (cache lock) its hash chain (bcache.c)
-  uint8_t *data;             // the block: one page
+  uint8_t *data;             // the block: one page (NULL until the
+                             // buffer is first used, bcache.c)
 };
 
 // Size the cache from free memory and the disk, and take a page for each
