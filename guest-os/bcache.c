@@ -136,9 +136,9 @@ void bcache_init(void) {
     make_newest(b);
     release(&cache.lock);
   }
-  printf("guest-os: buffer cache: %d blocks, %lu MiB (%s); %d pages taken at "
+  printf("guest-os: buffer cache: %d blocks, %lu KiB (%s); %d pages taken at "
          "mount, the rest when first used\n", cache.nbuf,
-         (uint64_t)cache.nbuf * PAGE_SIZE / MiB, why, NBUF_MIN);
+         (uint64_t)cache.nbuf * PAGE_SIZE / 1024, why, NBUF_MIN);
 }
 
 // The buffer for blockno, locked, whose data may not be valid yet.
@@ -190,6 +190,36 @@ struct buf *bread_zeroed(uint32_t blockno) {
   page_zero(b->data);
   b->valid = true;
   return b;
+}
+
+// Why the block read straight into page is the newest: the disk's copy
+// of a block (its home) is older than the truth only while a buffer
+// holds newer data, and such a buffer stays in the cache until the data
+// is home: a changed block is logged, pinned (refs > 0, never reused)
+// and unpinned only once installed (guest-os/log.c). The cache keeps at
+// most one buffer per block, and here that buffer is b, locked by us for
+// the whole read: so no buffer holds newer data now (b would be it, and
+// valid), and none can get any until we let go (changing the block
+// takes b's lock first; so does writing it home, bwrite). Another
+// process that wants the block meanwhile finds b and waits for its lock,
+// then reads the block from the disk itself (b is not valid), as after
+// any bread that found the block uncached.
+bool bread_page(uint32_t blockno, void *page) {
+  struct buf *b = get(blockno);
+  bool straight = !b->valid;
+  if (straight)
+    disk_read_straight(page, blockno);
+  else
+    page_copy(page, b->data);
+  // The block went to page, not to b: b stays invalid. Unless someone is
+  // waiting for b, it holds no block any more, and is the next buffer
+  // to be reused, so that reading straight costs no cached block.
+  acquire(&cache.lock);
+  if (straight && b->refs == 1)
+    set_block(b, NO_BLOCK);
+  release(&cache.lock);
+  brelse(b);
+  return straight;
 }
 
 void bwrite(struct buf *b) {

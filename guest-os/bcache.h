@@ -49,6 +49,15 @@ struct buf *bread(uint32_t blockno);
 // block just allocated, whose old contents do not matter.
 struct buf *bread_zeroed(uint32_t blockno);
 
+// Copy block `blockno` into `page` (a page of the caller's, such as a
+// new user page of exec's): from its buffer if the cache has the block,
+// else straight from the disk, without keeping it in the cache. The
+// block is the newest either way (bcache.c says why). True if it came
+// straight from the disk: then the disk wrote the page itself, which
+// under Disco-V lets the monitor map one machine page shared by every VM
+// that reads the block (Disco 4.2.5); a copy from a buffer is private.
+bool bread_page(uint32_t blockno, void *page);
+
 // Write b's data to its block on the disk. The caller holds b's lock.
 void bwrite(struct buf *b);
 
