@@ -212,8 +212,10 @@ bool bread_page(uint32_t blockno, void *page) {
   else
     page_copy(page, b->data);
   // The block went to page, not to b: b stays invalid. Unless someone is
-  // waiting for b, it holds no block any more, and is the next buffer
-  // to be reused, so that reading straight costs no cached block.
+  // waiting for b, it holds no block any more, and goes to the oldest
+  // end, the next buffer to be reused (unref): so a run of reads
+  // straight takes the same buffer each time, not one cached block
+  // after another.
   acquire(&cache.lock);
   if (straight && b->refs == 1)
     set_block(b, NO_BLOCK);
