@@ -20,7 +20,11 @@ there is no PLIC and it polls from the start; in a VM the disk is the
 monitor's virtual one, a region of the machine's disk), mounts the file
 system, runs its programs from /bin, and usertests adds its file-system
 tests: files, directories, links, a file through the indirect block, a
-full disk, several processes at once. After each such run the host checks
+full disk, several processes at once, programs rewritten in place and
+run again (exec reads whole pages of program text straight from the disk
+into user pages unless the buffer cache holds newer data: two of the bare
+runs boot with small caches, bcache-blocks=N, so that blocks come and
+go). After each such run the host checks
 the image (tools/mkfs.py's checker: bitmap, link counts, every block owned
 once) and that it has as many free blocks and inodes as before: nothing
 leaked. Without a disk, the same tests pass but those, which are skipped.
