@@ -195,6 +195,12 @@ int as_write(struct aspace *as, uint64_t uva, const void *src, uint64_t n) {
   return copy_user(as, uva, (void *)src, n, true, 0);
 }
 
+void *as_page(struct aspace *as, uint64_t uva) {
+  if (uva % PAGE_SIZE != 0)
+    return NULL;
+  return (void *)user_to_kernel(as, uva, 0);
+}
+
 int copy_string_from_user(struct aspace *as, char *dst, uint64_t uva,
                           uint64_t max) {
   // Byte by byte: the string may end on any page, and the page after

@@ -59,6 +59,11 @@ int copy_from_user(struct aspace *as, void *dst, uint64_t uva, uint64_t n);
 // some page is not mapped for user mode.
 int as_write(struct aspace *as, uint64_t uva, const void *src, uint64_t n);
 
+// The kernel address of the page mapped for user mode at uva (a page
+// boundary), whatever its permissions; NULL if none is. For exec, which
+// has the disk fill whole program pages (guest-os/exec.c).
+void *as_page(struct aspace *as, uint64_t uva);
+
 // Copy a NUL-terminated string of at most max bytes (with the NUL) from
 // user address uva. Its length, or -1 (bad address, or no NUL in max).
 int copy_string_from_user(struct aspace *as, char *dst, uint64_t uva,

@@ -1,7 +1,8 @@
 // guest-os/bcache.h: the buffer cache: disk blocks kept in memory.
 //
 // Every file-system access to the disk goes through here. The cache holds
-// NBUF blocks, each in a page of its own (a block is 4 KiB, a page: a
+// a quarter of memory's worth of blocks (guest-os/bcache.c says exactly
+// how many), each in a page of its own (a block is 4 KiB, a page: a
 // later lab shares such pages between VMs, Disco 4.2.4's copy-on-write
 // disks). It does two jobs:
 //   - it keeps recently used blocks, so a block read again costs no disk
@@ -30,10 +31,13 @@ struct buf {
   int refs;                  // (cache lock) bread()s not brelse()d, plus
                              // pins; 0: may be reused for another block
   struct buf *newer, *older; // (cache lock) the LRU list
-  uint8_t *data;             // the block: one page
+  struct buf *hnext;         // (cache lock) its hash chain (bcache.c)
+  uint8_t *data;             // the block: one page (NULL until the
+                             // buffer is first used, bcache.c)
 };
 
-// Take a page for each buffer. Once, before the first bread().
+// Size the cache from free memory and the disk, and take a page for each
+// buffer. Once, at mount, before the first bread().
 void bcache_init(void);
 
 // Block `blockno`, locked, with its contents (read from the disk unless
@@ -44,6 +48,15 @@ struct buf *bread(uint32_t blockno);
 // Block `blockno`, locked, with its data zeroed rather than read: for a
 // block just allocated, whose old contents do not matter.
 struct buf *bread_zeroed(uint32_t blockno);
+
+// Copy block `blockno` into `page` (a page of the caller's, such as a
+// new user page of exec's): from its buffer if the cache has the block,
+// else straight from the disk, without keeping it in the cache. The
+// block is the newest either way (bcache.c says why). True if it came
+// straight from the disk: then the disk wrote the page itself, which
+// under Disco-V lets the monitor map one machine page shared by every VM
+// that reads the block (Disco 4.2.5); a copy from a buffer is private.
+bool bread_page(uint32_t blockno, void *page);
 
 // Write b's data to its block on the disk. The caller holds b's lock.
 void bwrite(struct buf *b);

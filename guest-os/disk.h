@@ -25,6 +25,12 @@ uint64_t disk_blocks(void);
 // disk, or an error status from the device, is a kernel bug: panic.
 void disk_rw(void *page, uint64_t block, bool write);
 
+// disk_rw's read, into a page that is no buffer's (guest-os/bcache.h:
+// bread_page, for exec's program text): counted apart at power off,
+// since those are the reads a Disco-V monitor may answer with a shared
+// machine page rather than a copy (Disco 4.2.5).
+void disk_read_straight(void *page, uint64_t block);
+
 // The same for n consecutive blocks, first .. first + n - 1, each in a
 // page of its own (pages[i]). They go to the device in as few requests as
 // its queue allows, all in flight at once: much faster than n disk_rw()s.
@@ -36,7 +42,8 @@ void disk_rw_run(void *const pages[], uint64_t first, int n, bool write);
 void disk_flush(void);
 
 // Print what the disk did, on one line (at power off):
-//   guest-os: disk: 120 blocks read, 3400 written, 90 flushes
+//   guest-os: disk: 120 blocks read, 3400 written, 90 flushes, 30 read straight
+// (the last: how many of the reads went straight into exec's pages).
 void disk_print_stats(void);
 
 // A timer tick, on any hart (guest-os/timer.c): notice a device whose

@@ -17,6 +17,19 @@
 // Where the program's bytes come from: a file, found by its path (a name
 // without a '/' is looked up in /bin); or, on a machine with no file
 // system, the copy built into the kernel image (guest-os/programs.h).
+//
+// How they get into the user pages. A page that one whole block of the
+// file fills (the segment's offset in the file is a multiple of the
+// block size, and the page lies within the file's part of the segment)
+// is read by the disk straight into the user page when the buffer cache
+// does not hold the block (bcache.h: bread_page): under Disco-V the
+// monitor may then map, instead of a copy, one machine page that every
+// VM reading that block of the shared base disk shares (Disco 4.2.5,
+// which changed IRIX likewise). user.ld lays the programs out so that
+// their code and constants are such pages, but for each segment's last,
+// partial page. That page, the rest of a partial one (bss) and anything
+// from a built-in program are copied as before, through a bounce page.
+#include "guest-os/bcache.h"
 #include "guest-os/dir.h"
 #include "guest-os/elf.h"
 #include "guest-os/exec.h"
@@ -103,6 +116,26 @@ static int image_read(struct image *im, uint64_t off, void *dst, uint64_t n) {
   return got == (int64_t)n ? 0 : -1;
 }
 
+// Fill `page`, a new user page, with the block at offset off of the
+// program's file (a block boundary, with a whole block of the file from
+// there). 0, or -1 when the file is shorter. The inode lock is held for
+// the whole read, not only for finding the block: a concurrent truncate
+// could otherwise free the block, and another file take and fill it,
+// before the read; a concurrent write of the file waits, so the page
+// gets the block as it is at one instant (bread_page's own locking
+// makes it the newest version, cached or not).
+static int image_read_page(struct image *im, uint64_t off, void *page) {
+  ilock(im->ip);
+  uint64_t size = im->ip->d.size;
+  uint32_t blockno = 0;
+  if (off % FS_BLOCK == 0 && off <= size && size - off >= FS_BLOCK)
+    blockno = file_block(im->ip, off / FS_BLOCK);
+  if (blockno != 0)
+    bread_page(blockno, page);
+  iunlock(im->ip);
+  return blockno != 0 ? 0 : -1;
+}
+
 // Is this a RISC-V 64-bit executable we can load?
 static bool header_ok(const struct elf_header *eh) {
   return eh->magic == ELF_MAGIC && eh->class == ELF_CLASS_64 &&
@@ -130,10 +163,18 @@ static int load_segment(struct aspace *as, struct image *im,
   uint64_t size = ALIGN_UP(seg->memsz, PAGE_SIZE);
   if (perm == 0 || as_map_new(as, seg->vaddr, size, perm) < 0)
     return -1;
-  // The pages are zeroed: only the file's part needs copying, a page at
-  // a time (as_write ignores the W bit: code pages get written too).
+  // The pages are zeroed: only the file's part needs filling, a page at
+  // a time: a whole block of a file straight from the disk if it can
+  // be, else copied (as_write ignores the W bit: code pages get written
+  // too).
   for (uint64_t done = 0; done < seg->filesz; done += PAGE_SIZE) {
     uint64_t n = seg->filesz - done < PAGE_SIZE ? seg->filesz - done : PAGE_SIZE;
+    if (im->ip != NULL && n == PAGE_SIZE && (seg->offset + done) % FS_BLOCK == 0) {
+      void *page = as_page(as, seg->vaddr + done);
+      if (page == NULL || image_read_page(im, seg->offset + done, page) < 0)
+        return -1;
+      continue;
+    }
     if (image_read(im, seg->offset + done, bounce, n) < 0 ||
         as_write(as, seg->vaddr + done, bounce, n) < 0)
       return -1;

@@ -52,8 +52,13 @@ $(GOS)/user/%.o: guest-os/user/%.S | $(B)/.toolchain
 	@mkdir -p $(@D)
 	$(CC) $(GOS_UCFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-$(GOS)/user/%.elf: $(GOS)/user/%.o $(GOS_ULIB) guest-os/user/user.ld
-	$(CC) $(GOS_UCFLAGS) $(LDFLAGS) -T guest-os/user/user.ld -o $@ $< $(GOS_ULIB)
+# max-page-size=4096: the linker then puts each segment at a file offset
+# equal to its address modulo 4 KiB, so a segment that starts on a page
+# (user.ld) starts on a block of the file too, and exec can have the disk
+# read its whole pages straight into user memory (guest-os/exec.c).
+$(GOS)/user/%.elf: $(GOS)/user/%.o $(GOS_ULIB) guest-os/user/user.ld guest-os/guest-os.mk
+	$(CC) $(GOS_UCFLAGS) $(LDFLAGS) -Wl,-z,max-page-size=4096 -T guest-os/user/user.ld \
+	  -o $@ $< $(GOS_ULIB)
 	$(OBJDUMP) -S $@ > $(GOS)/user/$*.asm
 
 # What goes into the kernel: no symbols, no debug information.

@@ -71,8 +71,9 @@ static struct {
 // Every logged block stays pinned in the cache until installed, so the
 // cache must hold a full log and still have room for what running
 // processes hold at once (a few buffers each, at most three open
-// transactions' worth being unlogged).
-_Static_assert(NBUF >= FS_LOG_SLOTS + 16, "the buffer cache is smaller than the log");
+// transactions' worth being unlogged). The cache's size is set at mount
+// (guest-os/bcache.c), never below NBUF_MIN.
+_Static_assert(NBUF_MIN >= FS_LOG_SLOTS + 16, "the buffer cache is smaller than the log");
 
 // A commit's (or a replay's) blocks, locked, in slot order, and their
 // pages; only one commit runs at a time.

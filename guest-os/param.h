@@ -18,7 +18,8 @@
 #define NOFILE        16     // open file descriptors per process
 #define NFILE         128    // open files in the whole system
 #define NINODE        64     // inodes in use at once (in memory)
-#define NBUF          128    // disk blocks in the buffer cache (a page each)
+#define NBUF_MIN      112    // the fewest disk blocks the buffer cache holds
+#define BCACHE_FRACTION 4    // its size: 1/4 of free memory (bcache.c)
 #define TXN_MAX_BLOCKS 32    // blocks one transaction may change
 #define MAX_PATH      128    // bytes in a path name, with its NUL
 

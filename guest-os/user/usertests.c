@@ -848,6 +848,67 @@ static int test_execfs(void) {
   return unlink("/t-echo") == 0 ? 0 : fail("unlink failed");
 }
 
+// Copy the file `from` over the start of `to` (made if missing; not
+// truncated, so that it keeps its blocks, which now hold new bytes). 0,
+// or -1.
+static int copy_over(const char *from, const char *to) {
+  int in = open(from, O_RDONLY), out = open(to, O_CREATE | O_WRONLY);
+  long n = 0;
+  while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+    if (write(out, buf, n) != n)
+      break;
+  close(in);
+  close(out);
+  return in >= 0 && out >= 0 && n == 0 ? 0 : -1;
+}
+
+// Push most blocks out of a buffer cache of the log's minimum size or a
+// little more (the system tests boot one with bcache-blocks=N): write
+// and remove a file of EVICT_BLOCKS blocks. 0, or -1.
+#define EVICT_BLOCKS 192
+static int evict_cache(void) {
+  int fd = open("/t-evict", O_CREATE | O_WRONLY);
+  memset(buf, 'e', sizeof(buf));
+  for (long done = 0; fd >= 0 && done < EVICT_BLOCKS * 4096L; done += sizeof(buf))
+    if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+      break;
+  close(fd);
+  return fd >= 0 && unlink("/t-evict") == 0 ? 0 : -1;
+}
+
+static void exec_rewritten(void) {
+  char *args[] = {"t-prog", "exec-child", "one", "two three", NULL};
+  exec("/t-prog", args);
+  exit(9);
+}
+
+// exec fills whole pages of program text straight from the disk when the
+// buffer cache does not hold their blocks (guest-os/exec.c), and copies
+// the cached block when it does, which may be newer than the disk's.
+// Rewrite one file's blocks in place, from one program to another and
+// back, and run it after each: each time the program just written must
+// run (echo exits 0; usertests as exec-child, 42), never a stale page.
+// Run it twice: right after the rewrite (its blocks cached), and after
+// evict_cache (with a small cache, from the disk).
+static int test_execrewrite(void) {
+  static const char *progs[] = {"/bin/echo", "/bin/usertests", "/bin/echo",
+                                "/bin/usertests"};
+  for (int i = 0; i < 4; i++) {
+    if (copy_over(progs[i], "/t-prog") < 0)
+      return fail("copying %s to /t-prog failed", progs[i]);
+    int want = i % 2 == 0 ? 0 : 42;
+    for (int k = 0; k < 2; k++) {
+      if (k == 1 && evict_cache() < 0)
+        return fail("writing /t-evict failed");
+      int status = child_status(exec_rewritten);
+      if (status != want)
+        return fail("/t-prog, just rewritten as %s, exited with %d, want %d",
+                    progs[i], status, want);
+    }
+  }
+  return unlink("/t-prog") == 0 ? 0 : fail("unlink failed");
+}
+
 // The data file mkfs put on the disk.
 static int test_readme(void) {
   int fd = open("/README", O_RDONLY);
@@ -1078,7 +1139,8 @@ static struct {
     {"fileio", test_fileio, 1},       {"dup", test_dup, 1},
     {"manyfiles", test_manyfiles, 1}, {"bigfile", test_bigfile, 1},
     {"dirs", test_dirs, 1},           {"links", test_links, 1},
-    {"execfs", test_execfs, 1},       {"readme", test_readme, 1},
+    {"execfs", test_execfs, 1},       {"execrewrite", test_execrewrite, 1},
+    {"readme", test_readme, 1},
     {"concurrent", test_concurrent, 1}, {"diskfull", test_diskfull, 1},
 };
 

@@ -20,7 +20,11 @@ there is no PLIC and it polls from the start; in a VM the disk is the
 monitor's virtual one, a region of the machine's disk), mounts the file
 system, runs its programs from /bin, and usertests adds its file-system
 tests: files, directories, links, a file through the indirect block, a
-full disk, several processes at once. After each such run the host checks
+full disk, several processes at once, programs rewritten in place and
+run again (exec reads whole pages of program text straight from the disk
+into user pages unless the buffer cache holds newer data: two of the bare
+runs boot with small caches, bcache-blocks=N, so that blocks come and
+go). After each such run the host checks
 the image (tools/mkfs.py's checker: bitmap, link counts, every block owned
 once) and that it has as many free blocks and inodes as before: nothing
 leaked. Without a disk, the same tests pass but those, which are skipped.
@@ -64,7 +68,7 @@ DISKS = os.path.join(ROOT, "build", "tests", "disks")
 NO_FSYNC = ["-set", "drive.hd0.cache.no-flush=on"]
 
 # usertests' count with and without a file system (it skips the rest).
-ALL_TESTS, NO_DISK_TESTS = 26, 15
+ALL_TESTS, NO_DISK_TESTS = 27, 15
 
 
 def fresh_disk(name):
@@ -146,18 +150,33 @@ def in_vm(name, machine_cpus, machine_nodes, vcpus, bootargs, timeout=90,
                 extra=NO_FSYNC if disk else [])
 
 
-def usertests_bare(cpus, nodes, sstc=True, disk=True, irq=None):
+def expect_cache(run, cache, prefix=""):
+    """The buffer cache line says `cache` (its size, MiB and why: see
+    guest-os/bcache.c), and exec read some program pages straight from
+    the disk into user pages (the power-off disk line's last field)."""
+    run.expect(f"{prefix}guest-os: buffer cache: {cache}; ")
+    m = run.match(rf"^{re.escape(prefix)}guest-os: disk: \d+ blocks read, "
+                  r"\d+ written, \d+ flushes, (\d+) read straight$")
+    if int(m.group(1)) == 0:
+        run.fail("exec read no program page straight from the disk")
+
+
+def usertests_bare(cpus, nodes, sstc=True, disk=True, irq=None,
+                   cache="2048 blocks, 8192 KiB (the disk's size)", args=""):
     """usertests on the bare machine. Without Sstc (a hart that lacks it,
     so the device tree does not list it) the timer goes through SBI.
     irq: how the disk's completions must arrive, as the kernel's disk
-    line says it ("interrupt 8 of PLIC 1", "polled")."""
+    line says it ("interrupt 8 of PLIC 1", "polled"). cache: what the
+    buffer cache's boot line must say, with `args` added to the boot
+    arguments (bcache-blocks=N: a small cache, whose blocks come and go,
+    and exec's pages with them)."""
     def test():
         image = fresh_disk(f"n{nodes}-c{cpus}") if disk else None
         # The timeouts are generous: a run takes 3-15 s alone, but the
         # disk's path is latency-bound, and with two multi-hart machines
         # sharing the host's cores it can take three times as long.
-        run = bare(cpus, nodes, "autorun=usertests", disk=image, timeout=150,
-                   cpu="rv64" if sstc else "rv64,sstc=false")
+        run = bare(cpus, nodes, f"autorun=usertests {args}".strip(), disk=image,
+                   timeout=150, cpu="rv64" if sstc else "rv64,sstc=false")
         run.expect_clean_exit()
         run.expect(f"guest-os: {cpus} harts, ")
         run.expect(f"timer {'sstc' if sstc else 'sbi'}, ")
@@ -170,6 +189,7 @@ def usertests_bare(cpus, nodes, sstc=True, disk=True, irq=None):
                 run.fail(f"the disk's completions come by {m.group(1)!r}, "
                          f"want {irq!r}")
             run.expect("guest-os: file system: 2048 blocks")
+            expect_cache(run, cache)
         expect_usertests(run, disk=disk)
         expect_harts(run, cpus)
         if disk:
@@ -198,6 +218,7 @@ def usertests_vm(machine_cpus, machine_nodes, vcpus, sstc=True, disk=True):
             run.expect(f"{prefix}guest-os: disk: virtio-blk at "
                        "0x0000000010001000, 2048 blocks of 4 KiB")
             run.expect("write cache, interrupt 1 of PLIC 0")
+            expect_cache(run, "2048 blocks, 8192 KiB (the disk's size)", prefix)
         expect_usertests(run, prefix, disk=disk)
         expect_harts(run, vcpus, prefix)
         c = counters(run, name)
@@ -582,6 +603,33 @@ def test_make_qemu_guest_os():
                           "with its disk", out)
 
 
+def test_cache_quarter_of_memory():
+    """On a disk bigger than a quarter of memory (32 MiB, in a VM of 64),
+    the buffer cache is a quarter of the free memory the kernel reports
+    at boot, and exec, with its file-system tests, works with it."""
+    img = mkfs.Image(FS_IMAGE)
+    files = {path: img.read(img.lookup(path)) for path, ino in img.walk()
+             if ino["type"] != mkfs.T_DIR}
+    os.makedirs(DISKS, exist_ok=True)
+    image = os.path.join(DISKS, "gos-32mib.img")
+    mkfs.build(image, 32, img.ninodes, files)
+    run = in_vm("quarter", 2, 1, 1, 'autorun="usertests execfs execrewrite"',
+                disk=image)
+    run.expect_clean_exit()
+    p = re.escape("[quarter] ")
+    free = int(run.match(rf"^{p}guest-os: 1 harts, (\d+) MiB free").group(1))
+    m = run.match(rf"^{p}guest-os: buffer cache: (\d+) blocks, \d+ KiB "
+                  r"\(1/4 of free memory\); ")
+    # A quarter of what is free at mount, a little less than at boot.
+    if not free * 256 // 4 - 256 <= int(m.group(1)) <= free * 256 // 4 + 64:
+        run.fail(f"a buffer cache of {m.group(1)} blocks for {free} MiB "
+                 "free: want a quarter")
+    run.expect("[quarter] usertests: 2 passed, 0 failed")
+    fsck_against = mkfs.Image(image).check()[0]
+    if fsck_against:
+        run.fail(f"the disk image is inconsistent after the run: {fsck_against[:5]}")
+
+
 def monitor_calls_test(calls):
     """Disco's monitor calls give freed memory back to the machine.
     usertests' oom test takes all of a 64 MiB VM's memory, twice, and
@@ -612,12 +660,17 @@ def monitor_calls_test(calls):
 
 TESTS = [
     ("guest-os-usertests-n1-c1", usertests_bare(1, 1, irq="interrupt 8 of PLIC 0")),
-    ("guest-os-usertests-n2-c4", usertests_bare(4, 2, irq="interrupt 8 of PLIC 1")),
-    ("guest-os-usertests-n3-c3-polled", usertests_bare(3, 3, irq="polled")),
+    ("guest-os-usertests-n2-c4-cache128",
+     usertests_bare(4, 2, irq="interrupt 8 of PLIC 1", args="bcache-blocks=128",
+                    cache="128 blocks, 512 KiB (bcache-blocks)")),
+    ("guest-os-usertests-n3-c3-polled-cachemin",
+     usertests_bare(3, 3, irq="polled", args="bcache-blocks=1",
+                    cache="112 blocks, 448 KiB (the log's minimum)")),
     ("guest-os-usertests-c2-nosstc-nodisk", usertests_bare(2, 1, sstc=False, disk=False)),
     ("guest-os-vm-usertests-v1", usertests_vm(2, 1, 1)),
     ("guest-os-vm-usertests-n2-v2", usertests_vm(4, 2, 2)),
     ("guest-os-vm-usertests-v2-nosstc-nodisk", usertests_vm(2, 1, 2, sstc=False, disk=False)),
+    ("guest-os-vm-cache-quarter-of-memory", test_cache_quarter_of_memory),
     ("guest-os-vm-monitor-calls-give-memory-back", monitor_calls_test(True)),
     ("guest-os-vm-monitor-calls-off-keeps-memory", monitor_calls_test(False)),
     ("guest-os-crash-recovery", test_crash_recovery),
