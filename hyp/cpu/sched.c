@@ -271,8 +271,10 @@ void sched_run(void) {
   int me = (int)hart_id();
   bool console = (uint64_t)me == machine.boot_hart;
   for (;;) {
-    if (console)
+    if (console) {
       conskeys_poll();            // keys typed on the console
+      vm_memory_report();         // the periodic memory line, if asked for
+    }
     diskq_poll();                 // requests the real disk has finished
     acquire(&sched_lock);
     uint64_t next_wake = wake_idle(me);

@@ -166,13 +166,24 @@ void vm_finish(struct vm *vm);
 void vm_print_counters(struct vm *vm);
 
 // Print the machine's memory and sharing (lab 3) on two lines:
-//   counters machine: memory used=900 shared=300 mappings=1500 saved=1200
+//   counters machine: memory used=900 shared=300 virtual=2000 mappings=1500
+//                            machine=800 saved=1200
 //   counters machine: sharing blocks=.. (hyp/mem/blockcache.h)
-// used: machine pages in use, everyone's; shared: of those, shared pages
-// (the blockcache's and the zero page); mappings: guest pages of the VMs
-// running now that map one; saved: mappings - shared, the pages the VMs
-// would hold more if each had its own copy (negative while the cache
-// holds more blocks than anyone maps).
+// used: machine pages in use, everyone's (the monitor's, page tables);
+// shared: of those, shared pages (the blockcache's and the zero page);
+// virtual: guest pages backed, all running VMs together (Disco's "V",
+// figure 6); mappings: of those, the ones mapped to a shared page;
+// machine: what the VMs' memory takes, their private pages and the shared
+// ones (Disco's "M"); saved: mappings - shared, the pages the VMs would
+// hold more if each had its own copy (negative while the cache holds more
+// blocks than anyone maps).
 void vm_print_memory(void);
+
+// Print the same figures as one line every `ms` milliseconds from now
+// (the configuration's memory-report-ms; for the sharing demo and make
+// bench), when vm_memory_report is called (the boot hart, between runs):
+//   memory-report: t-ms=1000 virtual=.. machine=.. shared=.. mappings=.. used=..
+void vm_memory_report_every(uint64_t ms);
+void vm_memory_report(void);
 
 #endif

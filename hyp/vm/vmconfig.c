@@ -197,6 +197,9 @@ int vmconfig_start_vms(void) {
   } else {
     tlb_boot(-1);
   }
+  uint32_t ms;
+  if (root >= 0 && fdt_getprop_u32(&fdt, root, "memory-report-ms", &ms) == 0 && ms > 0)
+    vm_memory_report_every(ms);
   int created = 0, index = 0;
   static struct layout lay;         // (too big for the boot stack)
   memset(&lay, 0, sizeof(lay));

@@ -34,8 +34,11 @@
 //                                   first cow VM of that image)
 //   };
 //
-// One property of the root node is for the monitor as a whole:
+// Two properties of the root node are for the monitor as a whole:
 //
+//   memory-report-ms = <1000>;     (print a memory-report line this often:
+//                                   virtual and machine memory, pages
+//                                   shared, lab 3; vm_memory_report)
 //   vmid-bits = <1>;               (use at most this many VMID bits, 0..14;
 //                                   default: all the hardware has. A tiny
 //                                   VMID space makes VMIDs roll over with
