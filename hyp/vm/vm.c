@@ -580,10 +580,11 @@ struct memory_sample {
   uint64_t shared;          // ... of which shared pages
   uint64_t virt;            // guest pages backed, all running VMs
   uint64_t mappings;        // ... of which mapped to a shared page
+  uint64_t cow_breaks;      // private copies the running VMs made so far
 };
 
 static struct memory_sample memory_sample(void) {
-  struct memory_sample m = {0, 0, 0, 0};
+  struct memory_sample m = {0, 0, 0, 0, 0};
   for (int n = 0; n < machine.nnodes; n++) {
     struct memmap_node_stats s = memmap_stats(n);
     m.used += s.used;
@@ -599,6 +600,7 @@ static struct memory_sample memory_sample(void) {
     for (int n = 0; n < machine.nnodes; n++)
       m.virt += __atomic_load_n(&pm->mapped[n], __ATOMIC_RELAXED);
     m.mappings += __atomic_load_n(&pm->shared, __ATOMIC_RELAXED);
+    m.cow_breaks += __atomic_load_n(&pm->cow_breaks, __ATOMIC_RELAXED);
   }
   release(&vms_lock);
   return m;
@@ -628,6 +630,7 @@ void vm_memory_report(void) {
   report_next = now + report_ticks;
   struct memory_sample m = memory_sample();
   printf("memory-report: t-ms=%lu virtual=%lu machine=%lu shared=%lu mappings=%lu "
-         "used=%lu\n", (now - report_start) * 1000 / machine.timebase, m.virt,
-         m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used);
+         "used=%lu cow-breaks=%lu\n", (now - report_start) * 1000 / machine.timebase,
+         m.virt, m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used,
+         m.cow_breaks);
 }

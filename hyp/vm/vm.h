@@ -183,6 +183,7 @@ void vm_print_memory(void);
 // (the configuration's memory-report-ms; for the sharing demo and make
 // bench), when vm_memory_report is called (the boot hart, between runs):
 //   memory-report: t-ms=1000 virtual=.. machine=.. shared=.. mappings=.. used=..
+//                  cow-breaks=..   (the running VMs' pmap_cow copies so far)
 void vm_memory_report_every(uint64_t ms);
 void vm_memory_report(void);
 
