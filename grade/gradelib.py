@@ -89,15 +89,16 @@ class Test:
         self.transcript.append(text)
 
     def boot(self, cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, cpu="rv64",
-             extra=(), bundle=None, until=None, timeout=None):
+             extra=(), bundle=None, until=None, timeout=None, disk=None):
         """Boot `kernel` on the machine the knobs describe (the knobs of
-        `make qemu`), return a Run. bundle: a VM bundle (QEMU's -initrd).
+        `make qemu`), return a Run. bundle: a VM bundle (QEMU's -initrd);
+        disk: a raw image for the machine's disk (see bundle's disk_out).
         until: a regex; QEMU is stopped once the output matches it, and the
         run counts as a clean exit. A run still going after `timeout`
         seconds (the test's timeout by default) is killed: a hang fails,
         it never waits forever."""
         cmd = qemurun.qemu_boot_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
-                                        extra=extra, bundle=bundle)
+                                        extra=extra, bundle=bundle, disk=disk)
         return self.run(cmd, timeout=timeout, until=until)
 
     def run(self, cmd, timeout=None, until=None, cwd=ROOT):
@@ -117,17 +118,19 @@ class Test:
         for -) and name (the node's name, vm0 by default)."""
         return {k.replace("_", "-"): v for k, v in props.items()}
 
-    def bundle(self, name, *vms, vmid_bits=None):
+    def bundle(self, name, *vms, vmid_bits=None, disk_out=None):
         """Write a VM configuration with these VMs (see vm()) and pack it,
         with the guest images it names (test guests, guest-os), into a VM
         bundle; return its path. vmid_bits: the configuration's vmid-bits
-        (lab 2: at most that many VMID bits)."""
+        (lab 2: at most that many VMID bits). disk_out: also lay out the
+        machine's disk the VMs' disk properties describe, into this file
+        (tools/mkbundle.py --disk-out; lab 3)."""
         path = os.path.join(WORK, "bundles", f"lab{self.grader.lab}-{name}")
         dts = vm_config(*vms)
         if vmid_bits is not None:
             dts = dts.replace("/ {", f"/ {{\n  vmid-bits = <{vmid_bits}>;", 1)
         try:
-            return qemurun.pack_bundle(dts, path, [GUESTS, GUEST_OS])
+            return qemurun.pack_bundle(dts, path, [GUESTS, GUEST_OS], disk_out=disk_out)
         except TestFailure as e:
             self.log(e.output)
             self.fail(str(e))

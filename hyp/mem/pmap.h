@@ -132,8 +132,8 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm);
 // gpa held (that page's reference is dropped; a mapping other harts may
 // hold is shot down first). The caller's reference on pa becomes the
 // mapping's. As if the guest's page had been overwritten with pa's
-// contents. Returns 0, or -1 when it mapped nothing (the reference stays
-// the caller's; lab 3's handout maps nothing: the caller copies instead).
+// contents. Returns 0; or -1 in lab 3's handout, until it is written: it
+// maps nothing, the reference stays the caller's, and the caller copies.
 int pmap_share(struct pmap *pm, uint64_t gpa, uint64_t pa);
 
 // Copy on write: if gpa is mapped to a shared page, give it a private
