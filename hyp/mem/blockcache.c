@@ -23,7 +23,7 @@ static struct spinlock blockcache_lock = SPINLOCK_INIT("blockcache");
 static struct cached table[BLOCKCACHE_MAX];
 static int count;
 static int hand;                    // where the next eviction pass starts
-static uint64_t zero_page;          // the zero page, made on first use
+static uint64_t zero_page[MAX_NODES];   // each node's, made on first use
 static struct blockcache_stats st;  // lookups .. forgotten
 
 // The first index whose block is >= block (count if none). Caller holds
@@ -58,7 +58,8 @@ static bool unmapped(int i) {
 // Returns how many pages it freed. Caller holds blockcache_lock.
 static uint64_t evict(int want) {
   uint64_t freed = 0;
-  for (int seen = 0; seen < count && freed < (uint64_t)want; seen++) {
+  int entries = count;              // each looked at once, removed or not
+  for (int seen = 0; seen < entries && freed < (uint64_t)want; seen++) {
     if (hand >= count)
       hand = 0;
     if (unmapped(hand)) {
@@ -159,14 +160,14 @@ uint64_t blockcache_image_page(const void *bytes, int node) {
   return blockcache_insert(key, pa);
 }
 
-uint64_t blockcache_zero_page(void) {
+uint64_t blockcache_zero_page(int node) {
   acquire(&blockcache_lock);
-  if (zero_page == 0) {
-    zero_page = memmap_alloc(0, OWNER_SHARED);   // kept for good
-    if (zero_page != 0)
-      memset((void *)zero_page, 0, PAGE_SIZE);
+  if (zero_page[node] == 0) {
+    zero_page[node] = memmap_alloc(node, OWNER_SHARED);   // kept for good
+    if (zero_page[node] != 0)
+      memset((void *)zero_page[node], 0, PAGE_SIZE);
   }
-  uint64_t pa = zero_page;
+  uint64_t pa = zero_page[node];
   if (pa != 0)
     memmap_ref(pa);
   release(&blockcache_lock);

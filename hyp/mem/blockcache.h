@@ -87,10 +87,11 @@ void blockcache_forget(uint64_t first, uint64_t n);
 // caller; 0 when memory is short (the caller copies instead).
 uint64_t blockcache_image_page(const void *bytes, int node);
 
-// The machine's zero page: a page of zeros shared by every VM that asks
-// for a zeroed page (Disco's "zeroed page" monitor call), with a
-// reference for the caller. 0 if memory ran out.
-uint64_t blockcache_zero_page(void);
+// Node `node`'s zero page: a page of zeros shared by every VM that asks
+// for a zeroed page (Disco's "zeroed page" monitor call) there, one per
+// node so that a VM's zeroed pages stay on its node; with a reference for
+// the caller. 0 if memory ran out.
+uint64_t blockcache_zero_page(int node);
 
 // Evict every block no VM maps: for admission, when a new VM's
 // reservation does not fit (hyp/vm/vm.c). Returns how many pages it freed.

@@ -462,7 +462,7 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  uint64_t zero = blockcache_zero_page();
+  uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
   if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
     return 0;
   if (zero != 0)
