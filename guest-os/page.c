@@ -33,6 +33,7 @@
 //     kernel need not zero it again, nor fault on it first.
 // On bare hardware, or under a monitor without the extension, sbi_probe
 // says no, and the same code keeps every freed page and zeroes its own.
+#include "guest-os/bcache.h"
 #include "guest-os/machine.h"
 #include "guest-os/page.h"
 #include "kernel/panic.h"
@@ -227,8 +228,8 @@ void page_print_stats(void) {
   acquire(&page_lock);
   uint64_t now = in_use, most = peak, k = nkept;
   release(&page_lock);
-  printf("guest-os: memory image-pages=%lu peak-pages=%lu pages=%lu kept=%lu\n",
-         image, most, now, k);
+  printf("guest-os: memory image-pages=%lu peak-pages=%lu pages=%lu kept=%lu bcache=%d\n",
+         image, most, now, k, bcache_pages());
 }
 
 void page_zero(void *page) {
