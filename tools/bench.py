@@ -36,10 +36,15 @@ and the slowest VM's own time for the workload (and again on as many
 harts as the host has cores, if it has fewer than 4). Then a small command's
 latency (guest-os/user/interactive.c) alone and beside a VM running
 database, which floods the real disk: how fairly the monitor shares it.
-Last, an SVG chart of the overhead per workload beside Disco's
-(build/bench/overhead.svg).
+Then memory after Disco's figure 6 (Disco 5.3): pmake in 1, 2, 4 and 8
+guest-os VMs booted from one copy-on-write disk whose base image holds
+its sources, and bare: V (guest pages backed) and M (machine pages they
+take) beside Disco's, and M(8 VMs) / M(1 VM) against Disco's 1.4
+(build/bench/memory.svg). Last, an SVG chart of the overhead per workload
+beside Disco's (build/bench/overhead.svg).
 
-  python3 tools/bench.py [--splash] [--guest-os] [--many] [--latency] [--repeat N]
+  python3 tools/bench.py [--splash] [--guest-os] [--many] [--latency] [--memory]
+                         [--repeat N]
   (default: all of them)
 
 A timing is a benchmark, never a test: nothing here passes or fails.
