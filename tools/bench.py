@@ -382,7 +382,7 @@ FIG6_VM_MIB = 32             # each VM's memory: pmake needs less (see the table
 PAGE_KIB = 4
 
 
-def memory_base_image():
+def memory_base_image(files=FIG6_FILES):
     """build/bench/fs-src.img: guest-os's fs.img with pmake's sources
     in /src, written by `pmake -g` on guest-os bare (the same generator,
     so the same sources and checksum). The cow VMs share it as their
@@ -392,11 +392,11 @@ def memory_base_image():
     path = os.path.join(BENCH, "fs-src.img")
     os.makedirs(BENCH, exist_ok=True)
     shutil.copyfile(os.path.join(GOS, "fs.img"), path)
-    cmd = f"pmake -g {FIG6_SRC} {FIG6_FILES}"
+    cmd = f"pmake -g {FIG6_SRC} {files}"
     out, _ = run(qemu.qemu_command(1, 1, 256, 20, os.path.join(GOS, "kernel.elf"),
                                    extra=NO_FSYNC + ["-append", f'autorun="{cmd}"'],
                                    disk=path))
-    if f"pmake: wrote {FIG6_FILES} sources in {FIG6_SRC}" not in out:
+    if f"pmake: wrote {files} sources in {FIG6_SRC}" not in out:
         print("  could not write the sources into the base image: "
               + (out.strip().splitlines() or ["no output"])[-1])
         return None
@@ -481,7 +481,7 @@ def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
           "all in MiB but cow")
     print(f"{'config':8} {'V MiB':>7} {'M MiB':>7} {'Disco V':>8} {'Disco M':>8} "
           f"{'private':>8} {'shared':>7} {'mapped':>7} {'cow':>6} {'sums':>5}")
-    if memory_base_image() is None:
+    if memory_base_image(files) is None:
         return []
     rows = []
     for name, k, dv, dm in DISCO_FIG6:
