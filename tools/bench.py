@@ -469,7 +469,7 @@ def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
           "(their private pages and")
     print("  the shared ones in use). V and M from the memory-report line with "
           "the largest V (every")
-    print("  VM loaded, mid-pmake); bare: kernel image + the most pages guest-os "
+    print("  VM loaded, as pmake ends); bare: kernel image + the most pages guest-os "
           "handed out at once")
     print("  (its power-off line). Memory use barely varies between runs: one "
           "run each.")
@@ -477,13 +477,14 @@ def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
           "36/29, 51/33, 77/38.")
     print("  private: V - mappings (guest pages of their own); shared: shared "
           "machine pages in use;")
-    print("  mapped: guest pages mapping them; cow: copy-on-write breaks so far; "
-          "all in MiB but cow")
+    print("  mapped: guest pages mapping them; cow: copy-on-write breaks so far "
+          "(mostly first stores to")
+    print("  the zero page that Disco's page_zero call maps); all in MiB but cow")
     print(f"{'config':8} {'V MiB':>7} {'M MiB':>7} {'Disco V':>8} {'Disco M':>8} "
           f"{'private':>8} {'shared':>7} {'mapped':>7} {'cow':>6} {'sums':>5}")
     if memory_base_image(files) is None:
         return []
-    rows = []
+    rows, one_vm = [], None
     for name, k, dv, dm in DISCO_FIG6:
         if k and k not in counts:
             continue
@@ -508,6 +509,8 @@ def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
             continue
         v, m = r["virtual"], r["machine"]
         rows.append((name, k, mib(v), mib(m)))
+        if k == 1:
+            one_vm = out
         print(f"{name:8} {mib(v):>7.1f} {mib(m):>7.1f} {dv:>8} {dm:>8} "
               f"{mib(v - r['mappings']):>8.1f} {mib(r['shared']):>7.1f} "
               f"{mib(r['mappings']):>7.1f} {r['cow-breaks']:>6} {ok:>5}", flush=True)
@@ -522,7 +525,27 @@ def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
         if n == 8:
             line += f"; target <= 1.4 (Disco: 38/27 = {disco[8] / disco[1]:.2f})"
         print(line)
+    if one_vm is not None:
+        memory_breakdown(one_vm)
     return rows
+
+
+def memory_breakdown(out):
+    """What one VM's pages are, at its power-off (after pmake, near its
+    largest V): guest-os's memory line (guest-os/page.h) and the
+    monitor's memory counters for vm0."""
+    g = re.search(r"\[vm0\] guest-os: memory image-pages=(\d+) peak-pages=\d+ "
+                  r"pages=(\d+) kept=(\d+) bcache=(\d+)", out)
+    c = re.search(r"counters vm0: memory .*pages=(\d+) private=(\d+) shared=(\d+)", out)
+    if g is None or c is None:
+        return
+    image, used, kept, bcache = (int(x) for x in g.groups())
+    pages, private, shared = (int(x) for x in c.groups())
+    print(f"  one VM at its power-off, MiB: {mib(pages):.1f} backed = "
+          f"{mib(private):.1f} private + {mib(shared):.1f} mapping shared pages;")
+    print(f"  guest-os's view: buffer cache {mib(bcache):.1f}, freed pages kept "
+          f"{mib(kept):.1f}, other pages handed out {mib(used - bcache):.1f}, "
+          f"kernel image {mib(image):.1f} (its touched part)")
 
 
 def memory_chart(rows, path):
