@@ -8,6 +8,7 @@
 #   make grade [LAB=N] grade the labs (grade/), Score: X/Y per lab
 #   make handout LAB=N write lab N's handout tree (tools/handout.py)
 #   make bench         what virtualization costs (tools/bench.py)
+#   make demo-sharing  lab 3's page sharing, live, for a lecture (tools/demo_sharing.py)
 #   make fuzz [FUZZ_S=600] run each fuzz target FUZZ_S seconds (tests/fuzz/)
 #   make linux         build a stock Linux guest (linux/linux.mk)
 #   make test-linux    boot it on the monitor (not part of make test)
@@ -284,6 +285,14 @@ bench:
 	@tools/deps.sh install
 	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
 	python3 tools/bench.py
+
+# Lab 3's lecture demo: VMs on one copy-on-write disk, their memory live
+# (tools/demo_sharing.py; DEMOARGS="--vms 8" and the like).
+.PHONY: demo-sharing
+demo-sharing:
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
+	python3 tools/demo_sharing.py $(DEMOARGS)
 
 # The layout rules of the C and assembly files (tools/stylecheck.py; the
 # editor configuration is .clang-format). make test runs it too.

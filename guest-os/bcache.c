@@ -47,6 +47,7 @@ _Static_assert(BCACHE_FRACTION == 4, "cache_size's boot line says 1/4");
 static struct {
   struct spinlock lock;
   int nbuf;                      // buffers, set at mount
+  int pages;                     // pages taken: headers and data
   struct buf lru;                // sentinel: lru.older is the newest
   struct buf *chain[NBUCKET];    // by blockno % NBUCKET, through hnext
 } cache = {.lock = SPINLOCK_INIT("bcache")};
@@ -124,10 +125,12 @@ void bcache_init(void) {
     if (left == 0) {
       headers = (struct buf *)page_alloc();
       left = PAGE_SIZE / sizeof(struct buf);
+      cache.pages++;
     }
     struct buf *b = headers;
     if (b == NULL || (i < NBUF_MIN && (b->data = (uint8_t *)page_alloc()) == NULL))
       panic("bcache_init: no memory for %d buffers", cache.nbuf);
+    cache.pages += i < NBUF_MIN;
     headers++, left--;
     sleeplock_init(&b->lock, "buf");
     b->blockno = NO_BLOCK;
@@ -160,8 +163,9 @@ static struct buf *get(uint32_t blockno) {
     // that has no page yet takes one now; when memory has run out, it
     // stays without, and an older-used buffer serves instead.
     for (b = cache.lru.newer; b != &cache.lru; b = b->newer) {
-      if (b->refs == 0 &&
-          (b->data != NULL || (b->data = (uint8_t *)page_alloc()) != NULL)) {
+      if (b->refs == 0 && b->data == NULL && (b->data = (uint8_t *)page_alloc()) != NULL)
+        cache.pages++;
+      if (b->refs == 0 && b->data != NULL) {
         set_block(b, blockno);
         b->valid = false;
         b->refs = 1;
@@ -174,6 +178,10 @@ static struct buf *get(uint32_t blockno) {
     // at the next commit, so wait for a brelse.
     proc_sleep(&cache, &cache.lock);
   }
+}
+
+int bcache_pages(void) {
+  return __atomic_load_n(&cache.pages, __ATOMIC_RELAXED);
 }
 
 struct buf *bread(uint32_t blockno) {

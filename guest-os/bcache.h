@@ -40,6 +40,10 @@ struct buf {
 // buffer. Once, at mount, before the first bread().
 void bcache_init(void);
 
+// Pages the cache has taken so far (headers and buffers' data; it never
+// gives one back), for guest-os's power-off memory line (page.c).
+int bcache_pages(void);
+
 // Block `blockno`, locked, with its contents (read from the disk unless
 // cached). Sleeps while another process holds it, or while every buffer
 // is in use.

@@ -33,9 +33,11 @@
 //     kernel need not zero it again, nor fault on it first.
 // On bare hardware, or under a monitor without the extension, sbi_probe
 // says no, and the same code keeps every freed page and zeroes its own.
+#include "guest-os/bcache.h"
 #include "guest-os/machine.h"
 #include "guest-os/page.h"
 #include "kernel/panic.h"
+#include "kernel/printf.h"
 #include "kernel/sbi.h"
 #include "kernel/spinlock.h"
 
@@ -61,6 +63,7 @@ static uint64_t *returned[MAX_MEMRANGES]; // per RAM range: bit k set = page
 static uint64_t first_word[MAX_MEMRANGES];  // no set bit below this word
 static uint64_t nreturned;                // set bits, all ranges
 static uint64_t nfree;                    // pages page_alloc can hand out
+static uint64_t in_use, peak;             // pages handed out now, and at most
 static bool monitor_calls;                // the Disco extension is there
 
 // Is pa the start of a page we may hand out?
@@ -160,8 +163,11 @@ uint64_t page_alloc(void) {
     for (int i = 0; i < machine.nram && pa == 0; i++)
       pa = carve(i);
   }
-  if (pa != 0)
+  if (pa != 0) {
     nfree--;
+    if (++in_use > peak)
+      peak = in_use;
+  }
   release(&page_lock);
   if (pa == 0)
     return 0;
@@ -197,6 +203,7 @@ void page_free(uint64_t pa) {
     kept = fp;
     nkept++;
     nfree++;
+    in_use--;
     release(&page_lock);
     return;
   }
@@ -207,11 +214,22 @@ void page_free(uint64_t pa) {
   acquire(&page_lock);
   mark_returned(pa);
   nfree++;
+  in_use--;
   release(&page_lock);
 }
 
 uint64_t page_free_count(void) {
   return __atomic_load_n(&nfree, __ATOMIC_RELAXED);
+}
+
+void page_print_stats(void) {
+  extern char _entry[], _image_end[];     // guest-os/kernel.ld
+  uint64_t image = (uint64_t)(_image_end - _entry) / PAGE_SIZE;
+  acquire(&page_lock);
+  uint64_t now = in_use, most = peak, k = nkept;
+  release(&page_lock);
+  printf("guest-os: memory image-pages=%lu peak-pages=%lu pages=%lu kept=%lu bcache=%d\n",
+         image, most, now, k, bcache_pages());
 }
 
 void page_zero(void *page) {

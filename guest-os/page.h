@@ -29,6 +29,17 @@ bool page_monitor_calls(void);
 // Pages that page_alloc() could still hand out.
 uint64_t page_free_count(void);
 
+// Print the kernel's memory at power-off, in 4 KiB pages, for make
+// bench's memory table (Disco's figure 6 counts the bare IRIX's too):
+//   guest-os: memory image-pages=129 peak-pages=900 pages=300 kept=200 bcache=250
+// image-pages: the kernel image (code, the embedded programs, data, bss);
+// peak-pages: the most pages handed out at once (page tables, kernel
+// stacks, pipes, user memory); pages: handed out now; kept: freed pages
+// kept for reuse (not handed out; on the bare machine, and under the
+// monitor up to keep-pages, still backed); bcache: of the pages handed
+// out, the buffer cache's (guest-os/bcache.h).
+void page_print_stats(void);
+
 // Page-sized zeroing and copying, a 64-bit word at a time (kernel/string.c
 // goes byte by byte, eight times slower on whole pages).
 void page_zero(void *page);

@@ -92,6 +92,7 @@ int64_t sys_poweroff(struct proc *p) {
   int status = (int)syscall_arg(p, 0);
   harts_print_switches();
   disk_print_stats();
+  page_print_stats();
   printf("guest-os: power off\n");
   sbi_system_reset(SBI_RESET_SHUTDOWN, status == 0 ? SBI_RESET_REASON_NONE
                                                    : SBI_RESET_REASON_FAILURE);

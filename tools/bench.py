@@ -36,10 +36,15 @@ and the slowest VM's own time for the workload (and again on as many
 harts as the host has cores, if it has fewer than 4). Then a small command's
 latency (guest-os/user/interactive.c) alone and beside a VM running
 database, which floods the real disk: how fairly the monitor shares it.
-Last, an SVG chart of the overhead per workload beside Disco's
-(build/bench/overhead.svg).
+Then memory after Disco's figure 6 (Disco 5.3): pmake in 1, 2, 4 and 8
+guest-os VMs booted from one copy-on-write disk whose base image holds
+its sources, and bare: V (guest pages backed) and M (machine pages they
+take) beside Disco's, and M(8 VMs) / M(1 VM) against Disco's 1.4
+(build/bench/memory.svg). Last, an SVG chart of the overhead per workload
+beside Disco's (build/bench/overhead.svg).
 
-  python3 tools/bench.py [--splash] [--guest-os] [--many] [--latency] [--repeat N]
+  python3 tools/bench.py [--splash] [--guest-os] [--many] [--latency] [--memory]
+                         [--repeat N]
   (default: all of them)
 
 A timing is a benchmark, never a test: nothing here passes or fails.
@@ -361,6 +366,233 @@ def latency(repeat):
               f"{best[0]:>7} / {best[1]:>7} / {best[2]:>7}"), flush=True)
 
 
+# ---- memory, after Disco's figure 6 ----
+
+# Disco's figure 6 (Disco 5.3): the memory of pmake on IRIX bare and in 1,
+# 2, 4 and 8 VMs of IRIX under Disco, in MB: V, the VMs' virtual memory
+# footprint, and M, the machine memory they take (one copy of what they
+# share). The issue gives them as "23 / 27 / 36/29 / 51/33 / 77/38": read
+# as IRIX bare 23, one VM 27 (V = M: nothing to share with), and V/M for
+# 2, 4 and 8 VMs. (name, VMs or 0 for bare, Disco's V, Disco's M)
+DISCO_FIG6 = [("bare", 0, 23, 23), ("1 VM", 1, 27, 27), ("2 VMs", 2, 36, 29),
+              ("4 VMs", 4, 51, 33), ("8 VMs", 8, 77, 38)]
+# pmake's size for the table, and its sources' folder on the base image.
+FIG6_FILES, FIG6_SRC = 48, "/src"
+FIG6_VM_MIB = 32             # each VM's memory: pmake needs less (see the table)
+PAGE_KIB = 4
+
+
+def memory_base_image(files=FIG6_FILES):
+    """build/bench/fs-src.img: guest-os's fs.img with pmake's sources
+    in /src, written by `pmake -g` on guest-os bare (the same generator,
+    so the same sources and checksum). The cow VMs share it as their
+    base image, as Disco's VMs shared the disk that held the IRIX
+    sources (figure 6). Returns its path, or None (with the reason
+    printed)."""
+    path = os.path.join(BENCH, "fs-src.img")
+    os.makedirs(BENCH, exist_ok=True)
+    shutil.copyfile(os.path.join(GOS, "fs.img"), path)
+    cmd = f"pmake -g {FIG6_SRC} {files}"
+    out, _ = run(qemu.qemu_command(1, 1, 256, 20, os.path.join(GOS, "kernel.elf"),
+                                   extra=NO_FSYNC + ["-append", f'autorun="{cmd}"'],
+                                   disk=path))
+    if f"pmake: wrote {files} sources in {FIG6_SRC}" not in out:
+        print("  could not write the sources into the base image: "
+              + (out.strip().splitlines() or ["no output"])[-1])
+        return None
+    return path
+
+
+def memory_reports(out):
+    """Every memory-report line's figures, as dicts (hyp/vm/vm.h)."""
+    reports = []
+    for line in out.splitlines():
+        if line.startswith("memory-report: "):
+            reports.append({k: int(v) for k, v in re.findall(r"([\w-]+)=(\d+)", line)})
+    return reports
+
+
+def memory_bare(cmd):
+    """guest-os bare running cmd (from the base image): its power-off
+    line `guest-os: memory image-pages=.. peak-pages=..` (guest-os/page.c),
+    as (pages, output): the kernel image and the most pages it handed out
+    at once, or None."""
+    disk = os.path.join(BENCH, "fig6-bare.img")
+    shutil.copyfile(os.path.join(BENCH, "fs-src.img"), disk)
+    out, _ = run(qemu.qemu_command(1, 1, 64, 20, os.path.join(GOS, "kernel.elf"),
+                                   extra=ICOUNT + NO_FSYNC + ["-append", f'autorun="{cmd}"'],
+                                   disk=disk))
+    m = re.search(r"guest-os: memory image-pages=(\d+) peak-pages=(\d+)", out)
+    return (int(m.group(1)) + int(m.group(2)) if m else None), out
+
+
+def memory_vms(k, cmd, report_ms=5, vm_mib=FIG6_VM_MIB):
+    """k guest-os VMs of one vCPU running cmd, each from one copy-on-
+    write disk of the base image (disk-mode "cow"), on one hart under
+    icount, the monitor printing a memory-report line every report_ms
+    (of virtual time). Returns (the report with the largest V, the
+    output), the report None if there was none."""
+    name = f"fig6-{k}"
+    disk = os.path.join(BENCH, f"{name}.disk")
+    dts = qemurun.vm_config(*[
+        {"name": f"vm{i}", "vcpus": 1, "memory-mib": vm_mib, "image": "kernel.elf",
+         "bootargs": f'autorun="{cmd}"', "disk-mib": 8, "disk-image": "fs-src.img",
+         "disk-mode": "cow"} for i in range(k)])
+    dts = dts.replace("/ {", f"/ {{\n  memory-report-ms = <{report_ms}>;", 1)
+    bundle = qemurun.pack_bundle(dts, os.path.join(BENCH, name), [GOS, BENCH],
+                                 disk_out=disk)
+    mem = max(256, 64 + k * vm_mib)
+    out, _ = run(qemu.qemu_command(1, 1, mem, 20, HYP, disk=disk,
+                                   extra=["-initrd", bundle] + ICOUNT + NO_FSYNC),
+                 timeout=1200)
+    reports = memory_reports(out)
+    return (max(reports, key=lambda r: r["virtual"]) if reports else None), out
+
+
+def mib(pages):
+    return pages * PAGE_KIB / 1024
+
+
+def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
+    """Disco's figure 6 for Disco-V: V and M of pmake in 1, 2, 4, 8 VMs
+    booted from one cow disk, and on guest-os bare; printed beside
+    Disco's, with the chart. Returns the rows (name, VMs, V MiB, M MiB)."""
+    cmd = f"pmake -j4 -s {FIG6_SRC} {files}"
+    print()
+    print(f"Memory, after Disco's figure 6: `{cmd}` in guest-os VMs of "
+          f"{FIG6_VM_MIB} MiB, 1 vCPU, all")
+    print("  booted from one copy-on-write disk (disk-mode \"cow\") whose base "
+          f"image holds the sources in {FIG6_SRC}")
+    print("  (written once by `pmake -g`), and on guest-os bare; one hart, icount. "
+          "V: the VMs' guest pages")
+    print("  backed (Disco's virtual footprint); M: the machine pages they take "
+          "(their private pages and")
+    print("  the shared ones in use). V and M from the memory-report line with "
+          "the largest V (every")
+    print("  VM loaded, as pmake ends); bare: kernel image + the most pages guest-os "
+          "handed out at once")
+    print("  (its power-off line). Memory use barely varies between runs: one "
+          "run each.")
+    print("  Disco (IRIX pmake, MB): bare 23; 1 VM 27 (V = M); 2, 4, 8 VMs V/M "
+          "36/29, 51/33, 77/38.")
+    print("  private: V - mappings (guest pages of their own); shared: shared "
+          "machine pages in use;")
+    print("  mapped: guest pages mapping them; cow: copy-on-write breaks so far "
+          "(mostly first stores to")
+    print("  the zero page that Disco's page_zero call maps); all in MiB but cow")
+    print(f"{'config':8} {'V MiB':>7} {'M MiB':>7} {'Disco V':>8} {'Disco M':>8} "
+          f"{'private':>8} {'shared':>7} {'mapped':>7} {'cow':>6} {'sums':>5}")
+    if memory_base_image(files) is None:
+        return []
+    rows, one_vm = [], None
+    for name, k, dv, dm in DISCO_FIG6:
+        if k and k not in counts:
+            continue
+        if k == 0:
+            pages, out = memory_bare(cmd)
+            sums = set(re.findall(r"pmake: checksum (0x[0-9a-f]+)", out))
+            ok = "yes" if len(sums) == 1 else "NO"
+            if pages is None:
+                print(f"{name:8} no memory line")
+                continue
+            rows.append((name, k, mib(pages), mib(pages)))
+            print(f"{name:8} {mib(pages):>7.1f} {mib(pages):>7.1f} {dv:>8} {dm:>8} "
+                  f"{'':>8} {'':>7} {'':>7} {'':>6} {ok:>5}", flush=True)
+            continue
+        r, out = memory_vms(k, cmd)
+        sums = re.findall(r"\] pmake: checksum (0x[0-9a-f]+)", out)
+        ok = "yes" if len(sums) == k and len(set(sums)) == 1 else "NO"
+        if r is None:
+            print(f"{name:8} no memory-report line")
+            for line in out.strip().splitlines()[-8:]:
+                print("    " + line)
+            continue
+        v, m = r["virtual"], r["machine"]
+        rows.append((name, k, mib(v), mib(m)))
+        if k == 1:
+            one_vm = out
+        print(f"{name:8} {mib(v):>7.1f} {mib(m):>7.1f} {dv:>8} {dm:>8} "
+              f"{mib(v - r['mappings']):>8.1f} {mib(r['shared']):>7.1f} "
+              f"{mib(r['mappings']):>7.1f} {r['cow-breaks']:>6} {ok:>5}", flush=True)
+        if ok != "yes":
+            for line in out.strip().splitlines()[-8:]:
+                print("    " + line)
+    m = {k: mm for _, k, _, mm in rows}
+    if 1 in m and max(counts) in m and max(counts) > 1:
+        n = max(counts)
+        disco = {k: dm for _, k, _, dm in DISCO_FIG6}
+        line = f"M({n} VMs) / M(1 VM) = {m[n] / m[1]:.2f}"
+        if n == 8:
+            line += f"; target <= 1.4 (Disco: 38/27 = {disco[8] / disco[1]:.2f})"
+        print(line)
+    if one_vm is not None:
+        memory_breakdown(one_vm)
+    return rows
+
+
+def memory_breakdown(out):
+    """What one VM's pages are, at its power-off (after pmake, near its
+    largest V): guest-os's memory line (guest-os/page.h) and the
+    monitor's memory counters for vm0."""
+    g = re.search(r"\[vm0\] guest-os: memory image-pages=(\d+) peak-pages=\d+ "
+                  r"pages=(\d+) kept=(\d+) bcache=(\d+)", out)
+    c = re.search(r"counters vm0: memory .*pages=(\d+) private=(\d+) shared=(\d+)", out)
+    if g is None or c is None:
+        return
+    image, used, kept, bcache = (int(x) for x in g.groups())
+    pages, private, shared = (int(x) for x in c.groups())
+    print(f"  one VM at its power-off, MiB: {mib(pages):.1f} backed = "
+          f"{mib(private):.1f} private + {mib(shared):.1f} mapping shared pages;")
+    print(f"  guest-os's view: buffer cache {mib(bcache):.1f}, freed pages kept "
+          f"{mib(kept):.1f}, other pages handed out {mib(used - bcache):.1f}, "
+          f"kernel image {mib(image):.1f} (its touched part)")
+
+
+def memory_chart(rows, path):
+    """An SVG bar chart (by hand, as chart()) of V and M per
+    configuration, ours in MiB beside Disco's in MB (figure 6)."""
+    disco = {name: (dv, dm) for name, _, dv, dm in DISCO_FIG6}
+    w, h, left, top, bottom = 640, 320, 60, 40, 60
+    ymax = max([80] + [r[2] for r in rows])
+    plot_h = h - top - bottom
+    def y(v):
+        return top + plot_h * (1 - v / ymax)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
+           'Memory of pmake: V (guest) and M (machine), after Disco fig. 6</text>']
+    step = 10 if ymax <= 100 else 20
+    for v in range(0, int(ymax) + 1, step):
+        out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                   f'stroke="#ddd"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
+                   f'text-anchor="end">{v}</text>')
+    colors = ("#3572b0", "#9cc0e6", "#d98b2b", "#f0c48e")
+    group = (w - left - 10) / max(1, len(rows))
+    for i, (name, _, v, m) in enumerate(rows):
+        bw = group * 0.8 / 4
+        x0 = left + i * group + group * 0.1
+        for k, val in enumerate((v, m) + disco.get(name, (None, None))):
+            if val is None:
+                continue
+            x = x0 + k * bw
+            out.append(f'<rect x="{x:.1f}" y="{y(val):.1f}" width="{bw:.1f}" '
+                       f'height="{y(0) - y(val):.1f}" fill="{colors[k]}"/>'
+                       f'<text x="{x + bw / 2:.1f}" y="{y(val) - 3:.1f}" font-size="9" '
+                       f'text-anchor="middle">{val:.0f}</text>')
+        out.append(f'<text x="{x0 + 2 * bw:.1f}" y="{h - bottom + 16}" '
+                   f'text-anchor="middle">{name}</text>')
+    lx = left
+    for label, color in zip(("Disco-V V (MiB)", "Disco-V M", "Disco V (MB)", "Disco M"),
+                            colors):
+        out.append(f'<rect x="{lx}" y="{h - 22}" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{lx + 16}" y="{h - 12}">{label}</text>')
+        lx += 140
+    out.append('</svg>')
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"chart: {os.path.relpath(path, ROOT)}")
+
+
 # ---- the chart ----
 
 def chart(rows, path):
@@ -416,10 +648,12 @@ def main():
     p.add_argument("--many", action="store_true", help="8 VMs running pmake only")
     p.add_argument("--latency", action="store_true",
                    help="a small command's latency beside database only")
+    p.add_argument("--memory", action="store_true",
+                   help="memory of pmake in 1 to 8 VMs on one cow disk only (Disco fig. 6)")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of each noisy guest-os measurement (best shown)")
     a = p.parse_args()
-    both = not a.splash and not a.guest_os and not a.many and not a.latency
+    both = not (a.splash or a.guest_os or a.many or a.latency or a.memory)
     if a.splash or both:
         splash()
     if a.guest_os or both:
@@ -428,6 +662,10 @@ def main():
         many_vms(8)
     if a.latency or both:
         latency(max(1, a.repeat))
+    if a.memory or both:
+        rows = memory_table()
+        if rows:
+            memory_chart(rows, os.path.join(BENCH, "memory.svg"))
     if RATIOS:
         chart([("raytrace", RATIOS.get("raytrace"), 1.03),
                ("engineering", RATIOS.get("engineering"), 1.06),

@@ -1,6 +1,8 @@
 // guest-os/user/pmake.c: the pmake workload, a parallel build.
 //
 //     pmake [-jN] [NFILES]          (defaults: -j4, 48 files)
+//     pmake -g DIR [NFILES]         only write the sources, into DIR; keep them
+//     pmake [-jN] -s DIR [NFILES]   build the sources already in DIR
 //
 // Models Disco's "Pmake" (Disco section 5.1: a parallel make of the
 // IRIX sources, with a compiler process per file). What makes that
@@ -21,6 +23,13 @@
 //      again on one disk; a directory an interrupted run left is emptied
 //      and used again).
 //
+// With -s DIR, step 1 is skipped: the compilers read DIR/s000.c ... as
+// -g DIR left them (the same sources), and only pmake's own files are
+// removed. That is Disco's Pmake more closely: its compilers read sources
+// that were already on a disk every VM shares (Disco 5.3, figure 6), so
+// VMs booted from one copy-on-write disk share them too (lab 3), where
+// generated sources are each VM's own writes.
+//
 // The last line is "pmake: checksum 0x... (N files, jobs J) in T us"
 // (microseconds, from the time CSR).
 // The checksum is a hash of a.out, which depends only on NFILES: not on
@@ -32,7 +41,10 @@
 #define VARS        32                // variables each file uses
 #define SRC_MAX     (32 * 1024)       // bytes of one source file, at most
 
+#define NAME_MAX    64                // bytes of a file name, with its folder
+
 static char dir[32];                  // /pmake-PID
+static const char *srcdir;            // -s or -g DIR; NULL: the sources are in dir
 static int nfiles;
 
 // A small deterministic random number generator (xorshift64*), so the
@@ -137,14 +149,26 @@ static int write_file(const char *name, const char *data, long n) {
   return w == n ? 0 : -1;
 }
 
+// Source file i's name: s007.c in the current folder, or DIR/s007.c.
+static void source_name(char *name, int i) {
+  struct str s = {name, 0, NAME_MAX};
+  if (srcdir != NULL) {
+    add(&s, srcdir);
+    add(&s, "/");
+  }
+  char base[16];
+  file_name(base, "s", i, ".c");
+  add(&s, base);
+}
+
 static int write_sources(void) {
   struct str s = {malloc(SRC_MAX), 0, SRC_MAX};
   if (s.buf == NULL)
     return -1;
   for (int i = 0; i < nfiles; i++) {
-    char name[16];
+    char name[NAME_MAX];
     gen_source(&s, i);
-    file_name(name, "s", i, ".c");
+    source_name(name, i);
     if (s.len >= SRC_MAX - 1 || write_file(name, s.buf, s.len) < 0) {
       fprintf(2, "pmake: cannot write %s\n", name);
       free(s.buf);
@@ -177,8 +201,8 @@ static int compile_all(int jobs) {
   while ((next < nfiles && !failed) || running > 0) {
     // Fill the free job slots (none after a failure: let the rest end).
     while (running < jobs && next < nfiles && !failed) {
-      char src[16], obj[16];
-      file_name(src, "s", next, ".c");
+      char src[NAME_MAX], obj[16];
+      source_name(src, next);
       file_name(obj, "s", next, ".o");
       char *argv[] = {"cc", src, obj, NULL};
       int pid = start(argv);
@@ -201,8 +225,9 @@ static int compile_all(int jobs) {
       return -1;
     }
     if (status != 0) {
-      fprintf(2, "pmake: cc of s%d.c exited with status %d\n", job_file[j],
-              status);
+      char src[NAME_MAX];
+      source_name(src, job_file[j]);
+      fprintf(2, "pmake: cc of %s exited with status %d\n", src, status);
       failed = 1;
     }
     // The last slot's job takes the finished one's slot.
@@ -256,13 +281,14 @@ static int checksum_file(const char *name, uint64_t *sum) {
   return n < 0 ? -1 : 0;
 }
 
-// Remove everything pmake made, and its directory. Files that were
-// never made are skipped silently.
+// Remove everything pmake made, and its directory (but sources it did
+// not write: -s). Files that were never made are skipped silently.
 static void clean_up(void) {
   for (int i = 0; i < nfiles; i++) {
     char name[16];
     file_name(name, "s", i, ".c");
-    unlink(name);
+    if (srcdir == NULL)
+      unlink(name);
     file_name(name, "s", i, ".o");
     unlink(name);
   }
@@ -286,20 +312,45 @@ static int make_dir(void) {
   return chdir(dir);
 }
 
+// -g DIR: write the sources into DIR (made if it is not there) and keep
+// them, for a later `pmake -s DIR`. 0, or 1.
+static int generate_only(void) {
+  int fd = open(srcdir, O_RDONLY);     // there already?
+  if (fd >= 0)
+    close(fd);
+  if (fd < 0 && mkdir(srcdir) < 0) {
+    fprintf(2, "pmake: cannot make %s\n", srcdir);
+    return 1;
+  }
+  if (write_sources() < 0)
+    return 1;
+  printf("pmake: wrote %d sources in %s\n", nfiles, srcdir);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   long jobs = 4, files = 48;
-  int bad = 0;
+  int bad = 0, generate = 0;
   for (int i = 1; i < argc; i++) {
-    if (strncmp(argv[i], "-j", 2) == 0)
+    if (strncmp(argv[i], "-j", 2) == 0) {
       bad |= parse_number(argv[i] + 2, &jobs);
-    else
+    } else if ((strcmp(argv[i], "-g") == 0 || strcmp(argv[i], "-s") == 0) &&
+               i + 1 < argc) {
+      generate = argv[i][1] == 'g';
+      srcdir = argv[++i];
+      bad |= srcdir[0] == 0 || strlen(srcdir) > NAME_MAX - 16;
+    } else {
       bad |= parse_number(argv[i], &files);
+    }
   }
   nfiles = files < 0 || files > MAX_FILES ? 0 : (int)files;
   if (bad || jobs < 1 || jobs > MAX_FILES || nfiles < 1 || nfiles > MAX_FILES) {
-    fprintf(2, "usage: pmake [-jN] [NFILES]  (1 to %d of each)\n", MAX_FILES);
+    fprintf(2, "usage: pmake [-jN] [-g DIR | -s DIR] [NFILES]  (1 to %d of each)\n",
+            MAX_FILES);
     return 2;
   }
+  if (generate)
+    return generate_only();
   uint64_t t0 = uptime_us();
 
   struct str d = {dir, 0, sizeof(dir)};
@@ -310,7 +361,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   uint64_t sum = 0;
-  int ok = write_sources() == 0 && compile_all(jobs) == 0 && link_all() == 0;
+  int ok = (srcdir != NULL || write_sources() == 0) && compile_all(jobs) == 0 &&
+           link_all() == 0;
   if (ok && checksum_file("a.out", &sum) < 0) {
     fprintf(2, "pmake: cannot read a.out\n");
     ok = 0;

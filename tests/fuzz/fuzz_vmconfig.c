@@ -84,6 +84,10 @@ static bool matches(const struct vm_config *cfg, int node, int index, uint64_t b
 // which is not here.
 void tlb_boot(int limit) { (void)limit; }
 
+// The root's memory-report-ms starts the monitor's periodic memory line
+// (hyp/vm/vm.c), which is not here either.
+void vm_memory_report_every(uint64_t ms) { (void)ms; }
+
 struct vm *vm_create(const struct vm_config *cfg) {
   FUZZ_CHECK(terminated(cfg->name, sizeof(cfg->name)) &&
              terminated(cfg->image, sizeof(cfg->image)) &&

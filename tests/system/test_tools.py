@@ -8,8 +8,10 @@ nothing but `id`.
 """
 
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from lib import ROOT, TestFailure
@@ -120,6 +122,60 @@ def test_vm_config_quotes():
         raise TestFailure("dtc refused the configuration", dts + p.stderr)
 
 
+def test_demo_sharing():
+    """make demo-sharing's script, with 2 VMs and short waits: it runs to
+    the VMs' power-off by itself, headless, prints its live lines from
+    the monitor's memory reports (V above M once both VMs share the
+    base image) and leaves a well-formed SVG chart where it says."""
+    import xml.etree.ElementTree as ET
+    with tempfile.TemporaryDirectory() as tmp:
+        chart = os.path.join(tmp, "sharing.svg")
+        cmd = [sys.executable, os.path.join(ROOT, "tools", "demo_sharing.py"), "--vms", "2",
+               "--idle", "1", "--report-ms", "200", "--files", "8", "--out", chart]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                           stdin=subprocess.DEVNULL, cwd=ROOT)
+        out = p.stdout + p.stderr
+        if p.returncode != 0:
+            raise TestFailure(f"demo_sharing.py exited with status {p.returncode}", out)
+        rows = [line.split() for line in out.splitlines()
+                if re.match(r"^ +\d+\.\d +\d", line)]
+        if not any(float(r[1]) > float(r[2]) for r in rows):
+            raise TestFailure("no live line with V > M", out)
+        for want in ("vm vm0: stopped", "vm vm1: stopped", "chart: "):
+            if want not in out:
+                raise TestFailure(f"expected {want!r} in the demo's output", out)
+        try:
+            root = ET.parse(chart).getroot()
+        except (OSError, ET.ParseError) as e:
+            raise TestFailure(f"no well-formed chart at {chart}: {e}", out)
+        line = next(root.iter("{http://www.w3.org/2000/svg}polyline"), None)
+        if not root.tag.endswith("svg") or line is None:
+            raise TestFailure("the chart has no lines", out)
+
+
+def test_bench_memory_table():
+    """make bench --memory's table on a tiny configuration (1 and 2 VMs,
+    pmake of 4 files): a row for bare and each VM count, V >= M > 0, and
+    two VMs take less machine memory than twice one (they share)."""
+    import contextlib
+    import io
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import bench
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        rows = bench.memory_table(counts=(1, 2), files=4)
+    names = [r[0] for r in rows]
+    if names != ["bare", "1 VM", "2 VMs"]:
+        raise TestFailure(f"rows {names}, want bare, 1 VM, 2 VMs", text.getvalue())
+    if not all(r[2] >= r[3] > 0 for r in rows[1:]):
+        raise TestFailure(f"want V >= M > 0 in every VM row: {rows}", text.getvalue())
+    if not rows[2][3] < 2 * rows[1][3]:
+        raise TestFailure(f"2 VMs' M {rows[2][3]:.1f} MiB is not below twice one VM's",
+                          text.getvalue())
+    if "NO" in text.getvalue() or "M(2 VMs) / M(1 VM)" not in text.getvalue():
+        raise TestFailure("a wrong checksum, or no M ratio line", text.getvalue())
+
+
 TESTS = [
     ("deps-names-missing", test_deps_names_missing),
     ("deps-not-root-prints-sudo", test_deps_not_root_prints_sudo),
@@ -127,4 +183,6 @@ TESTS = [
     ("style-check-catches", test_style_catches),
     ("tools-qemurun-program-gone-before-keys", test_qemurun_program_gone_before_keys),
     ("tools-vm-config-quotes", test_vm_config_quotes),
+    ("tools-demo-sharing", test_demo_sharing),
+    ("tools-bench-memory-table", test_bench_memory_table),
 ]

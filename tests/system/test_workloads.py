@@ -93,6 +93,28 @@ def test_pmake_reuses_left_directory():
     fsck(run, image)
 
 
+def test_pmake_shared_sources():
+    """pmake -g DIR writes the sources and keeps them; pmake -s DIR builds
+    them (make bench's figure-6 table: sources on the shared base disk)
+    to the same checksum as a pmake that writes its own, and leaves them
+    there; nothing else is left behind."""
+    image = fresh_disk("pmake-shared")
+    run = bare(1, 1, 'autorun="pmake -g /src 6; pmake -s /src 6; pmake 6; ls /src; '
+               'rm /src/s000.c /src/s001.c /src/s002.c /src/s003.c /src/s004.c '
+               '/src/s005.c /src; pmake -s /nowhere 2; ls /"', disk=image, timeout=120)
+    run.expect_clean_exit()
+    run.expect("pmake: wrote 6 sources in /src")
+    sums = re.findall(r"^pmake: checksum (0x[0-9a-f]{16}) \(6 files, jobs 4\)",
+                      run.output, re.M)
+    if len(sums) != 2 or sums[0] != sums[1]:
+        run.fail(f"pmake -s and pmake gave checksums {sums}: want two, the same")
+    if len(run.lines("s00")) != 6:
+        run.fail("pmake -s did not leave the 6 sources in /src")
+    run.expect("cc: cannot open /nowhere/s000.c")
+    run.expect("pmake: FAILED")
+    fsck(run, image)
+
+
 def test_interactive():
     """interactive (make bench's latency probe) runs its commands, prints
     its summary line with sorted samples, and leaves no file behind."""
@@ -113,5 +135,6 @@ TESTS = [
     ("workloads-bare-c1", test_workloads_bare),
     ("workloads-vm-v2", test_workloads_vm),
     ("workloads-pmake-reuses-left-directory", test_pmake_reuses_left_directory),
+    ("workloads-pmake-shared-sources", test_pmake_shared_sources),
     ("workloads-interactive", test_interactive),
 ]
