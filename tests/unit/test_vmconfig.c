@@ -38,10 +38,6 @@ static struct vm a_vm;
 void tlb_boot(int limit) { (void)limit; }
 void vm_memory_report_every(uint64_t ms) { (void)ms; }
 
-// The root's memory-report-ms starts the monitor's periodic memory line
-// (hyp/vm/vm.c), which is not here either.
-void vm_memory_report_every(uint64_t ms) { (void)ms; }
-
 struct vm *vm_create(const struct vm_config *cfg) {
   if (ncreated < 8)
     created[ncreated] = *cfg;
