@@ -133,9 +133,10 @@ def test_churn_full_vmids_two_nodes():
 def test_move_refused_under_dma():
     """A page the monitor's disk is reading into is pinned, and a page
     move must leave it where the disk writes (pmap_move_page's
-    PMAP_PINNED). tlbtest's dma mode reads a block into a page 200 times
-    and, while each read is in flight, keeps asking the monitor to move
-    that page: the data must arrive every time, and some moves must have
+    PMAP_PINNED). tlbtest's dma mode reads half a block into a page 200
+    times (a whole block would be read into lab 3's block cache and mapped,
+    never pinned) and, while each read is in flight, keeps asking the
+    monitor to move that page: the data must arrive every time, and some moves must have
     been refused (else no move overlapped a read). Without the pin check
     the moves all go through; the data is then lost only when the copy
     runs before QEMU's disk has written the old page, a window of
