@@ -185,15 +185,22 @@ struct blockcache_stats blockcache_stats(void) {
   acquire(&blockcache_lock);
   struct blockcache_stats s = st;
   s.blocks = (uint64_t)count;
-  s.mapped = s.mappings = 0;
+  s.mapped = s.mappings = s.disk_mappings = s.image_mappings = s.zero_mappings = 0;
   for (int i = 0; i < count; i++) {
     uint32_t refs = __atomic_load_n(&memmap_lookup(table[i].pa)->refcount,
                                     __ATOMIC_ACQUIRE);
     if (refs > 1) {
       s.mapped++;
       s.mappings += refs - 1;
+      if (table[i].block & BLOCKCACHE_IMAGE)
+        s.image_mappings += refs - 1;
+      else
+        s.disk_mappings += refs - 1;
     }
   }
+  for (int n = 0; n < MAX_NODES; n++)
+    if (zero_page[n] != 0)
+      s.zero_mappings += memmap_lookup(zero_page[n])->refcount - 1;
   release(&blockcache_lock);
   return s;
 }
@@ -201,7 +208,8 @@ struct blockcache_stats blockcache_stats(void) {
 void blockcache_print(void) {
   struct blockcache_stats s = blockcache_stats();
   printf("counters machine: sharing blocks=%lu blocks-mapped=%lu mappings=%lu "
-         "lookups=%lu hits=%lu fills=%lu evicted=%lu forgotten=%lu\n",
+         "lookups=%lu hits=%lu fills=%lu evicted=%lu forgotten=%lu "
+         "disk-mappings=%lu image-mappings=%lu zero-mappings=%lu\n",
          s.blocks, s.mapped, s.mappings, s.lookups, s.hits, s.fills, s.evicted,
-         s.forgotten);
+         s.forgotten, s.disk_mappings, s.image_mappings, s.zero_mappings);
 }

@@ -101,7 +101,10 @@ uint64_t blockcache_shrink(void);
 struct blockcache_stats {
   uint64_t blocks;          // entries in the index now
   uint64_t mapped;          // ... of which some VM maps (refcount > 1)
-  uint64_t mappings;        // references beyond the index's, all entries
+  uint64_t mappings;        // references beyond the index's, all entries:
+  uint64_t disk_mappings;   //   ... of disk blocks
+  uint64_t image_mappings;  //   ... of guest image pages
+  uint64_t zero_mappings;   // references on the zero pages
   uint64_t lookups;         // blockcache_get calls
   uint64_t hits;            // ... that found the block
   uint64_t fills;           // blocks read from disk into the cache

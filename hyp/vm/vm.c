@@ -629,8 +629,10 @@ void vm_memory_report(void) {
     return;
   report_next = now + report_ticks;
   struct memory_sample m = memory_sample();
+  struct blockcache_stats b = blockcache_stats();
   printf("memory-report: t-ms=%lu virtual=%lu machine=%lu shared=%lu mappings=%lu "
-         "used=%lu cow-breaks=%lu\n", (now - report_start) * 1000 / machine.timebase,
-         m.virt, m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used,
-         m.cow_breaks);
+         "used=%lu cow-breaks=%lu disk=%lu image=%lu zero=%lu\n",
+         (now - report_start) * 1000 / machine.timebase, m.virt,
+         m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used, m.cow_breaks,
+         b.disk_mappings, b.image_mappings, b.zero_mappings);
 }

@@ -184,6 +184,8 @@ void vm_print_memory(void);
 // bench), when vm_memory_report is called (the boot hart, between runs):
 //   memory-report: t-ms=1000 virtual=.. machine=.. shared=.. mappings=.. used=..
 //                  cow-breaks=..   (the running VMs' pmap_cow copies so far)
+//                  disk=.. image=.. zero=..   (the mappings by kind of
+//                  shared page: disk blocks, guest image pages, zero pages)
 void vm_memory_report_every(uint64_t ms);
 void vm_memory_report(void);
 
