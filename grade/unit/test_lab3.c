@@ -139,6 +139,29 @@ static void share_two_vms(void) {
   CHECK(backmapped(s, VM_B, GPA + PAGE_SIZE));
 }
 
+// Disco's page_zero (pmap_zero, which uses pmap_share): a page the VM
+// holds is zeroed where it is; a page it gave back gets the zero page.
+static void zero_private_in_place(void) {
+  CHECK_EQ(pmap_fault(&pa_, GPA), 0);
+  uint64_t mine = pmap_lookup(&pa_, GPA);
+  memset((void *)mine, 0x77, PAGE_SIZE);
+  CHECK_EQ(pmap_zero(&pa_, GPA), 0);
+  CHECK_EQ(pmap_lookup(&pa_, GPA), mine);
+  CHECK_EQ(*(uint64_t *)(mine + 64), 0);
+  CHECK_EQ(pa_.shared, 0);
+}
+
+static void zero_unbacked_maps_zero_page(void) {
+  CHECK_EQ(pmap_zero(&pa_, GPA), 0);
+  CHECK_EQ(pmap_zero(&pb_, GPA), 0);
+  uint64_t z = pmap_lookup(&pa_, GPA);
+  CHECK(z != 0);
+  CHECK_EQ(pmap_lookup(&pb_, GPA), z);          // one page for both VMs
+  CHECK_EQ(memmap_lookup(z)->owner, OWNER_SHARED);
+  CHECK(!(leaf(&pa_, GPA) & PMAP_W));
+  CHECK_EQ(*(uint64_t *)(z + 128), 0);
+}
+
 // ---- pmap_cow ---------------------------------------------------------------
 
 // A write to a shared page: a private copy, writable, the same bytes.
@@ -209,6 +232,7 @@ static struct {
 } cases[] = {
 #define CASE(f) {#f, f}
     CASE(share_maps_read_only), CASE(share_into_empty_page), CASE(share_two_vms),
+    CASE(zero_private_in_place), CASE(zero_unbacked_maps_zero_page),
     CASE(cow_copies), CASE(cow_leaves_others), CASE(cow_frees_last_holder),
     CASE(cow_not_shared),
 };

@@ -458,17 +458,9 @@ int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n) {
   return pa != 0 ? 0 : -1;
 }
 
-int pmap_zero(struct pmap *pm, uint64_t gpa) {
-  if (!pmap_is_ram(pm, gpa))
-    panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
-  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
-  if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
-    return 0;
-  if (zero != 0)
-    memmap_free(zero);
-  // No zero page to share: zero the guest's own page (made private
-  // first if it is shared).
+// Give gpa a private page of zeros: its own page zeroed in place, or a
+// fresh one if it has none (a shared one is made private first).
+static int zero_own_page(struct pmap *pm, uint64_t gpa) {
   for (;;) {
     uint64_t pa = ref_page(pm, gpa);
     if (pa == 0)
@@ -482,6 +474,29 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
     if (pmap_cow(pm, gpa) < 0)
       return -1;
   }
+}
+
+int pmap_zero(struct pmap *pm, uint64_t gpa) {
+  if (!pmap_is_ram(pm, gpa))
+    panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  // A private page is zeroed where it is: mapping the zero page instead
+  // would give back a page the guest is about to write (it asks for
+  // zeros as it hands the page out), for a copy-on-write fault right
+  // after. No page (the guest gave it back), or a shared one: the zero
+  // page, which costs no machine page until the guest writes it.
+  uint64_t pa = ref_page(pm, gpa);
+  bool own = pa != 0 && !is_shared(pa);
+  if (pa != 0)
+    memmap_free(pa);
+  if (!own) {
+    uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
+    if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
+      return 0;
+    if (zero != 0)
+      memmap_free(zero);            // not mapped (lab 3's handout)
+  }
+  return zero_own_page(pm, gpa);
 }
 
 // ---- Sharing (lab 3) ----
