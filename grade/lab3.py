@@ -36,11 +36,11 @@ def share_maps_read_only(t):
     """pmap_share puts the shared page at the guest page read-only (R, not
     W), gives the old page back after a shootdown, takes over the caller's
     reference, records the back-mapping and counts the shared mapping; two
-    VMs can map one page; page_zero maps the zero page where the VM holds
-    no page."""
+    VMs can map one page; page_zero puts the zero page in place of a
+    shared page."""
     t.host_cases("test_lab3", ["share_maps_read_only", "share_into_empty_page",
                                "share_two_vms", "zero_private_in_place",
-                               "zero_unbacked_maps_zero_page"])
+                               "zero_shared_maps_zero_page"])
 
 
 @g.test("cow-copies", points=10)

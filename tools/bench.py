@@ -478,8 +478,9 @@ def memory_table(counts=(1, 2, 4, 8), files=FIG6_FILES):
     print("  private: V - mappings (guest pages of their own); shared: shared "
           "machine pages in use;")
     print("  mapped: guest pages mapping them; cow: copy-on-write breaks so far "
-          "(mostly first stores to")
-    print("  the zero page that Disco's page_zero call maps); all in MiB but cow")
+          "(buffers that held a")
+    print("  shared block reused for a new one, kernel data in image pages); all "
+          "in MiB but cow")
     print(f"{'config':8} {'V MiB':>7} {'M MiB':>7} {'Disco V':>8} {'Disco M':>8} "
           f"{'private':>8} {'shared':>7} {'mapped':>7} {'cow':>6} {'sums':>5}")
     if memory_base_image(files) is None:

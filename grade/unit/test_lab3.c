@@ -151,15 +151,23 @@ static void zero_private_in_place(void) {
   CHECK_EQ(pa_.shared, 0);
 }
 
-static void zero_unbacked_maps_zero_page(void) {
+// A page the VM gave back stays without a page (it reads as zeros); a
+// shared page gets the zero page in its place, one for both VMs.
+static void zero_shared_maps_zero_page(void) {
+  CHECK_EQ(pmap_zero(&pa_, GPA), 0);
+  CHECK_EQ(pmap_lookup(&pa_, GPA), 0);
+  uint64_t s1 = cached_block(3, 0x66), s2 = cached_block(4, 0x67);
+  CHECK_EQ(pmap_share(&pa_, GPA, s1), 0);
+  CHECK_EQ(pmap_share(&pb_, GPA, s2), 0);
   CHECK_EQ(pmap_zero(&pa_, GPA), 0);
   CHECK_EQ(pmap_zero(&pb_, GPA), 0);
   uint64_t z = pmap_lookup(&pa_, GPA);
-  CHECK(z != 0);
-  CHECK_EQ(pmap_lookup(&pb_, GPA), z);          // one page for both VMs
+  CHECK(z != 0 && z != s1);
+  CHECK_EQ(pmap_lookup(&pb_, GPA), z);
   CHECK_EQ(memmap_lookup(z)->owner, OWNER_SHARED);
   CHECK(!(leaf(&pa_, GPA) & PMAP_W));
   CHECK_EQ(*(uint64_t *)(z + 128), 0);
+  CHECK_EQ(*(uint8_t *)s1, 0x66);               // the block's page untouched
 }
 
 // ---- pmap_cow ---------------------------------------------------------------
@@ -232,7 +240,7 @@ static struct {
 } cases[] = {
 #define CASE(f) {#f, f}
     CASE(share_maps_read_only), CASE(share_into_empty_page), CASE(share_two_vms),
-    CASE(zero_private_in_place), CASE(zero_unbacked_maps_zero_page),
+    CASE(zero_private_in_place), CASE(zero_shared_maps_zero_page),
     CASE(cow_copies), CASE(cow_leaves_others), CASE(cow_frees_last_holder),
     CASE(cow_not_shared),
 };

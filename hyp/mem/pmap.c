@@ -480,22 +480,25 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  // A private page is zeroed where it is: mapping the zero page instead
-  // would give back a page the guest is about to write (it asks for
-  // zeros as it hands the page out), for a copy-on-write fault right
-  // after. No page (the guest gave it back), or a shared one: the zero
-  // page, which costs no machine page until the guest writes it.
+  // No page: it reads as zeros already, and costs no machine page until
+  // the guest touches it (pmap_fault then gives it a zeroed one). A
+  // private page: zeroed where it is.
   uint64_t pa = ref_page(pm, gpa);
-  bool own = pa != 0 && !is_shared(pa);
-  if (pa != 0)
-    memmap_free(pa);
-  if (!own) {
-    uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
-    if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
-      return 0;
-    if (zero != 0)
-      memmap_free(zero);            // not mapped (lab 3's handout)
+  if (pa == 0)
+    return 0;
+  if (!is_shared(pa)) {
+    memset((void *)pa, 0, PAGE_SIZE);
+    memmap_free(pa);                // our reference only
+    return 0;
   }
+  memmap_free(pa);
+  // A shared page (lab 3): the zero page in its place, so that it still
+  // costs the VM no page of its own.
+  uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
+  if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
+    return 0;
+  if (zero != 0)
+    memmap_free(zero);              // not mapped (lab 3's handout)
   return zero_own_page(pm, gpa);
 }
 
