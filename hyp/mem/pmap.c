@@ -480,12 +480,11 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  // No page: it reads as zeros already, and costs no machine page until
-  // the guest touches it (pmap_fault then gives it a zeroed one). A
-  // private page: zeroed where it is.
+  // No page: a fresh zeroed one (the guest asks for zeros as it hands the
+  // page out, to write it). A private page: zeroed where it is.
   uint64_t pa = ref_page(pm, gpa);
   if (pa == 0)
-    return 0;
+    return pmap_fault(pm, gpa);
   if (!is_shared(pa)) {
     memset((void *)pa, 0, PAGE_SIZE);
     memmap_free(pa);                // our reference only

@@ -179,12 +179,11 @@ int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n);
 int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n);
 
 // Give guest page gpa zeroed contents (Disco's "give me a zeroed page"
-// monitor call, hyp/sbi/vsbi_disco.c): a private page is zeroed in place;
-// a guest page with no machine page is left so (it reads as zeros, and
-// its first touch gets a zeroed page); a shared one (lab 3) is replaced
-// by the node's shared zero page (pmap_share; the guest's first write
-// makes it private), so that no VM holds a page of zeros it has not
-// written. Returns 0, or -1 when memory ran out.
+// monitor call, hyp/sbi/vsbi_disco.c): a private page is zeroed in place,
+// a guest page with no machine page gets a fresh zeroed one, and a shared
+// one (lab 3) is replaced by the node's shared zero page (pmap_share; the
+// guest's first write makes it private), so that the VM still holds no
+// page of its own for it. Returns 0, or -1 when memory ran out.
 int pmap_zero(struct pmap *pm, uint64_t gpa);
 
 // Free everything: every guest page the pmap holds, the G-stage table and

@@ -155,8 +155,10 @@ def test_demo_sharing():
 
 def test_bench_memory_table():
     """make bench --memory's table on a tiny configuration (1 and 2 VMs,
-    pmake of 4 files): a row for bare and each VM count, V >= M > 0, and
-    two VMs take less machine memory than twice one (they share)."""
+    pmake of 4 files): a row for bare and each VM count, V and M above 0,
+    and two VMs take less machine memory than their guest pages add up to,
+    and than twice one VM (they share). (One VM's M may top its V: the
+    block cache also holds blocks it read and no longer maps.)"""
     import contextlib
     import io
     sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -167,8 +169,9 @@ def test_bench_memory_table():
     names = [r[0] for r in rows]
     if names != ["bare", "1 VM", "2 VMs"]:
         raise TestFailure(f"rows {names}, want bare, 1 VM, 2 VMs", text.getvalue())
-    if not all(r[2] >= r[3] > 0 for r in rows[1:]):
-        raise TestFailure(f"want V >= M > 0 in every VM row: {rows}", text.getvalue())
+    if not all(r[2] > 0 and r[3] > 0 for r in rows[1:]) or not rows[2][3] < rows[2][2]:
+        raise TestFailure(f"want V, M > 0 in every VM row, and M < V for 2 VMs: {rows}",
+                          text.getvalue())
     if not rows[2][3] < 2 * rows[1][3]:
         raise TestFailure(f"2 VMs' M {rows[2][3]:.1f} MiB is not below twice one VM's",
                           text.getvalue())
