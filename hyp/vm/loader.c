@@ -52,6 +52,8 @@ static int zero_guest(struct vm *vm, uint64_t gpa, uint64_t len) {
 // or -1 if some byte is outside the VM's RAM.
 static int load_bytes(struct vm *vm, uint64_t gpa, const uint8_t *src, uint64_t n) {
   struct pmap *pm = &vm->pmap;
+  if (n == 0)                         // still refused outside RAM, as a copy is
+    return vm_copy_to_guest(vm, gpa, src, 0);
   while (n > 0) {
     uint64_t chunk = PAGE_SIZE - gpa % PAGE_SIZE;
     if (chunk > n)
