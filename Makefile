@@ -238,7 +238,7 @@ $(B)/tests/test_vline: tests/unit/test_vline.c hyp/dev/vline.c hyp/dev/vline.h t
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_vline.c hyp/dev/vline.c
 
 $(B)/tests/test_blockcache: tests/unit/test_blockcache.c tests/unit/host_stubs.c hyp/mem/blockcache.c \
-		hyp/mem/blockcache.h hyp/mem/memmap.c hyp/mem/memmap.h tests/unit/unit.h
+		hyp/mem/blockcache.h hyp/mem/memmap.c hyp/mem/memmap.h tests/unit/unit.h tests/unit/fork_cases.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_blockcache.c tests/unit/host_stubs.c \
 	  hyp/mem/blockcache.c hyp/mem/memmap.c

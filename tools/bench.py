@@ -558,15 +558,10 @@ def memory_chart(rows, path):
     plot_h = h - top - bottom
     def y(v):
         return top + plot_h * (1 - v / ymax)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-           f'font-family="sans-serif" font-size="12">',
-           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
-           'Memory of pmake: V (guest) and M (machine), after Disco fig. 6</text>']
+    out = svg_start(w, h, "Memory of pmake: V (guest) and M (machine), after Disco fig. 6")
     step = 10 if ymax <= 100 else 20
     for v in range(0, int(ymax) + 1, step):
-        out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                   f'stroke="#ddd"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
-                   f'text-anchor="end">{v}</text>')
+        out.append(gridline(left, w - 10, y(v), v))
     colors = ("#3572b0", "#9cc0e6", "#d98b2b", "#f0c48e")
     group = (w - left - 10) / max(1, len(rows))
     for i, (name, _, v, m) in enumerate(rows):
@@ -594,7 +589,19 @@ def memory_chart(rows, path):
     print(f"chart: {os.path.relpath(path, ROOT)}")
 
 
-# ---- the chart ----
+# ---- the charts ----
+
+def svg_start(w, h, title):
+    """The opening lines of an SVG chart w by h pixels, with its title."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+            f'font-family="sans-serif" font-size="12">',
+            f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>']
+
+
+def gridline(x1, x2, y, label):
+    """A light horizontal grid line at height y, labelled at its left."""
+    return (f'<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{x1 - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
 
 def chart(rows, path):
     """An SVG bar chart (written by hand: the standard library has no
@@ -605,15 +612,9 @@ def chart(rows, path):
     plot_h = h - top - bottom
     def y(v):
         return top + plot_h * (1 - v / ymax)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-           f'font-family="sans-serif" font-size="12">',
-           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
-           'Virtualization overhead: time in a VM / time bare</text>']
+    out = svg_start(w, h, "Virtualization overhead: time in a VM / time bare")
     for tick in range(0, int(ymax * 10) + 1, 2):
-        v = tick / 10
-        out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                   f'stroke="#ddd"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
-                   f'text-anchor="end">{v:.1f}</text>')
+        out.append(gridline(left, w - 10, y(tick / 10), f"{tick / 10:.1f}"))
     out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(1):.1f}" y2="{y(1):.1f}" '
                'stroke="#888" stroke-dasharray="4,3"/>')
     group = (w - left - 10) / max(1, len(rows))

@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 // hyp/mem/pmap.c's calls to memmap_alloc go to a test double, which can play
 // another vCPU that fills the page pmap_fault is about to fill (see
@@ -38,6 +36,7 @@ void tlb_shootdown(struct pmap *pm, uint64_t gpa) {}
 
 #include "hyp/mem/backmap.h"
 #include "tests/unit/host_stubs.h"
+#include "tests/unit/fork_cases.h"
 #include "tests/unit/unit.h"
 
 // ---- The made-up machine ------------------------------------------------
@@ -849,10 +848,7 @@ static void destroy_frees_everything(void) {
 
 // ---- Running the cases ----------------------------------------------------
 
-static struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
+static const struct fork_case cases[] = {
 #define CASE(f) {#f, f}
     CASE(backmap_add_and_count), CASE(backmap_remove),
     CASE(backmap_records_reused), CASE(backmap_out_of_memory),
@@ -864,45 +860,6 @@ static struct {
     CASE(destroy_frees_everything),
 };
 
-// Run one case in a child on a fresh machine; print its line. The child
-// exits 0 when the case passed and 3 when it printed its FAIL line; any
-// other end (a sanitizer report, a signal) is a crash, reported here.
-static int run_case(int i) {
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid == 0) {
-    unit_case_name = cases[i].name;
-    boot_machine();
-    if (PANICS(cases[i].fn())) {
-      printf("FAIL %s: panic: %s\n", cases[i].name, panic_message);
-      unit_case_failed = 1;
-    } else if (!unit_case_failed) {
-      printf("ok   %s\n", cases[i].name);
-    }
-    fflush(stdout);
-    _exit(unit_case_failed ? 3 : 0);
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    return 0;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-    return 1;
-  printf("FAIL %s: crashed (%s %d): see the report above\n", cases[i].name,
-         WIFSIGNALED(status) ? "signal" : "exit status",
-         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-  return 1;
-}
-
 int main(int argc, char **argv) {
-  int failed = 0, n = sizeof(cases) / sizeof(cases[0]);
-  (void)unit_failed_cases;             // unit.h's counter: we count here
-  for (int i = 0; i < n; i++) {
-    bool wanted = argc == 1;
-    for (int a = 1; a < argc; a++)
-      wanted |= strcmp(argv[a], cases[i].name) == 0;
-    if (wanted)
-      failed += run_case(i);
-  }
-  return failed ? 1 : 0;
+  return fork_cases_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), boot_machine);
 }

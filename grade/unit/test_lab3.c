@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "hyp/mem/pmap.c"
 
@@ -32,6 +30,7 @@ void hfence_vvma_all(void) {}
 #include "hyp/mem/backmap.h"
 #include "hyp/mem/blockcache.h"
 #include "tests/unit/host_stubs.h"
+#include "tests/unit/fork_cases.h"
 #include "tests/unit/unit.h"
 
 // ---- The made-up machine ------------------------------------------------
@@ -231,10 +230,7 @@ static void cow_not_shared(void) {
 
 // ---- Running the cases ----------------------------------------------------
 
-static struct {
-  const char *name;
-  void (*fn)(void);
-} cases[] = {
+static const struct fork_case cases[] = {
 #define CASE(f) {#f, f}
     CASE(share_maps_read_only), CASE(share_into_empty_page), CASE(share_two_vms),
     CASE(zero_private_in_place), CASE(zero_shared_maps_zero_page),
@@ -242,44 +238,6 @@ static struct {
     CASE(cow_not_shared),
 };
 
-// Run one case in a child on a fresh machine; print its line (see
-// grade/unit/test_lab1.c, which does the same).
-static int run_case(int i) {
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid == 0) {
-    unit_case_name = cases[i].name;
-    boot_machine();
-    if (PANICS(cases[i].fn())) {
-      printf("FAIL %s: panic: %s\n", cases[i].name, panic_message);
-      unit_case_failed = 1;
-    } else if (!unit_case_failed) {
-      printf("ok   %s\n", cases[i].name);
-    }
-    fflush(stdout);
-    _exit(unit_case_failed ? 3 : 0);
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    return 0;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-    return 1;
-  printf("FAIL %s: crashed (%s %d): see the report above\n", cases[i].name,
-         WIFSIGNALED(status) ? "signal" : "exit status",
-         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-  return 1;
-}
-
 int main(int argc, char **argv) {
-  int failed = 0, n = sizeof(cases) / sizeof(cases[0]);
-  (void)unit_failed_cases;
-  for (int i = 0; i < n; i++) {
-    bool wanted = argc == 1;
-    for (int a = 1; a < argc; a++)
-      wanted |= strcmp(argv[a], cases[i].name) == 0;
-    if (wanted)
-      failed += run_case(i);
-  }
-  return failed ? 1 : 0;
+  return fork_cases_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), boot_machine);
 }

@@ -8,14 +8,13 @@
 // eviction takes only pages no one maps, when memory runs short or the
 // table is full; and the image and zero pages are kept apart from disk
 // blocks. The cache's state is static, so each case runs in a child
-// process of its own, on a fresh machine.
+// process of its own, on a fresh machine (tests/unit/fork_cases.h).
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "hyp/mem/blockcache.h"
 #include "hyp/mem/memmap.h"
+#include "tests/unit/fork_cases.h"
 #include "tests/unit/host_stubs.h"
 #include "tests/unit/unit.h"
 
@@ -170,39 +169,14 @@ static void blockcache_image_and_zero_pages(void) {
   CHECK_EQ(*(uint64_t *)(z + 8), 0);
 }
 
-// Run one case in a child on a fresh machine: its "ok" or "FAIL" line.
-static int run_case(void (*fn)(void), const char *name) {
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid == 0) {
-    boot_machine();
-    unit_case_name = name;
-    unit_case_failed = 0;
-    fn();
-    if (!unit_case_failed)
-      printf("ok   %s\n", name);
-    fflush(stdout);
-    _exit(unit_case_failed ? 1 : 0);
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) <= 1)
-    return WEXITSTATUS(status);
-  printf("FAIL %s: crashed\n", name);
-  return 1;
-}
+static const struct fork_case cases[] = {
+#define CASE(f) {#f, f}
+    CASE(blockcache_finds_in_any_order), CASE(blockcache_insert_twice_keeps_one),
+    CASE(blockcache_write_forgets_its_blocks), CASE(blockcache_evicts_unmapped_when_short),
+    CASE(blockcache_shrink_frees_unmapped), CASE(blockcache_full_table),
+    CASE(blockcache_image_and_zero_pages),
+};
 
-#define CASE(f) failed += run_case(f, #f)
-
-int main(void) {
-  int failed = 0;
-  (void)unit_failed_cases;
-  CASE(blockcache_finds_in_any_order);
-  CASE(blockcache_insert_twice_keeps_one);
-  CASE(blockcache_write_forgets_its_blocks);
-  CASE(blockcache_evicts_unmapped_when_short);
-  CASE(blockcache_shrink_frees_unmapped);
-  CASE(blockcache_full_table);
-  CASE(blockcache_image_and_zero_pages);
-  return failed ? 1 : 0;
+int main(int argc, char **argv) {
+  return fork_cases_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), boot_machine);
 }
