@@ -10,6 +10,7 @@
 //   cause 10      ecall from VS-mode: an SBI call      -> hyp/sbi/vsbi.c
 //   cause 20/21/23  guest-page fault: first touch of a RAM page -> pmap,
 //                 a store to a shared page (copy on write, lab 3) -> pmap,
+//                 a hinting fault (lab 4) -> hyp/mem/numa.c,
 //                 or a device access to emulate, or a bad address (the
 //                 instruction's, or its page-table walk's)
 //   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
@@ -19,6 +20,7 @@
 #include "hyp/dev/mmio.h"
 #include "hyp/cpu/sched.h"
 #include "hyp/cpu/trap.h"
+#include "hyp/mem/numa.h"
 #include "hyp/vm/vm.h"
 #include "hyp/sbi/vsbi.h"
 #include "hyp/cpu/vtrap.h"
@@ -116,8 +118,11 @@ static void guest_page_fault(struct vcpu *v) {
   uint64_t gpa = (v->htval << 2) | (v->stval & 3);
   struct vm *vm = v->vm;
   if (pmap_is_ram(&vm->pmap, gpa)) {
-    // A store to a shared page (lab 3) makes it private; any other fault
-    // on RAM is a first touch (or a race with a change of the mapping).
+    // A hinting fault (lab 4) says who uses the page; a store to a shared
+    // page (lab 3) makes it private; any other fault on RAM is a first
+    // touch (or a race with a change of the mapping).
+    if (numa_hint_fault(&vm->pmap, gpa, v->scause == EXC_STORE_GUEST_PAGE_FAULT))
+      return;
     int cow = v->scause == EXC_STORE_GUEST_PAGE_FAULT ? pmap_cow(&vm->pmap, gpa) : 0;
     if (cow < 0 || (cow == 0 && pmap_fault(&vm->pmap, gpa) < 0))
       vm_fail(v, "out of machine memory for guest page %p", (void *)gpa);
@@ -159,6 +164,10 @@ static void virtual_instruction(struct vcpu *v) {
 
 void vtrap_handle(struct vcpu *v) {
   uint64_t cause = v->scause;
+  // Lab 4: vCPU 0 scans its VM's pages for hinting faults when it is time
+  // (the VM cannot finish while one of its vCPUs is in the monitor).
+  if (v->id == 0)
+    numa_scan(&v->vm->pmap);
   if (cause & SCAUSE_INTERRUPT) {
     host_interrupt(v, cause & ~SCAUSE_INTERRUPT);
     return;

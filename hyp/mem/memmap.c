@@ -231,6 +231,9 @@ static void take(struct memmap_entry *e, uint16_t owner, int wanted) {
   e->state = PAGE_USED;
   e->owner = owner;
   e->refcount = 1;
+  for (int i = 0; i < MAX_NODES; i++)
+    e->hints[i] = 0;              // lab 4: nothing known of its new use
+  e->hint_write = e->moves = 0;
   stats[e->node].free--;
   stats[e->node].used++;
   if (owner == OWNER_SHARED)

@@ -76,6 +76,13 @@ struct memmap_entry {
   struct memmap_entry *prev;        //   (doubly linked: see memmap_alloc_contig)
   struct backmap *backmaps;         // mappings of this page (lab 1)
   struct memmap_entry *replicas;    // copies on other nodes (lab 4)
+  // Lab 4's hot-page detection (hyp/mem/numa.h), under the owning pmap's
+  // lock: hinting faults from each node, halved at every scan of the page;
+  // whether one was a write since the last scan; moves since the last
+  // scan but one.
+  uint8_t hints[MAX_NODES];
+  uint8_t hint_write;
+  uint8_t moves;
 };
 
 // Per-node accounting, in pages.

@@ -36,6 +36,9 @@
 #define PTE_U (1UL << 4)
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
+#define PTE_HINT (1UL << 8)     // an RSW bit (for software): V cleared for a
+                                // hinting fault (lab 4, pmap_revoke), the
+                                // rest of the leaf kept
 
 #define ROOT_ENTRIES 2048           // Sv39x4's root: 11 bits of index
 #define ROOT_PAGES   4              // 2048 * 8 bytes = 16 KiB
@@ -255,7 +258,7 @@ static uint64_t unmap_locked(struct pmap *pm, uint64_t gpa, uint64_t *perm) {
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   uint64_t *pte = pmap_walk(pm, gpa, false);
   *perm = PMAP_RWX;
-  if (pa == 0 || pte == NULL || !(*pte & PTE_V))
+  if (pa == 0 || pte == NULL || !(*pte & (PTE_V | PTE_HINT)))
     return pa;
   *perm = *pte & PMAP_RWX;
   *pte = 0;
@@ -325,7 +328,7 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
   acquire(&pm->move_lock);
   acquire(&pm->lock);
   uint64_t *pte = pmap_walk(pm, gpa, false);
-  if (pte == NULL || !(*pte & PTE_V)) {
+  if (pte == NULL || !(*pte & (PTE_V | PTE_HINT))) {
     release(&pm->lock);
     release(&pm->move_lock);
     return -1;
@@ -499,6 +502,35 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (zero != 0)
     memmap_free(zero);              // not mapped (lab 3's handout)
   return zero_own_page(pm, gpa);
+}
+
+// ---- Hinting faults (lab 4) ----
+
+uint64_t pmap_revoke(struct pmap *pm, uint64_t gpa) {
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  uint64_t *pte = pa == 0 ? NULL : pmap_walk(pm, gpa, false);
+  if (pte == NULL || !(*pte & PTE_V) || is_shared(pa)) {
+    release(&pm->lock);
+    return 0;
+  }
+  *pte = (*pte & ~PTE_V) | PTE_HINT;
+  release(&pm->lock);
+  return pa;
+}
+
+uint64_t pmap_restore(struct pmap *pm, uint64_t gpa) {
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  uint64_t *pte = pa == 0 ? NULL : pmap_walk(pm, gpa, false);
+  if (pte == NULL || !(*pte & PTE_HINT)) {
+    release(&pm->lock);
+    return 0;
+  }
+  *pte = (*pte & ~PTE_HINT) | PTE_V;
+  release(&pm->lock);
+  hfence_gvma(gpa);                 // this hart may hold the invalid entry
+  return pa;
 }
 
 // ---- Sharing (lab 3) ----

@@ -20,6 +20,7 @@
 #ifndef HYP_PMAP_H
 #define HYP_PMAP_H
 
+#include "hyp/mem/numa.h"
 #include "hyp/mem/tlb.h"
 #include "hyp/param.h"
 #include "kernel/spinlock.h"
@@ -48,6 +49,7 @@ struct pmap {
                             //   (pmap_pin) during one: held across the
                             //   shootdown; taken before `lock`, never after
   struct tlb_space tlb;     // VMID, who may cache it (hyp/mem/tlb.h)
+  struct numa_state numa;   // lab 4's hot-page policy (hyp/mem/numa.h)
 
   // Counters (under `lock`; printed with the VM's counters).
   uint64_t table_pages;     // G-stage table pages, root included
@@ -185,6 +187,19 @@ int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n);
 // guest's first write makes it private), so that the VM still holds no
 // page of its own for it. Returns 0, or -1 when memory ran out.
 int pmap_zero(struct pmap *pm, uint64_t gpa);
+
+// ---- Hinting faults (lab 4, hyp/mem/numa.h) ----
+// Take away access to gpa's private page for a moment, so that the next
+// access from any vCPU faults and says who uses the page: clear the
+// entry's V bit and mark it (the machine page stays behind gpa, so no
+// shootdown is needed: a hart that still caches the old entry just does
+// not report its access). Returns the machine page, or 0 if gpa has no
+// valid private mapping (nothing revoked).
+uint64_t pmap_revoke(struct pmap *pm, uint64_t gpa);
+
+// A guest-page fault at gpa: if its entry was revoked, make it valid
+// again (and fence it here) and return its machine page; else 0.
+uint64_t pmap_restore(struct pmap *pm, uint64_t gpa);
 
 // Free everything: every guest page the pmap holds, the G-stage table and
 // the map itself. The VM must not run anywhere any more.

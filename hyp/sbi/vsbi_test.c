@@ -18,6 +18,9 @@
 //          machine page is backed first, by pmap_pin, so 0 only if
 //          another vCPU freed the page meanwhile).
 //          SBI_ERR_INVALID_ADDRESS (gpa not RAM, or no memory to back it)
+//   fid 3  page_node(gpa): the NUMA node of the machine page behind gpa
+//          (lab 4's tests: did the policy move it?); SBI_ERR_INVALID_ADDRESS
+//          if gpa is not RAM or has no machine page
 //
 // Only in test builds (`make AUDIT=1`, which `make test` uses): otherwise
 // the extension does not exist (probe_extension says 0).
@@ -70,6 +73,12 @@ static struct sbiret test_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
       for (long i = 0; i <= r.value; i++)
         memmap_free(pa);
     }
+  } else if (fid == 3) {
+    uint64_t pa = pmap_is_ram(pm, v->x[10]) ? pmap_lookup(pm, v->x[10]) : 0;
+    if (pa == 0)
+      r.error = SBI_ERR_INVALID_ADDRESS;
+    else
+      r.value = memmap_lookup(pa)->node;
   } else {
     r.error = SBI_ERR_NOT_SUPPORTED;
   }

@@ -230,6 +230,7 @@ static int init_memory(struct vm *vm, const struct vm_config *cfg, char *why) {
                   cfg->memory / MiB);
   if (cfg->span)
     pmap_span(&vm->pmap, machine.nnodes);
+  numa_init(&vm->pmap, cfg->numa_policy, cfg->numa_scan_ms, cfg->numa_scan_pages);
   return 0;
 }
 
@@ -572,6 +573,7 @@ void vm_print_counters(struct vm *vm) {
          pages, pages - pm->shared, pm->shared, pm->shares, pm->cow_breaks);
   printf("%s\n", buf);
   tlb_print_counters(vm);
+  numa_print_counters(&vm->pmap, vm->name);
 }
 
 // The machine's memory as lab 3 counts it (see vm_print_memory).

@@ -69,6 +69,9 @@ struct vm_config {
   bool disk_cow;            // disk-mode = "cow": its region is an overlay
                             //   on a base region shared with other VMs
   uint64_t disk_base_offset;  // ... which starts here (cow only)
+  bool numa_policy;         // numa-policy = "migrate" (lab 4, hyp/mem/numa.h)
+  uint32_t numa_scan_ms;    // numa-scan-ms, numa-scan-pages (0: defaults)
+  uint32_t numa_scan_pages;
 };
 
 // The fields are grouped by what keeps them consistent between harts

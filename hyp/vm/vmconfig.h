@@ -32,6 +32,11 @@
 //                                   when it stops or reboots; needs a
 //                                   disk-image, and the same disk-mib as the
 //                                   first cow VM of that image)
+//       numa-policy = "migrate";   (default "off": lab 4's policy moves
+//                                   the pages one node uses to that node,
+//                                   hyp/mem/numa.h)
+//       numa-scan-ms = <10>;       (with it: scan every N ms, revoking
+//       numa-scan-pages = <256>;    this many pages; defaults in numa.h)
 //   };
 //
 // Two properties of the root node are for the monitor as a whole:

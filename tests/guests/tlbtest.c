@@ -29,6 +29,13 @@
 //       page. The monitor must refuse (SBI_ERR_DENIED) while the disk has
 //       the page pinned: a page moved under a read would get the data in
 //       the old page, and the buffer would read back cleared.
+//   mode=numa rounds=N   (lab 4: a VM spanning 2 nodes, vCPU 1 on node 1,
+//       numa-policy = "migrate") vCPU 1 rewrites and checks NUMA_PAGES
+//       pages of `area`, which sits in the VM's first half (node 0's
+//       memory), round after round, up to N rounds or until the monitor
+//       says all of them are on node 1 (test call page_node), napping now
+//       and then so vCPU 0 runs its scans. Prints "tlbtest: numa pages=P
+//       on-node1=K rounds=R bad=B".
 //   nodes=N   move pages to node r % N in round r (default 1: node 0).
 #include "kernel/string.h"
 #include "tests/guests/guest.h"
@@ -38,6 +45,7 @@
 #define TEST_MOVE_PAGE 0
 #define TEST_AUDIT_VIOLATIONS 1
 #define TEST_UNMAP_PAGE 2
+#define TEST_PAGE_NODE 3
 
 #define SLICE 4                  // pages per vCPU in churn mode
 #define WORDS 64                 // words checked per page
@@ -168,6 +176,43 @@ static void dma(void) {
   check("moves refused while the disk had the page", dma_denied > 0, 0);
 }
 
+// ---- mode=numa ----
+
+#define NUMA_PAGES 8
+
+// The node of the machine page behind p, or -1.
+static long page_node(const volatile void *p) {
+  struct sbiret r = sbi_call(SBI_EXT_DISCO_TEST, TEST_PAGE_NODE, (uint64_t)p, 0, 0, 0, 0, 0);
+  return r.error == 0 ? r.value : -1;
+}
+
+// How many of the NUMA_PAGES pages are on node 1 now.
+static uint64_t numa_on_node1(void) {
+  uint64_t k = 0;
+  for (int p = 0; p < NUMA_PAGES; p++)
+    k += page_node(area[p]) == 1;
+  return k;
+}
+
+// vCPU 1: use the pages until they have all come to its node.
+static void numa_user(void) {
+  uint64_t bad = 0, r;
+  for (r = 1; r <= rounds && numa_on_node1() < NUMA_PAGES; r++) {
+    for (int p = 0; p < NUMA_PAGES; p++)
+      for (int w = 0; w < 512; w += 8) {
+        if (r > 1 && area[p][w] != ((uint64_t)p << 32 | (r - 1)))
+          bad++;
+        area[p][w] = (uint64_t)p << 32 | r;
+      }
+    if (r % 16 == 0)
+      nap(100);
+  }
+  printf("tlbtest: numa pages=%d on-node1=%lu rounds=%lu bad=%lu\n", NUMA_PAGES,
+         numa_on_node1(), r - 1, bad);
+  __atomic_fetch_add(&flags[FLAG_BAD], bad, __ATOMIC_ACQ_REL);
+  __atomic_fetch_add(&flags[FLAG_DONE], 1, __ATOMIC_ACQ_REL);
+}
+
 // ---- mode=churn ----
 
 static void churn(uint64_t me) {
@@ -213,6 +258,8 @@ static void churn(uint64_t me) {
 void guest_hart(uint64_t hartid, uint64_t opaque) {
   if (strcmp(mode, "cross") == 0)
     cross_reader();
+  else if (strcmp(mode, "numa") == 0)
+    numa_user();
   else
     churn(hartid);
 }
@@ -227,6 +274,11 @@ void guest_main(uint64_t hartid, const void *dtb) {
     cross_mover();
   } else if (strcmp(mode, "dma") == 0) {
     dma();
+  } else if (strcmp(mode, "numa") == 0) {
+    check("start vcpu", start_hart(1, 0) == 0, 1);
+    while (__atomic_load_n(&flags[FLAG_DONE], __ATOMIC_ACQUIRE) < 1)
+      nap(1000);                  // vCPU 0 traps now and then: its VM's scans
+    check("numa data", flags[FLAG_BAD] == 0, (long)flags[FLAG_BAD]);
   } else {
     for (uint64_t i = 1; i < nv; i++)
       check("start vcpu", start_hart(i, 0) == 0, (long)i);

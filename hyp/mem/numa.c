@@ -1,0 +1,130 @@
+// hyp/mem/numa.c: hot-page detection by hinting faults, and the policy
+// that moves pages to the node that uses them (see hyp/mem/numa.h).
+#include "hyp/boot/hart.h"
+#include "hyp/boot/machine.h"
+#include "hyp/mem/memmap.h"
+#include "hyp/mem/numa.h"
+#include "hyp/mem/pmap.h"
+#include "kernel/printf.h"
+#include "kernel/riscv.h"
+
+#define COUNT(field) __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
+
+void numa_init(struct pmap *pm, bool on, uint64_t scan_ms, uint64_t scan_pages) {
+  struct numa_state *n = &pm->numa;
+  n->on = on;
+  n->scan_ticks = machine.timebase / 1000 * (scan_ms ? scan_ms : NUMA_SCAN_MS);
+  n->scan_pages = scan_pages ? scan_pages : NUMA_SCAN_PAGES;
+  n->next_scan = rdtime() + n->scan_ticks;
+}
+
+// A page's record as the scan leaves it: old touches count half, the
+// write flag and the move count start over (moves halved: the limit is
+// per two scans of the page).
+static void age(struct memmap_entry *e) {
+  for (int i = 0; i < MAX_NODES; i++)
+    e->hints[i] /= 2;
+  e->hint_write = 0;
+  e->moves /= 2;
+}
+
+void numa_scan(struct pmap *pm) {
+  struct numa_state *n = &pm->numa;
+  uint64_t now = rdtime();
+  if (!n->on || now < n->next_scan)
+    return;
+  n->next_scan = now + n->scan_ticks;
+  uint64_t pages = pm->ram_size / PAGE_SIZE;
+  for (uint64_t k = 0; k < n->scan_pages && k < pages; k++) {
+    uint64_t gpa = pm->ram_base + n->cursor * PAGE_SIZE;
+    n->cursor = (n->cursor + 1) % pages;
+    uint64_t pa = pmap_revoke(pm, gpa);
+    if (pa == 0)
+      continue;
+    acquire(&pm->lock);
+    age(memmap_lookup(pa));
+    release(&pm->lock);
+    COUNT(n->revoked);
+  }
+  // No shootdown, nor even a fence: a hart that still caches an entry we
+  // revoked just does not report its touches until it drops it (the page
+  // behind it did not change).
+}
+
+enum numa_action numa_decide(const struct memmap_entry *e, int node) {
+  // BEGIN LAB 4: move a hot page used by one node alone to that node
+  if (e->node == node || e->hints[node] < NUMA_HOT || e->moves >= NUMA_MOVE_LIMIT)
+    return NUMA_LEAVE;
+  for (int i = 0; i < MAX_NODES; i++)
+    if (i != node && e->hints[i] != 0)
+      return NUMA_LEAVE;            // other nodes use it too
+  return NUMA_MIGRATE;
+  // END LAB 4
+  // STUB LAB 4: return NUMA_LEAVE;   // lab 4: numa_decide not implemented
+}
+
+// Note a touch of the page at pa from `node`; returns what to do with it,
+// and its record as it is now in *now (for a move to carry over).
+static enum numa_action note_touch(struct pmap *pm, uint64_t pa, int node, bool write,
+                                   struct memmap_entry *now) {
+  struct numa_state *n = &pm->numa;
+  acquire(&pm->lock);
+  struct memmap_entry *e = memmap_lookup(pa);
+  if (e->hints[node] <= 255 - NUMA_HINT_WEIGHT)
+    e->hints[node] += NUMA_HINT_WEIGHT;
+  if (write)
+    e->hint_write = 1;
+  if (e->node != node)
+    COUNT(n->remote_hints);
+  enum numa_action a = numa_decide(e, node);
+  if (a == NUMA_LEAVE && e->node != node && e->hints[node] >= NUMA_HOT &&
+      e->moves >= NUMA_MOVE_LIMIT)
+    COUNT(n->limited);
+  *now = *e;
+  release(&pm->lock);
+  return a;
+}
+
+bool numa_hint_fault(struct pmap *pm, uint64_t gpa, bool write) {
+  struct numa_state *n = &pm->numa;
+  if (!n->on)
+    return false;
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  uint64_t pa = pmap_restore(pm, gpa);
+  if (pa == 0)
+    return false;
+  COUNT(n->hints);
+  int node = machine.hart_node[hart_id()];
+  struct memmap_entry was;
+  if (note_touch(pm, pa, node, write, &was) != NUMA_MIGRATE)
+    return true;
+  // The page may have changed since we looked (another vCPU moved it, or
+  // the VM gave it back): pmap_move_page moves whatever backs gpa now.
+  if (pmap_move_page(pm, gpa, node) != PMAP_MOVED) {
+    COUNT(n->not_moved);
+    return true;
+  }
+  acquire(&pm->lock);
+  uint64_t to = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (to != 0) {
+    struct memmap_entry *e = memmap_lookup(to);
+    for (int i = 0; i < MAX_NODES; i++)
+      e->hints[i] = was.hints[i];    // its history goes with it
+    e->moves = (uint8_t)(was.moves + 1);
+  }
+  release(&pm->lock);
+  if (to != 0)
+    COUNT(n->migrated);
+  else
+    COUNT(n->not_moved);            // the VM gave the page back meanwhile
+  return true;
+}
+
+void numa_print_counters(struct pmap *pm, const char *name) {
+  struct numa_state *n = &pm->numa;
+  if (!n->on)
+    return;
+  printf("counters %s: numa policy=on revoked=%lu hints=%lu remote-hints=%lu "
+         "migrated=%lu limited=%lu not-moved=%lu\n", name, n->revoked, n->hints,
+         n->remote_hints, n->migrated, n->limited, n->not_moved);
+}

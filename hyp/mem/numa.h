@@ -1,0 +1,87 @@
+// hyp/mem/numa.h: lab 4, NUMA memory management: find the pages each node
+// uses, and move them there (Disco 4.2.3, "NUMA memory management").
+//
+// Disco's monitor read FLASH's per-page, per-node cache-miss counters and
+// moved a page that one node missed on a lot to that node. RISC-V has no
+// such counters; we do what Linux's NUMA balancing does instead: hinting
+// faults. Now and then the monitor revokes access to a window of a VM's
+// pages (pmap_revoke: the G-stage entry's V bit off, the page left where
+// it is); the next access to such a page, from whichever vCPU, faults,
+// and the fault says which node's hart touched it, and whether to write.
+// The monitor makes the entry valid again (pmap_restore), notes the touch
+// in the page's memmap record (hints[node], halved at each scan of the
+// page, so old touches fade), and decides:
+//
+//   numa_decide(record, node that touched it)  -> NUMA_MIGRATE: move the
+//        page to that node (pmap_move_page, with lab 2's shootdown)
+//                                             -> NUMA_LEAVE: do nothing
+//
+// A page moves only while it has moved fewer than NUMA_MOVE_LIMIT times
+// since its last scan but one (moves is halved at each scan), so a page
+// two nodes fight over does not bounce between them at every touch.
+//
+// A VM's policy is set by its configuration (`numa-policy = "migrate";`,
+// hyp/vm/vmconfig.h; default off: nothing is ever revoked). The scan runs
+// on the boot hart between vCPU runs (vm_numa_tick in hyp/vm/vm.c): every
+// scan_ms milliseconds, the next scan_pages guest pages of the VM.
+//
+// Locks: a page's hints and moves are under its VM's pmap lock; the scan
+// state is the boot hart's alone; the counters are atomic.
+#ifndef HYP_NUMA_H
+#define HYP_NUMA_H
+
+#include "hyp/param.h"
+#include "kernel/types.h"
+
+#define NUMA_HOT          3     // hints from one node that make a page hot
+#define NUMA_HINT_WEIGHT  2     // what one hinting fault adds
+#define NUMA_MOVE_LIMIT   2     // moves per page between two of its scans
+#define NUMA_SCAN_MS      10    // default period of a VM's scan
+#define NUMA_SCAN_PAGES   256   // default pages revoked per scan
+
+struct pmap;
+struct memmap_entry;
+
+// What the policy does with a page (numa_decide).
+enum numa_action {
+  NUMA_LEAVE,               // where it is
+  NUMA_MIGRATE,             // to the node that touched it
+};
+
+struct numa_state {
+  bool on;                  // the policy runs for this VM
+  uint64_t scan_ticks;      // rdtime ticks between scans
+  uint64_t scan_pages;      // pages revoked per scan
+  uint64_t next_scan;       // rdtime of the next scan
+  uint64_t cursor;          // the next guest page to scan (an index)
+
+  // Counters (atomic).
+  uint64_t revoked;         // entries revoked
+  uint64_t hints;           // hinting faults taken
+  uint64_t remote_hints;    // ... from a node other than the page's
+  uint64_t migrated;        // pages moved by the policy
+  uint64_t limited;         // moves the move limit refused
+  uint64_t not_moved;       // moves that could not be made (pinned,
+                            //   shared, or no page free on the node)
+};
+
+// Start the policy for pm (on or off), scanning scan_pages pages every
+// scan_ms milliseconds (0: the defaults above).
+void numa_init(struct pmap *pm, bool on, uint64_t scan_ms, uint64_t scan_pages);
+
+// Scan the next window of pm's pages if its time has come (boot hart).
+void numa_scan(struct pmap *pm);
+
+// A guest-page fault at gpa on this hart: if it is a hinting fault, note
+// it, act on it, and return true (the guest retries the access); else
+// false (the fault is someone else's).
+bool numa_hint_fault(struct pmap *pm, uint64_t gpa, bool write);
+
+// The policy (lab 4): what to do with a page whose record is e, just
+// touched from `node` (its hints already counted).
+enum numa_action numa_decide(const struct memmap_entry *e, int node);
+
+// Print `counters <name>: numa policy=on revoked=.. hints=.. ...`.
+void numa_print_counters(struct pmap *pm, const char *name);
+
+#endif

@@ -1,0 +1,63 @@
+"""tests/system/test_numa_policy.py: lab 4, the NUMA policy (hyp/mem/numa.h).
+
+What these prove: with numa-policy = "migrate", pages that only a vCPU on
+node 1 uses, in memory the VM got from node 0, are found by hinting faults
+and moved to node 1, with the data intact and no stale translation (the
+TLB auditor, built in by make test); with the policy off, nothing moves;
+a bad numa-policy is refused.
+"""
+
+from lib import boot, counters, make_bundle, vm_config
+
+
+def numa_run(name, policy, rounds):
+    """tlbtest's numa mode in a VM of 2 vCPUs spanning both nodes of a
+    2-hart, 2-node machine (vCPU 1 on node 1), scanning every millisecond."""
+    vm = {"name": "vm0", "vcpus": 2, "memory-mib": 8, "span-nodes": True,
+          "image": "tlbtest.elf", "bootargs": f"mode=numa rounds={rounds}",
+          "numa-policy": policy, "numa-scan-ms": 1}
+    run = boot(cpus=2, nodes=2, bundle=make_bundle(name, vm_config(vm)), timeout=120)
+    run.expect_clean_exit()
+    run.expect("[vm0] tlbtest: done, 0 failed")
+    m = counters(run, "machine")
+    if m["audit-violations"] != 0:
+        run.fail(f"auditor: {m['audit-violations']} violations")
+    return run, run.match(r"^\[vm0\] tlbtest: numa pages=(\d+) on-node1=(\d+) "
+                          r"rounds=(\d+) bad=(\d+)$")
+
+
+def test_pages_follow_their_user():
+    """Pages used by node 1 alone end up on node 1."""
+    run, m = numa_run("numa-migrate", "migrate", 20000)
+    if m.group(2) != m.group(1) or m.group(4) != "0":
+        run.fail(f"on node 1: {m.group(2)} of {m.group(1)} pages, {m.group(4)} bad "
+                 "words: want all of them, none bad")
+    c = counters(run, "vm0")
+    if c["migrated"] < int(m.group(1)) or c["hints"] == 0:
+        run.fail(f"migrated={c['migrated']} hints={c['hints']}: want at least "
+                 f"{m.group(1)} moves, found by hinting faults")
+
+
+def test_policy_off_moves_nothing():
+    """The same run with the policy off: the pages stay on node 0."""
+    run, m = numa_run("numa-off", "off", 300)
+    if m.group(2) != "0":
+        run.fail(f"{m.group(2)} pages moved to node 1 with the policy off")
+    run.forbid("counters vm0: numa")
+
+
+def test_bad_policy_refused():
+    """numa-policy must be "off" or "migrate"."""
+    vm = {"name": "vm0", "memory-mib": 8, "image": "hello.elf", "numa-policy": "always"}
+    ok = {"name": "vm1", "memory-mib": 8, "image": "hello.elf"}
+    run = boot(cpus=2, nodes=2, bundle=make_bundle("numa-bad", vm_config(vm, ok)))
+    run.expect_clean_exit()
+    run.expect("vm vm0: not started: numa-policy is neither")
+    run.expect("[vm1] hello")
+
+
+TESTS = [
+    ("numa-pages-follow-their-user", test_pages_follow_their_user),
+    ("numa-policy-off-moves-nothing", test_policy_off_moves_nothing),
+    ("numa-bad-policy-refused", test_bad_policy_refused),
+]
