@@ -164,8 +164,8 @@ static void virtual_instruction(struct vcpu *v) {
 
 void vtrap_handle(struct vcpu *v) {
   uint64_t cause = v->scause;
-  // Lab 4: vCPU 0 scans its VM's pages for hinting faults when it is time
-  // (the VM cannot finish while one of its vCPUs is in the monitor).
+  // Lab 4's hinting faults: vCPU 0 scans its VM's pages when it is time
+  // (here, because the VM cannot finish while a vCPU is in the monitor).
   if (v->id == 0)
     numa_scan(&v->vm->pmap);
   if (cause & SCAUSE_INTERRUPT) {
