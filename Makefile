@@ -193,7 +193,7 @@ UNIT_TESTS := $(B)/tests/test_fdt $(B)/tests/test_memmap $(B)/tests/test_format 
 	$(B)/tests/test_decode $(B)/tests/test_vplic $(B)/tests/test_fdt_write \
 	$(B)/tests/test_console $(B)/tests/test_dt_machine $(B)/tests/test_vline \
 	$(B)/tests/test_vmconfig \
-	$(B)/tests/test_vmid $(B)/tests/test_blockcache
+	$(B)/tests/test_vmid $(B)/tests/test_blockcache $(B)/tests/test_numa_policy
 
 $(B)/tests/test_fdt: tests/unit/test_fdt.c kernel/fdt.c kernel/fdt.h tests/unit/unit.h
 	@mkdir -p $(@D)
@@ -242,6 +242,11 @@ $(B)/tests/test_blockcache: tests/unit/test_blockcache.c tests/unit/host_stubs.c
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_blockcache.c tests/unit/host_stubs.c \
 	  hyp/mem/blockcache.c hyp/mem/memmap.c
+
+$(B)/tests/test_numa_policy: tests/unit/test_numa_policy.c hyp/mem/numa_policy.c \
+		hyp/mem/numa.h hyp/mem/memmap.h tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/test_numa_policy.c hyp/mem/numa_policy.c
 
 $(B)/tests/test_vmid: tests/unit/test_vmid.c hyp/mem/vmid.c hyp/mem/vmid.h tests/unit/unit.h
 	@mkdir -p $(@D)

@@ -51,18 +51,6 @@ void numa_scan(struct pmap *pm) {
   // behind it did not change).
 }
 
-enum numa_action numa_decide(const struct memmap_entry *e, int node) {
-  // BEGIN LAB 4: move a hot page used by one node alone to that node
-  if (e->node == node || e->hints[node] < NUMA_HOT || e->moves >= NUMA_MOVE_LIMIT)
-    return NUMA_LEAVE;
-  for (int i = 0; i < MAX_NODES; i++)
-    if (i != node && e->hints[i] != 0)
-      return NUMA_LEAVE;            // other nodes use it too
-  return NUMA_MIGRATE;
-  // END LAB 4
-  // STUB LAB 4: return NUMA_LEAVE;   // lab 4: numa_decide not implemented
-}
-
 // Note a touch of the page at pa from `node`; returns what to do with it,
 // and its record as it is now in *now (for a move to carry over).
 static enum numa_action note_touch(struct pmap *pm, uint64_t pa, int node, bool write,
