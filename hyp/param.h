@@ -12,5 +12,6 @@
 #define MAX_VIRTIO   8       // virtio-mmio slots
 #define STACK_SIZE   16384   // each hart's monitor stack, in bytes
 #define MAX_SBI_EXTS 16      // rows of the SBI dispatch table (hyp/sbi/vsbi.c)
+#define MAX_VMS      8       // VMs at once (ids 1..MAX_VMS)
 
 #endif

@@ -189,8 +189,31 @@ static uint64_t wake_idle(int me) {
   return next;
 }
 
+// Take from hart h's run queue the first vCPU that may run on node
+// `node`: any, on h's own node; on another node, only one whose VM has no
+// NUMA policy (lab 4: such a vCPU keeps to its node, where the policy
+// brings its pages). Caller holds sched_lock.
+static struct vcpu *rq_take_for(int h, int node) {
+  struct hart *hh = &harts[h];
+  struct vcpu *prev = NULL;
+  for (struct vcpu *v = hh->rq_head; v != NULL; prev = v, v = v->rq_next) {
+    if (hh->node != node && v->vm->pmap.numa.on)
+      continue;
+    if (prev != NULL)
+      prev->rq_next = v->rq_next;
+    else
+      hh->rq_head = v->rq_next;
+    if (hh->rq_tail == v)
+      hh->rq_tail = prev;
+    v->rq_next = NULL;
+    return v;
+  }
+  return NULL;
+}
+
 // A RUNNABLE vCPU from another hart's queue: same node first, then the
-// nearest nodes. It moves to this hart. Caller holds sched_lock.
+// nearest nodes (rq_take_for says which may go). It moves to this hart.
+// Caller holds sched_lock.
 static struct vcpu *steal(int me) {
   int order[MAX_NODES];
   int n = memmap_fallback_order(harts[me].node, order);
@@ -199,7 +222,7 @@ static struct vcpu *steal(int me) {
       int h = (int)machine.harts[i].id;
       if (h == me || harts[h].node != order[k])
         continue;
-      struct vcpu *v = rq_pop(h);
+      struct vcpu *v = rq_take_for(h, harts[me].node);
       if (v != NULL) {
         v->hart = me;
         return v;

@@ -18,6 +18,7 @@ extern char hyp_trapvec[];
 // panicking. Each hart uses only its own entries, with no lock.
 static volatile bool probing[MAX_HARTS];
 static volatile uint64_t probe_cause[MAX_HARTS];
+static volatile uint64_t probe_gpa[MAX_HARTS];   // a guest-page fault's address
 
 void trap_init(void) { csr_write(stvec, (uint64_t)hyp_trapvec); }
 
@@ -50,6 +51,13 @@ void hyp_trap(struct trapframe *tf) {
     // hyp/cpu/vtrap.c). Cause 0, "instruction address misaligned", is
     // recorded as ~0, so that 0 can keep meaning "no trap".
     probe_cause[h] = scause == 0 ? ~0UL : scause;
+    // A guest-page fault (of an HLVX): htval holds the guest-physical
+    // address shifted right by 2, stval the low bits (privileged spec
+    // 8.2.8). Read only then: without the H-extension (the probe of
+    // trap_probe_h_extension) htval does not exist.
+    if (scause == EXC_INST_GUEST_PAGE_FAULT || scause == EXC_LOAD_GUEST_PAGE_FAULT ||
+        scause == EXC_STORE_GUEST_PAGE_FAULT)
+      probe_gpa[h] = csr_read(htval) << 2 | (stval & 3);
     tf->x[0] += 4;
     return;
   }
@@ -73,6 +81,8 @@ uint64_t trap_probe_end(void) {
   probing[h] = false;
   return probe_cause[h];
 }
+
+uint64_t trap_probe_gpa(void) { return probe_gpa[hart_id()]; }
 
 bool trap_probe_h_extension(void) {
   trap_probe_begin();

@@ -23,6 +23,10 @@ void hyp_trap(struct trapframe *tf);
 void trap_probe_begin(void);
 uint64_t trap_probe_end(void);
 
+// After a probe that took a guest-page fault (cause 20, 21 or 23): the
+// guest-physical address that faulted.
+uint64_t trap_probe_gpa(void);
+
 // Is the H-extension there? Tries to read hstatus: without the
 // extension that is an illegal instruction, which the trap handler
 // catches and reports back instead of panicking.

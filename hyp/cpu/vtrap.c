@@ -10,7 +10,8 @@
 //   cause 10      ecall from VS-mode: an SBI call      -> hyp/sbi/vsbi.c
 //   cause 20/21/23  guest-page fault: first touch of a RAM page -> pmap,
 //                 a store to a shared page (copy on write, lab 3) -> pmap,
-//                 a hinting fault (lab 4) -> hyp/mem/numa.c,
+//                 lab 4's hinting faults, node tables and replicas
+//                 -> hyp/mem/numa.c,
 //                 or a device access to emulate, or a bad address (the
 //                 instruction's, or its page-table walk's)
 //   cause 22      virtual instruction: the guest's WFI (hstatus.VTW), or
@@ -29,23 +30,34 @@
 
 #define INSN_WFI 0x10500073
 
+// Read 16 bits of the guest's code at va with HLVX.HU (execute
+// permission, both stages of translation). Returns 0, or -1 if it faults.
+// A G-stage fault that lab 4's policy made (a revoked entry, a node
+// table's missing one) is the policy's to resolve, and the read retried:
+// the guest ran this code a moment ago, so it is mapped in truth.
+static int read_half(struct vcpu *v, uint64_t va, uint64_t *half) {
+  for (int tries = 0; tries < 4; tries++) {
+    trap_probe_begin();
+    asm volatile(".option push\n.option arch, +h\n"
+                 "hlvx.hu %0, (%1)\n.option pop" : "=r"(*half) : "r"(va));
+    uint64_t cause = trap_probe_end();
+    if (cause == 0)
+      return 0;
+    bool gpf = cause == EXC_INST_GUEST_PAGE_FAULT || cause == EXC_LOAD_GUEST_PAGE_FAULT;
+    if (!gpf || !numa_fault(&v->vm->pmap, trap_probe_gpa(), false))
+      return -1;
+  }
+  return -1;
+}
+
 int vtrap_read_insn(struct vcpu *v, uint64_t va, uint32_t *insn) {
   uint64_t lo, hi = 0;
   // Two halves, as KVM does (kvm_riscv_vcpu_unpriv_read), for a 32-bit
-  // instruction that may be only 2-byte aligned and cross a page: HLVX.HU
-  // reads 16 bits with execute permission.
-  trap_probe_begin();
-  asm volatile(".option push\n.option arch, +h\n"
-               "hlvx.hu %0, (%1)\n.option pop" : "=r"(lo) : "r"(va));
-  if (trap_probe_end() != 0)
+  // instruction that may be only 2-byte aligned and cross a page.
+  if (read_half(v, va, &lo) < 0)
     return -1;
-  if ((lo & 3) == 3) {
-    trap_probe_begin();
-    asm volatile(".option push\n.option arch, +h\n"
-                 "hlvx.hu %0, (%1)\n.option pop" : "=r"(hi) : "r"(va + 2));
-    if (trap_probe_end() != 0)
-      return -1;
-  }
+  if ((lo & 3) == 3 && read_half(v, va + 2, &hi) < 0)
+    return -1;
   *insn = (uint32_t)(lo | hi << 16);
   return 0;
 }
@@ -118,10 +130,11 @@ static void guest_page_fault(struct vcpu *v) {
   uint64_t gpa = (v->htval << 2) | (v->stval & 3);
   struct vm *vm = v->vm;
   if (pmap_is_ram(&vm->pmap, gpa)) {
-    // A hinting fault (lab 4) says who uses the page; a store to a shared
-    // page (lab 3) makes it private; any other fault on RAM is a first
-    // touch (or a race with a change of the mapping).
-    if (numa_hint_fault(&vm->pmap, gpa, v->scause == EXC_STORE_GUEST_PAGE_FAULT))
+    // Lab 4's faults (a hinting fault says who uses the page; a node's
+    // table fills in; a write collapses a replicated page); a store to a
+    // shared page (lab 3) makes it private; any other fault on RAM is a
+    // first touch (or a race with a change of the mapping).
+    if (numa_fault(&vm->pmap, gpa, v->scause == EXC_STORE_GUEST_PAGE_FAULT))
       return;
     int cow = v->scause == EXC_STORE_GUEST_PAGE_FAULT ? pmap_cow(&vm->pmap, gpa) : 0;
     if (cow < 0 || (cow == 0 && pmap_fault(&vm->pmap, gpa) < 0))

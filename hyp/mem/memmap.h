@@ -50,6 +50,9 @@
 
 // Owners. VMs are numbered from 1.
 #define OWNER_NONE    0
+#define OWNER_REPLICA 0xfffc       // a read-only copy of a VM's page on
+                                   //   another node, and the tables that map
+                                   //   such copies (lab 4, pmap_replicate)
 #define OWNER_SHARED  0xfffd       // a page of the disk-block cache, or the
                                    //   zero page: never written in place,
                                    //   mapped read-only into any VM that reads
@@ -77,9 +80,9 @@ struct memmap_entry {
   struct backmap *backmaps;         // mappings of this page (lab 1)
   struct memmap_entry *replicas;    // copies on other nodes (lab 4)
   // Lab 4's hot-page detection (hyp/mem/numa.h), under the owning pmap's
-  // lock: hinting faults from each node, halved at every scan of the page;
-  // whether one was a write since the last scan; moves since the last
-  // scan but one.
+  // lock: hinting faults from each node, fading at every scan of the page;
+  // whether one was a write since the last scan; moves lately. And while
+  // the page is a replica (lab 4), `next` links the master's replicas.
   uint8_t hints[MAX_NODES];
   uint8_t hint_write;
   uint8_t moves;

@@ -10,20 +10,31 @@
 
 #define COUNT(field) __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
 
-void numa_init(struct pmap *pm, bool on, uint64_t scan_ms, uint64_t scan_pages) {
+// Storage for the VMs' per-node tables (pmap_node_tables), by VM id.
+static struct pmap node_tables[MAX_VMS][MAX_NODES];
+
+void numa_init(struct pmap *pm, enum numa_policy policy, uint64_t scan_ms,
+               uint64_t scan_pages, const char *name) {
   struct numa_state *n = &pm->numa;
-  n->on = on;
+  n->on = policy != NUMA_OFF;
+  n->replicate = policy == NUMA_POLICY_REPLICATE;
+  if (n->replicate && (pm->owner < 1 || pm->owner > MAX_VMS ||
+                       pmap_node_tables(pm, node_tables[pm->owner - 1], machine.nnodes) < 0)) {
+    printf("vm %s: numa-policy replicate: no memory for its per-node tables: "
+           "it migrates pages only\n", name);
+    n->replicate = false;
+  }
   n->scan_ticks = machine.timebase / 1000 * (scan_ms ? scan_ms : NUMA_SCAN_MS);
   n->scan_pages = scan_pages ? scan_pages : NUMA_SCAN_PAGES;
   n->next_scan = rdtime() + n->scan_ticks;
 }
 
-// A page's record as the scan leaves it: old touches count half, the
-// write flag and the move count start over (moves halved: the limit is
-// per two scans of the page).
+// A page's record as the scan leaves it: old touches count three
+// quarters, the write flag starts over, the move count is halved (the
+// limit is per two scans of the page).
 static void age(struct memmap_entry *e) {
   for (int i = 0; i < MAX_NODES; i++)
-    e->hints[i] /= 2;
+    e->hints[i] = (uint8_t)(e->hints[i] * 3 / 4);
   e->hint_write = 0;
   e->moves /= 2;
 }
@@ -64,7 +75,7 @@ static enum numa_action note_touch(struct pmap *pm, uint64_t pa, int node, bool 
     e->hint_write = 1;
   if (e->node != node)
     COUNT(n->remote_hints);
-  enum numa_action a = numa_decide(e, node);
+  enum numa_action a = numa_decide(e, node, n->replicate);
   if (a == NUMA_LEAVE && e->node != node && e->hints[node] >= NUMA_HOT &&
       e->moves >= NUMA_MOVE_LIMIT)
     COUNT(n->limited);
@@ -73,18 +84,43 @@ static enum numa_action note_touch(struct pmap *pm, uint64_t pa, int node, bool 
   return a;
 }
 
-bool numa_hint_fault(struct pmap *pm, uint64_t gpa, bool write) {
+// A write to a replicated page collapsed it: mark it written, so that the
+// policy does not copy it again before a scan ages the mark away.
+static void note_written(struct pmap *pm, uint64_t gpa) {
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  if (pa != 0)
+    memmap_lookup(pa)->hint_write = 1;
+  release(&pm->lock);
+}
+
+bool numa_fault(struct pmap *pm, uint64_t gpa, bool write) {
   struct numa_state *n = &pm->numa;
   if (!n->on)
     return false;
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  uint64_t pa = pmap_restore(pm, gpa);
-  if (pa == 0)
-    return false;
-  COUNT(n->hints);
   int node = machine.hart_node[hart_id()];
+  uint64_t pa = pmap_restore(pm, gpa);
+  if (pa == 0) {
+    // Not a hinting fault: perhaps a node table's, or a collapse.
+    if (pmap_node_fault(pm, node, gpa))
+      return true;
+    if (write && pmap_collapse(pm, gpa)) {
+      note_written(pm, gpa);
+      COUNT(n->collapsed);
+      return true;
+    }
+    return false;
+  }
+  COUNT(n->hints);
   struct memmap_entry was;
-  if (note_touch(pm, pa, node, write, &was) != NUMA_MIGRATE)
+  enum numa_action a = note_touch(pm, pa, node, write, &was);
+  if (a == NUMA_REPLICATE) {
+    if (pmap_replicate(pm, gpa, node) == 0)
+      COUNT(n->replicated);
+    return true;
+  }
+  if (a != NUMA_MIGRATE)
     return true;
   // The page may have changed since we looked (another vCPU moved it, or
   // the VM gave it back): pmap_move_page moves whatever backs gpa now.
@@ -112,7 +148,8 @@ void numa_print_counters(struct pmap *pm, const char *name) {
   struct numa_state *n = &pm->numa;
   if (!n->on)
     return;
-  printf("counters %s: numa policy=on revoked=%lu hints=%lu remote-hints=%lu "
-         "migrated=%lu limited=%lu not-moved=%lu\n", name, n->revoked, n->hints,
-         n->remote_hints, n->migrated, n->limited, n->not_moved);
+  printf("counters %s: numa policy=%s revoked=%lu hints=%lu remote-hints=%lu "
+         "migrated=%lu limited=%lu not-moved=%lu replicated=%lu collapsed=%lu\n", name,
+         n->replicate ? "replicate" : "migrate", n->revoked, n->hints, n->remote_hints,
+         n->migrated, n->limited, n->not_moved, n->replicated, n->collapsed);
 }

@@ -9,19 +9,29 @@
 // it is); the next access to such a page, from whichever vCPU, faults,
 // and the fault says which node's hart touched it, and whether to write.
 // The monitor makes the entry valid again (pmap_restore), notes the touch
-// in the page's memmap record (hints[node], halved at each scan of the
-// page, so old touches fade), and decides:
+// in the page's memmap record (hints[node], cut to three quarters at each
+// scan of the page, so old touches fade), and decides:
 //
 //   numa_decide(record, node that touched it)  -> NUMA_MIGRATE: move the
 //        page to that node (pmap_move_page, with lab 2's shootdown)
+//                                             -> NUMA_REPLICATE: give that
+//        node a read-only copy (pmap_replicate; policy "replicate" only)
 //                                             -> NUMA_LEAVE: do nothing
+//
+// Disco's rule (4.2.3): a hot page used by one node moves there; a hot
+// page read by several nodes is copied to each; a page written by several
+// is left alone. A write to a replicated page faults and collapses it to
+// one writable page (pmap_collapse), and marks it written, so that it is
+// not copied again until a scan has aged that mark away. With copies the
+// VM's vCPUs run on per-node G-stage tables (pmap_node_tables), each
+// mapping its node's copies.
 //
 // A page moves only while it has moved fewer than NUMA_MOVE_LIMIT times
 // since its last scan but one (moves is halved at each scan), so a page
 // two nodes fight over does not bounce between them at every touch.
 //
-// A VM's policy is set by its configuration (`numa-policy = "migrate";`,
-// hyp/vm/vmconfig.h; default off: nothing is ever revoked). The scan runs
+// A VM's policy is set by its configuration (`numa-policy = "migrate";` or
+// "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked). The scan runs
 // on the boot hart between vCPU runs (vm_numa_tick in hyp/vm/vm.c): every
 // scan_ms milliseconds, the next scan_pages guest pages of the VM.
 //
@@ -33,9 +43,13 @@
 #include "hyp/param.h"
 #include "kernel/types.h"
 
-#define NUMA_HOT          3     // hints from one node that make a page hot
-#define NUMA_HINT_WEIGHT  2     // what one hinting fault adds
+#define NUMA_HOT          6     // hints from one node that make a page hot
+#define NUMA_HINT_WEIGHT  4     // what one hinting fault adds
 #define NUMA_MOVE_LIMIT   2     // moves per page between two of its scans
+// Only the first touch after a scan faults, so a page gets at most one
+// hint per scan: with these numbers a page is hot for a node that touched
+// it at two of its last three scans, and a touch from another node still
+// counts for four scans, long enough to see that the page is shared.
 #define NUMA_SCAN_MS      10    // default period of a VM's scan
 #define NUMA_SCAN_PAGES   256   // default pages revoked per scan
 
@@ -46,10 +60,19 @@ struct memmap_entry;
 enum numa_action {
   NUMA_LEAVE,               // where it is
   NUMA_MIGRATE,             // to the node that touched it
+  NUMA_REPLICATE,           // a read-only copy for the node that touched it
+};
+
+// The policies a VM may have.
+enum numa_policy {
+  NUMA_OFF,
+  NUMA_POLICY_MIGRATE,      // move pages, never copy them
+  NUMA_POLICY_REPLICATE,    // move, and copy read-shared pages
 };
 
 struct numa_state {
   bool on;                  // the policy runs for this VM
+  bool replicate;           // ... and copies read-shared pages
   uint64_t scan_ticks;      // rdtime ticks between scans
   uint64_t scan_pages;      // pages revoked per scan
   uint64_t next_scan;       // rdtime of the next scan
@@ -63,25 +86,33 @@ struct numa_state {
   uint64_t limited;         // moves the move limit refused
   uint64_t not_moved;       // moves that could not be made (pinned,
                             //   shared, or no page free on the node)
+  uint64_t replicated;      // copies made by the policy
+  uint64_t collapsed;       // replicated pages written (collapsed)
 };
 
-// Start the policy for pm (on or off), scanning scan_pages pages every
-// scan_ms milliseconds (0: the defaults above).
-void numa_init(struct pmap *pm, bool on, uint64_t scan_ms, uint64_t scan_pages);
+// Start the policy for pm, scanning scan_pages pages every scan_ms
+// milliseconds (0: the defaults above). For "replicate" it gives the VM
+// its per-node tables; if memory is short for them, the VM migrates only
+// (and says so). `name` is the VM's, for that message.
+void numa_init(struct pmap *pm, enum numa_policy policy, uint64_t scan_ms,
+               uint64_t scan_pages, const char *name);
 
 // Scan the next window of pm's pages if its time has come (boot hart).
 void numa_scan(struct pmap *pm);
 
-// A guest-page fault at gpa on this hart: if it is a hinting fault, note
-// it, act on it, and return true (the guest retries the access); else
-// false (the fault is someone else's).
-bool numa_hint_fault(struct pmap *pm, uint64_t gpa, bool write);
+// A guest-page fault at gpa on this hart that is the policy's: a hinting
+// fault (note it, act on it), a node table missing an entry the VM's table
+// has (copy it), or a write to a replicated page (collapse it). Returns
+// true if it was (the guest retries the access), false if the fault is
+// someone else's.
+bool numa_fault(struct pmap *pm, uint64_t gpa, bool write);
 
 // The policy (lab 4): what to do with a page whose record is e, just
-// touched from `node` (its hints already counted).
-enum numa_action numa_decide(const struct memmap_entry *e, int node);
+// touched from `node` (its hints already counted); copies only if
+// `replicate`.
+enum numa_action numa_decide(const struct memmap_entry *e, int node, bool replicate);
 
-// Print `counters <name>: numa policy=on revoked=.. hints=.. ...`.
+// Print `counters <name>: numa policy=migrate revoked=.. hints=.. ...`.
 void numa_print_counters(struct pmap *pm, const char *name);
 
 #endif

@@ -139,8 +139,9 @@ int pmap_page_node(struct pmap *pm, uint64_t gpa) {
   return (int)((gpa - pm->ram_base) / chunk);
 }
 
-uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid) {
-  return HGATP_MODE_SV39X4 | ((uint64_t)vmid << HGATP_VMID_SHIFT) | (pm->root >> PAGE_SHIFT);
+uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid, int node) {
+  uint64_t root = pm->node_tables[node] != NULL ? pm->node_tables[node]->root : pm->root;
+  return HGATP_MODE_SV39X4 | ((uint64_t)vmid << HGATP_VMID_SHIFT) | (root >> PAGE_SHIFT);
 }
 
 bool pmap_is_ram(struct pmap *pm, uint64_t gpa) {
@@ -250,6 +251,19 @@ int pmap_fault(struct pmap *pm, uint64_t gpa) {
   // STUB LAB 1: panic("lab 1: pmap_fault not implemented");
 }
 
+// Forget gpa in every node table (lab 4: they copy `root`'s entries on
+// demand, pmap_node_fault), after its entry in `root` changed. The caller
+// holds pm->lock, and shoots gpa down when the change takes something
+// away: all tables share the VM's VMID, so one shootdown covers them.
+static void drop_node_leaves(struct pmap *pm, uint64_t gpa) {
+  for (int n = 0; n < MAX_NODES; n++) {
+    struct pmap *nt = pm->node_tables[n];
+    uint64_t *pte = nt != NULL ? pmap_walk(nt, gpa, false) : NULL;
+    if (pte != NULL)
+      *pte = 0;
+  }
+}
+
 // Take gpa's G-stage entry away (zero it), leaving pm->map alone; returns
 // the machine page behind gpa, or 0 if it has none, and the entry's
 // permissions in *perm. Caller holds pm->lock and shoots the old entry
@@ -262,6 +276,7 @@ static uint64_t unmap_locked(struct pmap *pm, uint64_t gpa, uint64_t *perm) {
     return pa;
   *perm = *pte & PMAP_RWX;
   *pte = 0;
+  drop_node_leaves(pm, gpa);
   return pa;
 }
 
@@ -290,6 +305,59 @@ static bool maps_shared(struct pmap *pm, uint64_t gpa) {
   return pa != 0 && is_shared(pa);
 }
 
+// ---- Replicas (lab 4) ----
+// A replicated page's memmap record lists its copies, linked through the
+// copies' own records' `next` (a free-list link, unused while a page is in
+// use).
+
+// The copy of record e's page on `node`, or 0.
+static uint64_t replica_on(const struct memmap_entry *e, int node) {
+  for (struct memmap_entry *r = e->replicas; r != NULL; r = r->next)
+    if (r->node == node)
+      return memmap_pa(r);
+  return 0;
+}
+
+// If gpa's page is replicated, make it writable again and drop the copies
+// after a shootdown, so that no hart reads a copy once the master can be
+// written. Returns 1 if it was replicated. Caller holds pm->move_lock (so
+// no replica can be made meanwhile), not pm->lock.
+static int collapse_locked(struct pmap *pm, uint64_t gpa) {
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  struct memmap_entry *e = pa != 0 ? memmap_lookup(pa) : NULL;
+  if (e == NULL || e->replicas == NULL) {
+    release(&pm->lock);
+    return 0;
+  }
+  // BEGIN LAB 4: collapse the replicas: master writable, copies freed
+  struct memmap_entry *copies = e->replicas;
+  e->replicas = NULL;
+  uint64_t *pte = pmap_walk(pm, gpa, false);
+  if (pte != NULL && (*pte & (PTE_V | PTE_HINT)))
+    *pte |= PMAP_W;               // only pages mapped RWX are replicated
+  drop_node_leaves(pm, gpa);
+  pm->collapses++;
+  release(&pm->lock);
+  tlb_shootdown(pm, gpa);
+  while (copies != NULL) {
+    struct memmap_entry *next = copies->next;
+    memmap_free(memmap_pa(copies));
+    copies = next;
+  }
+  return 1;
+  // END LAB 4
+  // STUB LAB 4: panic("lab 4: collapse_locked not implemented");
+}
+
+int pmap_collapse(struct pmap *pm, uint64_t gpa) {
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  acquire(&pm->move_lock);
+  int r = collapse_locked(pm, gpa);
+  release(&pm->move_lock);
+  return r;
+}
+
 // pmap_remove, and pmap_remove_page when `only` is not 0: remove gpa's
 // mapping if it maps `only` (or anything, for 0), deciding under the lock.
 static uint64_t remove_mapping(struct pmap *pm, uint64_t gpa, uint64_t only) {
@@ -297,6 +365,7 @@ static uint64_t remove_mapping(struct pmap *pm, uint64_t gpa, uint64_t only) {
     panic("pmap_remove: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   acquire(&pm->move_lock);
+  collapse_locked(pm, gpa);
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   if (pa != 0 && (only == 0 || pa == only)) {
@@ -326,6 +395,7 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
     panic("pmap_protect: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   acquire(&pm->move_lock);
+  collapse_locked(pm, gpa);
   acquire(&pm->lock);
   uint64_t *pte = pmap_walk(pm, gpa, false);
   if (pte == NULL || !(*pte & (PTE_V | PTE_HINT))) {
@@ -335,6 +405,7 @@ int pmap_protect(struct pmap *pm, uint64_t gpa, uint64_t perm) {
   }
   uint64_t old = *pte & PMAP_RWX;
   *pte = (*pte & ~PMAP_RWX) | (perm & PMAP_RWX);
+  drop_node_leaves(pm, gpa);
   release(&pm->lock);
   // Only a permission taken away can be stale somewhere; a new one is
   // found by the hart that faults on it (pmap_fault fences locally).
@@ -361,8 +432,10 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   if (to == 0)
     return -1;
   // move_lock keeps pmap_pin out until we are done, so a page that is not
-  // pinned now is not pinned during the copy.
+  // pinned now is not pinned during the copy. (A replicated page is made
+  // one writable page again first: the move takes the master.)
   acquire(&pm->move_lock);
+  collapse_locked(pm, gpa);
   // 1. Unmap, but keep pm->map[] pointing at the old page: a vCPU that
   //    touches gpa now faults, finds the page backed (pmap_fault) and
   //    retries until step 3; nothing can write the old page after step 2.
@@ -394,11 +467,14 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
 }
 
 // The machine page behind gpa with a reference taken on it, or 0 if gpa
-// has none. Taken under both locks: under `lock`, a pmap_remove on
-// another hart cannot free the page between our look and our reference;
-// under move_lock, no move is under way.
-static uint64_t ref_page(struct pmap *pm, uint64_t gpa) {
+// has none; for a caller that will write it (`write`), not replicated
+// (lab 4). Taken under both locks: under `lock`, a pmap_remove on another
+// hart cannot free the page between our look and our reference; under
+// move_lock, no move is under way.
+static uint64_t ref_page(struct pmap *pm, uint64_t gpa, bool write) {
   acquire(&pm->move_lock);
+  if (write)
+    collapse_locked(pm, gpa);     // a replicated page: one copy again (lab 4)
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   if (pa != 0)
@@ -415,7 +491,7 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa, bool write) {
   // then pin it. Another vCPU may change the page in between (a monitor
   // call, a read mapped shared): then start again.
   for (;;) {
-    uint64_t pa = ref_page(pm, gpa);
+    uint64_t pa = ref_page(pm, gpa, write);
     if (pa != 0 && !(write && is_shared(pa)))
       return pa + gpa % PAGE_SIZE;
     if (pa != 0) {
@@ -438,6 +514,7 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa, bool write) {
 int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n) {
   for (;;) {
     acquire(&pm->move_lock);
+    collapse_locked(pm, gpa);       // a replicated page: one copy again
     acquire(&pm->lock);
     uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
     bool shared = pa != 0 && is_shared(pa);
@@ -465,7 +542,7 @@ int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n) {
 // fresh one if it has none (a shared one is made private first).
 static int zero_own_page(struct pmap *pm, uint64_t gpa) {
   for (;;) {
-    uint64_t pa = ref_page(pm, gpa);
+    uint64_t pa = ref_page(pm, gpa, true);
     if (pa == 0)
       return pmap_fault(pm, gpa);   // a fresh page, which comes zeroed
     if (!is_shared(pa)) {
@@ -485,7 +562,7 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   // No page: a fresh zeroed one (the guest asks for zeros as it hands the
   // page out, to write it). A private page: zeroed where it is.
-  uint64_t pa = ref_page(pm, gpa);
+  uint64_t pa = ref_page(pm, gpa, true);
   if (pa == 0)
     return pmap_fault(pm, gpa);
   if (!is_shared(pa)) {
@@ -510,11 +587,12 @@ uint64_t pmap_revoke(struct pmap *pm, uint64_t gpa) {
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   uint64_t *pte = pa == 0 ? NULL : pmap_walk(pm, gpa, false);
-  if (pte == NULL || !(*pte & PTE_V) || is_shared(pa)) {
+  if (pte == NULL || !(*pte & PTE_V) || is_shared(pa) || memmap_lookup(pa)->replicas != NULL) {
     release(&pm->lock);
     return 0;
   }
   *pte = (*pte & ~PTE_V) | PTE_HINT;
+  drop_node_leaves(pm, gpa);
   release(&pm->lock);
   return pa;
 }
@@ -533,6 +611,124 @@ uint64_t pmap_restore(struct pmap *pm, uint64_t gpa) {
   return pa;
 }
 
+// ---- Node tables and replicas (lab 4) ----
+
+// Free a G-stage table: every level-1 and level-0 page, then the root.
+static void free_table(uint64_t root_pa) {
+  uint64_t *root = (uint64_t *)root_pa;
+  for (int i = 0; i < ROOT_ENTRIES; i++) {
+    if (!(root[i] & PTE_V))
+      continue;
+    uint64_t *l1 = (uint64_t *)pte_pa(root[i]);
+    for (int j = 0; j < 512; j++)
+      if (l1[j] & PTE_V)
+        memmap_free(pte_pa(l1[j]));
+    memmap_free((uint64_t)l1);
+  }
+  for (int i = 0; i < ROOT_PAGES; i++)
+    memmap_free(root_pa + i * PAGE_SIZE);
+}
+
+
+int pmap_node_tables(struct pmap *pm, struct pmap tables[MAX_NODES], int nnodes) {
+  for (int n = 0; n < nnodes; n++) {
+    struct pmap *nt = &tables[n];
+    memset(nt, 0, sizeof(*nt));
+    nt->owner = OWNER_REPLICA;      // its pages: no VM's reservation
+    nt->node = n;
+    nt->root = memmap_alloc_contig(n, OWNER_REPLICA, ROOT_PAGES);
+    if (nt->root == 0) {
+      for (int k = 0; k < n; k++) {
+        free_table(pm->node_tables[k]->root);
+        pm->node_tables[k] = NULL;
+      }
+      return -1;
+    }
+    memset((void *)nt->root, 0, ROOT_PAGES * PAGE_SIZE);
+    nt->table_pages = ROOT_PAGES;
+    pm->node_tables[n] = nt;
+  }
+  return 0;
+}
+
+bool pmap_node_fault(struct pmap *pm, int node, uint64_t gpa) {
+  struct pmap *nt = pm->node_tables[node];
+  if (nt == NULL || !pmap_is_ram(pm, gpa))
+    return false;
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  uint64_t *pte = pa != 0 ? pmap_walk(pm, gpa, false) : NULL;
+  uint64_t *npte = pte != NULL && (*pte & PTE_V) ? pmap_walk(nt, gpa, true) : NULL;
+  if (npte == NULL || (*npte & PTE_V)) {
+    // Not mapped in the VM's table (a first touch, a hinting fault), or
+    // the node's table has it already (a write to a read-only page), or
+    // no memory for the node table's pages: someone else's fault.
+    release(&pm->lock);
+    return false;
+  }
+  uint64_t copy = replica_on(memmap_lookup(pa), node);
+  *npte = (*pte & (PMAP_RWX | PTE_U | PTE_A | PTE_D)) | pa_pte(copy != 0 ? copy : pa) | PTE_V;
+  release(&pm->lock);
+  hfence_gvma(gpa);
+  return true;
+}
+
+int pmap_replicate(struct pmap *pm, uint64_t gpa, int node) {
+  if (pm->node_tables[node] == NULL || !pmap_is_ram(pm, gpa))
+    return -1;
+  gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  uint64_t to = memmap_alloc(node, OWNER_REPLICA);
+  if (to == 0)
+    return -1;
+  acquire(&pm->move_lock);
+  acquire(&pm->lock);
+  uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
+  uint64_t *pte = pa != 0 ? pmap_walk(pm, gpa, false) : NULL;
+  struct memmap_entry *e = pa != 0 ? memmap_lookup(pa) : NULL;
+  // BEGIN LAB 4: copy the page to `node`, the page read-only everywhere
+  // A private page mapped RWX (so that a collapse knows to give W back),
+  // not pinned by the disk (which might write it behind the copies), not
+  // on the node already, with no copy there.
+  bool first = e != NULL && e->replicas == NULL;
+  if (pte == NULL || !(*pte & PTE_V) || is_shared(pa) || pinned(pa) ||
+      e->node == node || replica_on(e, node) != 0 ||
+      (first && (*pte & PMAP_RWX) != PMAP_RWX)) {
+    release(&pm->lock);
+    release(&pm->move_lock);
+    memmap_free(to);
+    return -1;
+  }
+  // The first copy: no one may write the page from now on, on any hart.
+  if (first) {
+    *pte &= ~PMAP_W;
+    drop_node_leaves(pm, gpa);
+  }
+  release(&pm->lock);
+  if (first)
+    tlb_shootdown(pm, gpa);
+  memcpy((void *)to, (void *)pa, PAGE_SIZE);
+  acquire(&pm->lock);
+  struct memmap_entry *copy = memmap_lookup(to);
+  copy->next = e->replicas;
+  e->replicas = copy;
+  // The node's table may map the master still: let it fault and take the
+  // copy. (No shootdown: master and copy hold the same bytes, read-only.)
+  struct pmap *nt = pm->node_tables[node];
+  uint64_t *npte = pmap_walk(nt, gpa, false);
+  if (npte != NULL)
+    *npte = 0;
+  pm->replicas++;
+  release(&pm->lock);
+  release(&pm->move_lock);
+  return 0;
+  // END LAB 4
+  // STUB LAB 4: release(&pm->lock);
+  // STUB LAB 4: release(&pm->move_lock);
+  // STUB LAB 4: memmap_free(to);
+  // STUB LAB 4: return -1;   // lab 4: pmap_replicate not implemented
+}
+
 // ---- Sharing (lab 3) ----
 
 int pmap_share(struct pmap *pm, uint64_t gpa, uint64_t pa) {
@@ -541,6 +737,7 @@ int pmap_share(struct pmap *pm, uint64_t gpa, uint64_t pa) {
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   // BEGIN LAB 3: map shared page pa read-only at gpa, in place of its page
   acquire(&pm->move_lock);
+  collapse_locked(pm, gpa);
   acquire(&pm->lock);
   uint64_t old = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   if (old != 0) {
@@ -610,28 +807,27 @@ int pmap_cow(struct pmap *pm, uint64_t gpa) {
 
 void pmap_destroy(struct pmap *pm) {
   acquire(&pm->lock);
-  // Guest pages: drop the back-mapping and the page.
+  // Guest pages: drop the back-mapping and the page (and its copies on
+  // other nodes, lab 4).
   for (uint64_t i = 0; i < pm->ram_size / PAGE_SIZE; i++) {
     uint64_t pa = pm->map[i];
     if (pa == 0)
       continue;
     struct memmap_entry *e = memmap_lookup(pa);
     memmap_backmap_remove(e, pm->owner, pm->ram_base + i * PAGE_SIZE);
+    for (struct memmap_entry *r = e->replicas, *next; r != NULL; r = next) {
+      next = r->next;
+      memmap_free(memmap_pa(r));
+    }
+    e->replicas = NULL;
     memmap_free(pa);
   }
-  // The table: every level-1 and level-0 page, then the root.
-  uint64_t *root = (uint64_t *)pm->root;
-  for (int i = 0; i < ROOT_ENTRIES; i++) {
-    if (!(root[i] & PTE_V))
-      continue;
-    uint64_t *l1 = (uint64_t *)pte_pa(root[i]);
-    for (int j = 0; j < 512; j++)
-      if (l1[j] & PTE_V)
-        memmap_free(pte_pa(l1[j]));
-    memmap_free((uint64_t)l1);
+  free_table(pm->root);
+  for (int n = 0; n < MAX_NODES; n++) {
+    if (pm->node_tables[n] != NULL && pm->node_tables[n]->root != 0)
+      free_table(pm->node_tables[n]->root);
+    pm->node_tables[n] = NULL;
   }
-  for (int i = 0; i < ROOT_PAGES; i++)
-    memmap_free(pm->root + i * PAGE_SIZE);
   for (uint64_t i = 0; i < pm->map_pages; i++)
     memmap_free((uint64_t)pm->map + i * PAGE_SIZE);
   pm->root = 0;

@@ -50,6 +50,14 @@ struct pmap {
                             //   shootdown; taken before `lock`, never after
   struct tlb_space tlb;     // VMID, who may cache it (hyp/mem/tlb.h)
   struct numa_state numa;   // lab 4's hot-page policy (hyp/mem/numa.h)
+  // Lab 4's replication: when the VM replicates pages, the vCPUs on node n
+  // use node_tables[n]'s G-stage table instead of `root`: a copy of it
+  // filled on demand (pmap_node_fault), in which a replicated page maps
+  // node n's copy. Only their root and table pages are used (pmap_walk
+  // works on them); under `lock`, like the rest.
+  struct pmap *node_tables[MAX_NODES];
+  uint64_t replicas;        // replicas made (pmap_replicate)
+  uint64_t collapses;       // replicated pages made writable again
 
   // Counters (under `lock`; printed with the VM's counters).
   uint64_t table_pages;     // G-stage table pages, root included
@@ -83,9 +91,12 @@ void pmap_span(struct pmap *pm, int n);
 // The node a guest page at gpa is backed from when it is first touched.
 int pmap_page_node(struct pmap *pm, uint64_t gpa);
 
-// The value for hgatp that makes this pmap's G-stage table current, with
-// VMID vmid (privileged spec 8.2.10): MODE = Sv39x4 (8), VMID, root PPN.
-uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid);
+// The value for hgatp that makes this pmap's G-stage table current for a
+// hart on `node`, with VMID vmid (privileged spec 8.2.10): MODE = Sv39x4
+// (8), VMID, root PPN; the root is the node's table when it has one (lab
+// 4). All tables of a VM share its VMID: a hart only ever uses its own
+// node's, so no hart can mix two tables' entries.
+uint64_t pmap_hgatp(struct pmap *pm, uint16_t vmid, int node);
 
 // Is gpa inside the VM's RAM?
 bool pmap_is_ram(struct pmap *pm, uint64_t gpa);
@@ -200,6 +211,35 @@ uint64_t pmap_revoke(struct pmap *pm, uint64_t gpa);
 // A guest-page fault at gpa: if its entry was revoked, make it valid
 // again (and fence it here) and return its machine page; else 0.
 uint64_t pmap_restore(struct pmap *pm, uint64_t gpa);
+
+// ---- Replication (lab 4, Disco 4.2.3) ----
+// A replicated page: its page in map[] (the master) is mapped read-only in
+// every table, and each node in its memmap record's replica list has a
+// read-only copy there (owner OWNER_REPLICA), which that node's table maps.
+// A write faults and collapses it back to the master, writable. Every other
+// change of the page (remove, move, a copy into it, a device write, sharing
+// or zeroing it) collapses it first.
+
+// Give pm a G-stage table for each of the machine's nnodes nodes
+// (node_tables[]), before any replica; their pages come from unreserved
+// memory. `tables` is storage for them that the caller keeps. Returns 0,
+// or -1 if memory is short (then the VM keeps its one table).
+int pmap_node_tables(struct pmap *pm, struct pmap tables[MAX_NODES], int nnodes);
+
+// A guest-page fault at gpa from a hart on `node` of a VM with node
+// tables: if the VM's own table maps gpa and the node's does not, copy the
+// mapping there (the node's replica instead, if it has one). Returns true
+// if it did (the guest retries), false if the fault is for someone else.
+bool pmap_node_fault(struct pmap *pm, int node, uint64_t gpa);
+
+// Copy gpa's page to `node` and map the copy there, the page read-only
+// everywhere. Returns 0, or -1 if it could not (a shared or pinned page, no
+// node tables, the node has it already, or no free page there).
+int pmap_replicate(struct pmap *pm, uint64_t gpa, int node);
+
+// If gpa's page is replicated, drop the copies (with a shootdown) and make
+// it writable again. Returns 1 if it was replicated, 0 if not.
+int pmap_collapse(struct pmap *pm, uint64_t gpa);
 
 // Free everything: every guest page the pmap holds, the G-stage table and
 // the map itself. The VM must not run anywhere any more.

@@ -142,7 +142,7 @@ static uint16_t sync_vmid(struct pmap *pm, struct tlb_hart *h) {
   }
   struct vmid cur = t->vmid;
   release(&vmid_lock);
-  uint64_t hgatp = pmap_hgatp(pm, cur.id);
+  uint64_t hgatp = pmap_hgatp(pm, cur.id, machine.hart_node[hart_id()]);
   if (hgatp != h->hgatp) {
     csr_write_num(CSR_HGATP, hgatp);
     h->hgatp = hgatp;

@@ -230,7 +230,8 @@ static int init_memory(struct vm *vm, const struct vm_config *cfg, char *why) {
                   cfg->memory / MiB);
   if (cfg->span)
     pmap_span(&vm->pmap, machine.nnodes);
-  numa_init(&vm->pmap, cfg->numa_policy, cfg->numa_scan_ms, cfg->numa_scan_pages);
+  numa_init(&vm->pmap, cfg->numa_policy, cfg->numa_scan_ms, cfg->numa_scan_pages,
+            cfg->name);
   return 0;
 }
 

@@ -24,7 +24,6 @@
 #include "hyp/dev/vvirtio_blk.h"
 #include "kernel/spinlock.h"
 
-#define MAX_VMS      8
 #define MAX_VCPUS    8       // per VM
 
 #define GUEST_RAM_BASE  0x80000000UL
@@ -69,7 +68,7 @@ struct vm_config {
   bool disk_cow;            // disk-mode = "cow": its region is an overlay
                             //   on a base region shared with other VMs
   uint64_t disk_base_offset;  // ... which starts here (cow only)
-  bool numa_policy;         // numa-policy = "migrate" (lab 4, hyp/mem/numa.h)
+  enum numa_policy numa_policy;  // numa-policy (lab 4, hyp/mem/numa.h)
   uint32_t numa_scan_ms;    // numa-scan-ms, numa-scan-pages (0: defaults)
   uint32_t numa_scan_pages;
 };

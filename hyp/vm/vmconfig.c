@@ -156,10 +156,16 @@ static const char *read_vm(const struct fdt *fdt, int node, int index,
                  sizeof(cfg->bootargs)) < 0)
     return "bootargs is not a string of at most 127 characters";
   char policy[16] = "off";
-  if (get_string(fdt, node, "numa-policy", policy, sizeof(policy)) < 0 ||
-      (strcmp(policy, "off") != 0 && strcmp(policy, "migrate") != 0))
-    return "numa-policy is neither \"off\" nor \"migrate\"";
-  cfg->numa_policy = strcmp(policy, "migrate") == 0;
+  if (get_string(fdt, node, "numa-policy", policy, sizeof(policy)) < 0)
+    policy[0] = 0;                  // not a short string: refused below
+  if (strcmp(policy, "off") == 0)
+    cfg->numa_policy = NUMA_OFF;
+  else if (strcmp(policy, "migrate") == 0)
+    cfg->numa_policy = NUMA_POLICY_MIGRATE;
+  else if (strcmp(policy, "replicate") == 0)
+    cfg->numa_policy = NUMA_POLICY_REPLICATE;
+  else
+    return "numa-policy is not \"off\", \"migrate\" or \"replicate\"";
   if (fdt_getprop_u32(fdt, node, "numa-scan-ms", &v) == 0)
     cfg->numa_scan_ms = v;
   if (fdt_getprop_u32(fdt, node, "numa-scan-pages", &v) == 0)

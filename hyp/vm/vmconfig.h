@@ -34,7 +34,8 @@
 //                                   first cow VM of that image)
 //       numa-policy = "migrate";   (default "off": lab 4's policy moves
 //                                   the pages one node uses to that node,
-//                                   hyp/mem/numa.h)
+//                                   hyp/mem/numa.h; "replicate" also copies
+//                                   the pages several nodes read to each)
 //       numa-scan-ms = <10>;       (with it: scan every N ms, revoking
 //       numa-scan-pages = <256>;    this many pages; defaults in numa.h)
 //   };

@@ -36,6 +36,13 @@
 //       says all of them are on node 1 (test call page_node), napping now
 //       and then so vCPU 0 runs its scans. Prints "tlbtest: numa pages=P
 //       on-node1=K rounds=R bad=B".
+//   mode=replicate rounds=N   (lab 4: the same VM, numa-policy =
+//       "replicate") N versions: vCPU 0 writes version v into NUMA_PAGES
+//       pages and publishes v; then both vCPUs read the pages over and over
+//       (read-shared: the monitor should give node 1 copies), each checking
+//       every word is v; vCPU 1 says it is done with v; the next version's
+//       writes must collapse the copies, or vCPU 1 would read an old one.
+//       Prints "tlbtest: replicate versions=N bad=B".
 //   nodes=N   move pages to node r % N in round r (default 1: node 0).
 #include "kernel/string.h"
 #include "tests/guests/guest.h"
@@ -213,6 +220,57 @@ static void numa_user(void) {
   __atomic_fetch_add(&flags[FLAG_DONE], 1, __ATOMIC_ACQ_REL);
 }
 
+// ---- mode=replicate ----
+
+#define READS 1000               // reads of all the pages per version
+
+// Read every word of the pages `reads` times; how many are not v.
+static uint64_t read_pages(uint64_t v, int reads) {
+  uint64_t bad = 0;
+  for (int k = 0; k < reads; k++) {
+    for (int p = 0; p < NUMA_PAGES; p++)
+      for (int w = 0; w < 512; w += 8)
+        if (((volatile uint64_t *)area[p])[w] != ((uint64_t)p << 32 | v))
+          bad++;
+    if (k % 50 == 49)
+      nap(100);                  // vCPU 0 traps: its VM's scans run
+  }
+  return bad;
+}
+
+// vCPU 1: read each version once vCPU 0 has published it.
+static void replicate_reader(void) {
+  uint64_t bad = 0;
+  for (uint64_t v = 1; v <= rounds; v++) {
+    while (__atomic_load_n(&flags[FLAG_ROUND], __ATOMIC_ACQUIRE) < v)
+      ;
+    bad += read_pages(v, READS);
+    __atomic_store_n(&flags[FLAG_READY], v, __ATOMIC_RELEASE);
+  }
+  __atomic_fetch_add(&flags[FLAG_BAD], bad, __ATOMIC_ACQ_REL);
+  __atomic_fetch_add(&flags[FLAG_DONE], 1, __ATOMIC_ACQ_REL);
+}
+
+// vCPU 0: write each version, publish it, read it too.
+static void replicate_writer(void) {
+  uint64_t bad = 0;
+  check("start vcpu", start_hart(1, 0) == 0, 1);
+  for (uint64_t v = 1; v <= rounds; v++) {
+    for (int p = 0; p < NUMA_PAGES; p++)
+      for (int w = 0; w < 512; w += 8)
+        area[p][w] = (uint64_t)p << 32 | v;
+    __atomic_store_n(&flags[FLAG_ROUND], v, __ATOMIC_RELEASE);
+    bad += read_pages(v, READS);
+    while (__atomic_load_n(&flags[FLAG_READY], __ATOMIC_ACQUIRE) < v)
+      nap(100);
+  }
+  while (__atomic_load_n(&flags[FLAG_DONE], __ATOMIC_ACQUIRE) < 1)
+    nap(1000);
+  bad += flags[FLAG_BAD];
+  printf("tlbtest: replicate versions=%lu bad=%lu\n", rounds, bad);
+  check("no stale reads", bad == 0, (long)bad);
+}
+
 // ---- mode=churn ----
 
 static void churn(uint64_t me) {
@@ -260,6 +318,8 @@ void guest_hart(uint64_t hartid, uint64_t opaque) {
     cross_reader();
   else if (strcmp(mode, "numa") == 0)
     numa_user();
+  else if (strcmp(mode, "replicate") == 0)
+    replicate_reader();
   else
     churn(hartid);
 }
@@ -274,6 +334,8 @@ void guest_main(uint64_t hartid, const void *dtb) {
     cross_mover();
   } else if (strcmp(mode, "dma") == 0) {
     dma();
+  } else if (strcmp(mode, "replicate") == 0) {
+    replicate_writer();
   } else if (strcmp(mode, "numa") == 0) {
     check("start vcpu", start_hart(1, 0) == 0, 1);
     while (__atomic_load_n(&flags[FLAG_DONE], __ATOMIC_ACQUIRE) < 1)

@@ -3,8 +3,9 @@
 What these prove: with numa-policy = "migrate", pages that only a vCPU on
 node 1 uses, in memory the VM got from node 0, are found by hinting faults
 and moved to node 1, with the data intact and no stale translation (the
-TLB auditor, built in by make test); with the policy off, nothing moves;
-a bad numa-policy is refused.
+TLB auditor, built in by make test); with "replicate", pages both nodes
+read get copies, and writes collapse them before anyone can read an old
+copy; with the policy off, nothing moves; a bad numa-policy is refused.
 """
 
 from lib import boot, counters, make_bundle, vm_config
@@ -38,6 +39,27 @@ def test_pages_follow_their_user():
                  f"{m.group(1)} moves, found by hinting faults")
 
 
+def test_read_shared_pages_replicated():
+    """numa-policy = "replicate": pages both nodes' vCPUs read get a copy on
+    node 1, and every new version vCPU 0 writes collapses the copies first:
+    vCPU 1 never reads an old version from a copy (30 versions, each read
+    1000 times by both), and the auditor sees no stale translation."""
+    vm = {"name": "vm0", "vcpus": 2, "memory-mib": 8, "span-nodes": True,
+          "image": "tlbtest.elf", "bootargs": "mode=replicate rounds=30",
+          "numa-policy": "replicate", "numa-scan-ms": 1}
+    run = boot(cpus=2, nodes=2, bundle=make_bundle("numa-replicate", vm_config(vm)),
+               timeout=180)
+    run.expect_clean_exit()
+    run.expect("[vm0] tlbtest: replicate versions=30 bad=0")
+    run.expect("[vm0] tlbtest: done, 0 failed")
+    if counters(run, "machine")["audit-violations"] != 0:
+        run.fail("the auditor saw stale translations")
+    c = counters(run, "vm0")
+    if c["replicated"] == 0 or c["collapsed"] == 0:
+        run.fail(f"replicated={c['replicated']} collapsed={c['collapsed']}: want "
+                 "copies made and collapsed by the writes")
+
+
 def test_policy_off_moves_nothing():
     """The same run with the policy off: the pages stay on node 0."""
     run, m = numa_run("numa-off", "off", 300)
@@ -47,17 +69,18 @@ def test_policy_off_moves_nothing():
 
 
 def test_bad_policy_refused():
-    """numa-policy must be "off" or "migrate"."""
+    """numa-policy must be "off", "migrate" or "replicate"."""
     vm = {"name": "vm0", "memory-mib": 8, "image": "hello.elf", "numa-policy": "always"}
     ok = {"name": "vm1", "memory-mib": 8, "image": "hello.elf"}
     run = boot(cpus=2, nodes=2, bundle=make_bundle("numa-bad", vm_config(vm, ok)))
     run.expect_clean_exit()
-    run.expect("vm vm0: not started: numa-policy is neither")
+    run.expect("vm vm0: not started: numa-policy is not")
     run.expect("[vm1] hello")
 
 
 TESTS = [
     ("numa-pages-follow-their-user", test_pages_follow_their_user),
+    ("numa-read-shared-pages-replicated", test_read_shared_pages_replicated),
     ("numa-policy-off-moves-nothing", test_policy_off_moves_nothing),
     ("numa-bad-policy-refused", test_bad_policy_refused),
 ]

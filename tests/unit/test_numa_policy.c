@@ -4,7 +4,8 @@
 // What they prove: a page moves only when it is hot (NUMA_HOT) for the
 // node that touched it, no other node has touched it since its last scans,
 // it is not on that node already, and it has not moved NUMA_MOVE_LIMIT
-// times lately; everything else stays.
+// times lately; a hot page other nodes read too gets a copy, if copies are
+// allowed and no one wrote it lately; everything else stays.
 #include <string.h>
 
 #include "hyp/mem/memmap.h"
@@ -24,29 +25,39 @@ static struct memmap_entry page(int on, uint8_t h0, uint8_t h1, uint8_t moves) {
 
 static void numa_hot_page_of_one_node_moves(void) {
   struct memmap_entry e = page(0, 0, NUMA_HOT, 0);
-  CHECK_EQ(numa_decide(&e, 1), NUMA_MIGRATE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_MIGRATE);
 }
 
 static void numa_cold_page_stays(void) {
   struct memmap_entry e = page(0, 0, NUMA_HOT - 1, 0);
-  CHECK_EQ(numa_decide(&e, 1), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
 }
 
 static void numa_page_on_its_node_stays(void) {
   struct memmap_entry e = page(1, 0, 9, 0);
-  CHECK_EQ(numa_decide(&e, 1), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
 }
 
 static void numa_page_two_nodes_use_stays(void) {
   struct memmap_entry e = page(0, 1, 9, 0);
-  CHECK_EQ(numa_decide(&e, 1), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
 }
 
 static void numa_move_limit_holds(void) {
   struct memmap_entry e = page(0, 0, 9, NUMA_MOVE_LIMIT);
-  CHECK_EQ(numa_decide(&e, 1), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
   e.moves = NUMA_MOVE_LIMIT - 1;
-  CHECK_EQ(numa_decide(&e, 1), NUMA_MIGRATE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_MIGRATE);
+}
+
+// With copies allowed: read-shared -> a copy; written lately -> none.
+static void numa_read_shared_page_replicated(void) {
+  struct memmap_entry e = page(0, NUMA_HOT, NUMA_HOT, 0);
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_REPLICATE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 0, true), NUMA_LEAVE);      // node 0 has the page
+  e.hint_write = 1;
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);      // write-shared
 }
 
 int main(void) {
@@ -55,5 +66,6 @@ int main(void) {
   TEST_RUN(numa_page_on_its_node_stays);
   TEST_RUN(numa_page_two_nodes_use_stays);
   TEST_RUN(numa_move_limit_holds);
+  TEST_RUN(numa_read_shared_page_replicated);
   return TEST_EXIT();
 }
