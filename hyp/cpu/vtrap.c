@@ -32,19 +32,28 @@
 
 // Read 16 bits of the guest's code at va with HLVX.HU (execute
 // permission, both stages of translation). Returns 0, or -1 if it faults.
-// A G-stage fault that lab 4's policy made (a revoked entry, a node
-// table's missing one) is the policy's to resolve, and the read retried:
-// the guest ran this code a moment ago, so it is mapped in truth.
+// The guest ran this code a moment ago, so a G-stage fault on RAM is one
+// of the monitor's own passing states, as a guest's would be: lab 4's
+// policy revoked the entry (of the code page, or of a page of the guest's
+// own page table the read walks), or a node table lacks it, or a page
+// move has it unmapped for a moment. Resolve it as the guest's fault
+// would be, and read again: a walk touches at most four pages, so a few
+// tries are enough.
+#define READ_TRIES 8
 static int read_half(struct vcpu *v, uint64_t va, uint64_t *half) {
-  for (int tries = 0; tries < 4; tries++) {
+  struct pmap *pm = &v->vm->pmap;
+  for (int tries = 0; tries < READ_TRIES; tries++) {
     trap_probe_begin();
     asm volatile(".option push\n.option arch, +h\n"
                  "hlvx.hu %0, (%1)\n.option pop" : "=r"(*half) : "r"(va));
     uint64_t cause = trap_probe_end();
     if (cause == 0)
       return 0;
+    uint64_t gpa = trap_probe_gpa();
     bool gpf = cause == EXC_INST_GUEST_PAGE_FAULT || cause == EXC_LOAD_GUEST_PAGE_FAULT;
-    if (!gpf || !numa_fault(&v->vm->pmap, trap_probe_gpa(), false))
+    if (!gpf || !pmap_is_ram(pm, gpa))
+      return -1;
+    if (!numa_fault(pm, gpa, false) && pmap_fault(pm, gpa) < 0)
       return -1;
   }
   return -1;

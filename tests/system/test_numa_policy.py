@@ -8,7 +8,11 @@ read get copies, and writes collapse them before anyone can read an old
 copy; with the policy off, nothing moves; a bad numa-policy is refused.
 """
 
+import os
+
 from lib import boot, counters, make_bundle, vm_config
+from qemurun import pack_bundle
+from test_guest_os import DISKS, GOS, NO_FSYNC, expect_usertests
 
 
 def numa_run(name, policy, rounds):
@@ -60,6 +64,34 @@ def test_read_shared_pages_replicated():
                  "copies made and collapsed by the writes")
 
 
+def guest_os_test(policy):
+    """guest-os in a VM of 2 vCPUs spanning both nodes, with the policy on
+    and scanning every millisecond, runs the workloads (their checksums)
+    and usertests: everything passes, nothing stale (the auditor), and the
+    policy acted. The monitor reads guest instructions (a WFI, a device
+    access) through the G stage, which the policy keeps revoking."""
+    def test():
+        vm = {"name": "gos", "vcpus": 2, "memory-mib": 64, "span-nodes": True,
+              "image": "kernel.elf", "numa-policy": policy, "numa-scan-ms": 1,
+              "bootargs": 'autorun="usertests; workloads"', "disk-mib": 8,
+              "disk-image": "fs.img", "disk-mode": "cow"}
+        disk = os.path.join(DISKS, f"numa-gos-{policy}.img")
+        os.makedirs(DISKS, exist_ok=True)
+        bundle = pack_bundle(vm_config(vm), os.path.join(DISKS, f"numa-gos-{policy}"),
+                             (GOS,), disk_out=disk)
+        run = boot(cpus=2, nodes=2, timeout=400, bundle=bundle, disk=disk, extra=NO_FSYNC)
+        run.expect_clean_exit()
+        expect_usertests(run, "[gos] ")
+        run.expect("[gos] workloads: 3 passed, 0 failed")
+        if counters(run, "machine")["audit-violations"] != 0:
+            run.fail("the auditor saw stale translations")
+        c = counters(run, "gos")
+        if c["hints"] == 0 or c["migrated"] + c["replicated"] == 0:
+            run.fail(f"hints={c['hints']} migrated={c['migrated']} replicated="
+                     f"{c['replicated']}: the policy did nothing")
+    return test
+
+
 def test_policy_off_moves_nothing():
     """The same run with the policy off: the pages stay on node 0."""
     run, m = numa_run("numa-off", "off", 300)
@@ -81,6 +113,8 @@ def test_bad_policy_refused():
 TESTS = [
     ("numa-pages-follow-their-user", test_pages_follow_their_user),
     ("numa-read-shared-pages-replicated", test_read_shared_pages_replicated),
+    ("numa-guest-os-migrate", guest_os_test("migrate")),
+    ("numa-guest-os-replicate", guest_os_test("replicate")),
     ("numa-policy-off-moves-nothing", test_policy_off_moves_nothing),
     ("numa-bad-policy-refused", test_bad_policy_refused),
 ]
