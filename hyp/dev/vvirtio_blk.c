@@ -5,14 +5,17 @@
 //
 //   the transport, virtio-mmio version 2 (4.2.2): registers the guest's
 //   driver reads and writes to find the device, agree on features
-//   (VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when the real disk has a
-//   write cache), and place queue 0 in its memory;
+//   (VIRTIO_F_VERSION_1, VIRTIO_F_EVENT_IDX, and VIRTIO_BLK_F_FLUSH when
+//   the real disk has a write cache), and place queue 0 in its memory;
 //
 //   the queue, a split virtqueue (2.7): when the driver writes
 //   QueueNotify, the device takes every new entry of the available ring;
 //   when a request (5.2.6: header, data, status byte) is done, it puts the
 //   chain on the used ring and raises InterruptStatus bit 0, which is the
-//   device's line to the VM's PLIC (source 1, as on QEMU virt).
+//   device's line to the VM's PLIC (source 1, as on QEMU virt), unless
+//   the driver asked not to be told (2.7.7). Each notify and each
+//   interrupt is a trap or more for the guest: while a piece of ours is on
+//   the real disk, we ask for no notify (take_requests).
 //
 // Requests are asynchronous (hyp/dev/vvirtio_blk.h): the notify takes them
 // off the available ring into reqs[], a first-in first-out queue; the
