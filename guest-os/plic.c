@@ -97,8 +97,11 @@ void plic_interrupt(void) {
     // A claim returns the highest-priority pending source and clears its
     // pending bit, or 0 when none is left (spec "Interrupt Claim
     // Process"). Another hart may have claimed it first: then we get 0.
-    uint32_t src;
-    while ((src = *reg(p, CLAIM(c))) != 0) {
+    // One claim a trap, not until 0: a source still pending keeps the
+    // hart's external interrupt up, and we come back for it; and each
+    // claim is a trap in a Disco-V VM, the last one (0) a wasted one.
+    uint32_t src = *reg(p, CLAIM(c));
+    if (src != 0) {
       dispatch(p, src);
       *reg(p, CLAIM(c)) = src;     // complete: the source may fire again
     }

@@ -78,7 +78,11 @@
 //      it. Without this feature the device must write each block through
 //      to stable storage before answering (5.2.6.2), which on QEMU costs
 //      a host fsync per request.
+//   29 (2.7.7.2, 2.7.10): event indexes: each side says at which entry it
+//      wants to be told, and is told of no other (each telling is a trap
+//      in a VM).
 #define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_EVENT_IDX 29   // used_event / avail_event (2.7.7.2, 2.7.10)
 #define VIRTIO_BLK_F_FLUSH 9
 
 // ---- A split virtqueue (2.7) ----
@@ -107,8 +111,23 @@ struct vring_desc {
 #define VRING_F_NEXT   1    // the chain goes on at `next`
 #define VRING_F_WRITE  2    // the device writes this buffer (else reads)
 
-// The available ring's flags (2.7.7): "no need to interrupt me".
+// Telling the other side it need not tell us (2.7.7, 2.7.10). Without
+// VIRTIO_F_EVENT_IDX, by flags: the available ring's "no need to
+// interrupt me", the used ring's "no need to notify me". With it, by
+// indexes (the flags are then ignored): the driver's used_event, after
+// the available ring, is the used idx whose entry it wants an interrupt
+// for; the device's avail_event, after the used ring, the available idx
+// whose entry it wants a notify for.
 #define VRING_AVAIL_F_NO_INTERRUPT 1
+#define VRING_USED_F_NO_NOTIFY 1
+
+// With VIRTIO_F_EVENT_IDX: one side moved its idx from old to new; the
+// other wants to hear of it if its event index is among the entries
+// added, [old, new) (2.7.10; Linux's vring_need_event). 16-bit
+// arithmetic: the indexes wrap.
+static inline bool vring_need_event(uint16_t event, uint16_t new, uint16_t old) {
+  return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
 
 struct vring_used_elem {
   uint32_t id;              // first descriptor of the chain done

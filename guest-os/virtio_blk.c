@@ -53,22 +53,24 @@
 
 // The queue's three parts (virtio 1.2, 2.7), in one page that is ours
 // alone, sized for QMAX (the device is told disk.num <= QMAX, and uses
-// the first disk.num entries of each array). The kernel's addresses are
-// physical ones (memory is identity-mapped), which is what the device
-// wants.
+// the first disk.num entries of each array). The event indexes follow
+// the first disk.num entries, wherever that is (used_event(),
+// avail_event()): room for them is left after the QMAX. The kernel's
+// addresses are physical ones (memory is identity-mapped), which is what
+// the device wants.
 static struct {
   struct vring_desc desc[QMAX];             // 16-byte aligned, 2.7.5
   struct {                                  // 2-byte aligned, 2.7.6
     uint16_t flags;
     uint16_t idx;
     uint16_t ring[QMAX];
-    uint16_t used_event;
+    uint16_t room;                          // used_event when num = QMAX
   } avail;
   struct {                                  // 4-byte aligned, 2.7.8
     uint16_t flags;
     uint16_t idx;
     struct vring_used_elem ring[QMAX];
-    uint16_t avail_event;
+    uint16_t room;                          // avail_event when num = QMAX
   } used;
 } vq __attribute__((aligned(PAGE_SIZE)));
 
@@ -89,6 +91,8 @@ static struct {
   uint64_t unannounced;         // rdtime when done requests were first
                                 // seen unannounced; 0: none are
   bool flush;                   // it has a write cache and FLUSH
+  bool event_idx;               // VIRTIO_F_EVENT_IDX agreed on
+  uint16_t kicked;              // avail idx when we last told the device
   bool desc_free[QMAX];
   int nfree;                    // how many of desc_free are true
   uint16_t used_seen;           // used ring entries handled so far
@@ -96,6 +100,14 @@ static struct {
   uint64_t reads, writes, flushes;  // blocks read and written; flushes
   uint64_t straight;            // of the reads, disk_read_straight's
 } disk = {.lock = SPINLOCK_INIT("disk")};
+
+// The event indexes (2.7.6, 2.7.8): after the ring's disk.num entries.
+static uint16_t *used_event(void) {
+  return (uint16_t *)((uint64_t)&vq.avail.ring + 2 * (uint64_t)disk.num);
+}
+static uint16_t *avail_event(void) {
+  return (uint16_t *)((uint64_t)&vq.used.ring + 8 * (uint64_t)disk.num);
+}
 
 // The 32-bit register at offset off.
 static uint32_t rd(uint64_t off) {
@@ -132,15 +144,19 @@ static const char *bring_up(void) {
   wr(VIO_STATUS, VSTAT_ACKNOWLEDGE);
   wr(VIO_STATUS, VSTAT_ACKNOWLEDGE | VSTAT_DRIVER);
 
-  // Features: VERSION_1 (bit 32) always, FLUSH (bit 9) if offered, and
-  // nothing else: the plainest device there is.
+  // Features: VERSION_1 (bit 32) always, FLUSH (bit 9) and EVENT_IDX
+  // (bit 29) if offered, and nothing else. Polling, we want no interrupt
+  // at all, which the plain flag says best: no EVENT_IDX then.
   wr(VIO_DEV_FEATURES_SEL, 1);
   if ((rd(VIO_DEV_FEATURES) & (1U << (VIRTIO_F_VERSION_1 - 32))) == 0)
     return "it does not offer VIRTIO_F_VERSION_1";
   wr(VIO_DEV_FEATURES_SEL, 0);
-  disk.flush = (rd(VIO_DEV_FEATURES) & (1U << VIRTIO_BLK_F_FLUSH)) != 0;
+  uint32_t offered = rd(VIO_DEV_FEATURES);
+  disk.flush = (offered & (1U << VIRTIO_BLK_F_FLUSH)) != 0;
+  disk.event_idx = (offered & (1U << VIRTIO_F_EVENT_IDX)) != 0 && !disk.polled;
   wr(VIO_DRV_FEATURES_SEL, 0);
-  wr(VIO_DRV_FEATURES, disk.flush ? 1U << VIRTIO_BLK_F_FLUSH : 0);
+  wr(VIO_DRV_FEATURES, (disk.flush ? 1U << VIRTIO_BLK_F_FLUSH : 0) |
+                       (disk.event_idx ? 1U << VIRTIO_F_EVENT_IDX : 0));
   wr(VIO_DRV_FEATURES_SEL, 1);
   wr(VIO_DRV_FEATURES, 1U << (VIRTIO_F_VERSION_1 - 32));
   uint32_t status = VSTAT_ACKNOWLEDGE | VSTAT_DRIVER | VSTAT_FEATURES_OK;
@@ -248,24 +264,57 @@ static int submit(uint32_t type, void *const pages[], int n, uint64_t block) {
                                           VRING_F_WRITE, 0};
 
   // Offer it (2.7.13): the ring entry, then the new idx (the release
-  // orders everything above before it), then tell the device; the fence
-  // keeps the idx store ahead of the register store (device I/O).
+  // orders everything above before it). The device hears of it at the
+  // next kick, before anyone waits.
   vq.avail.ring[vq.avail.idx % disk.num] = (uint16_t)d[0];
   __atomic_store_n(&vq.avail.idx, (uint16_t)(vq.avail.idx + 1), __ATOMIC_RELEASE);
-  asm volatile("fence iorw, iorw" ::: "memory");
-  wr(VIO_QUEUE_NOTIFY, 0);
   return d[0];
+}
+
+// Tell the device of the requests made available since the last kick,
+// unless it said it needs no telling (2.7.10): with EVENT_IDX, if its
+// avail_event is among them; else unless VRING_USED_F_NO_NOTIFY. A
+// device that says so is busy and looks at the ring by itself. The fence
+// orders our idx before our look at its wish (the device fences the
+// other way: one of us sees the other's write), and before the register
+// store (device I/O). Caller holds disk.lock, and kicks before it lets
+// go of it or waits.
+static void kick(void) {
+  uint16_t now = vq.avail.idx;
+  if (now == disk.kicked)
+    return;
+  asm volatile("fence iorw, iorw" ::: "memory");
+  bool tell;
+  if (disk.event_idx)
+    tell = vring_need_event(__atomic_load_n(avail_event(), __ATOMIC_RELAXED), now,
+                            disk.kicked);
+  else
+    tell = !(__atomic_load_n(&vq.used.flags, __ATOMIC_RELAXED) & VRING_USED_F_NO_NOTIFY);
+  disk.kicked = now;
+  if (tell)
+    wr(VIO_QUEUE_NOTIFY, 0);
 }
 
 // Take the requests the device has put on the used ring since we last
 // looked: free their descriptors, mark them done, wake whoever waits.
+// With EVENT_IDX, then ask for an interrupt at the next entry (used_event)
+// and look again: an entry put there before the device saw our asking
+// raises none (2.7.7.2; the fence pairs with the device's).
 // Caller holds disk.lock.
 static void collect(void) {
   // The acquire makes the device's writes to the used entries and the
   // status bytes, done before it moved idx, visible to the loads below.
   uint16_t idx = __atomic_load_n(&vq.used.idx, __ATOMIC_ACQUIRE);
   bool freed = false;
-  while (disk.used_seen != idx) {
+  for (;;) {
+    if (disk.used_seen == idx) {
+      if (!disk.event_idx || *used_event() == idx)
+        break;
+      __atomic_store_n(used_event(), idx, __ATOMIC_RELAXED);
+      asm volatile("fence rw, rw" ::: "memory");
+      idx = __atomic_load_n(&vq.used.idx, __ATOMIC_ACQUIRE);
+      continue;
+    }
     uint32_t id = vq.used.ring[disk.used_seen % disk.num].id;
     if (id >= (uint32_t)disk.num || !disk.reqs[id].busy)
       panic("disk: the device used descriptor %u, which is not a request", id);
@@ -321,9 +370,11 @@ void disk_tick(void) {
 
 // Wait until something happens on the used ring: asleep until
 // disk_interrupt wakes us or, polling, by looking ourselves (keeping the
-// lock: polling is the fallback, not the fast path). Caller holds
-// disk.lock; chan is what disk_interrupt wakes for the event awaited.
+// lock: polling is the fallback, not the fast path); the device is told
+// of our requests first (kick). Caller holds disk.lock; chan is what
+// disk_interrupt wakes for the event awaited.
 static void wait_device(const void *chan) {
+  kick();
   if (disk.polled)
     collect();
   else

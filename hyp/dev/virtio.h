@@ -96,6 +96,7 @@
 // Feature bits (6 "Reserved Feature Bits"). VERSION_1 says "virtio 1.x,
 // not legacy"; a modern device must offer it and a driver accept it.
 #define VIRTIO_F_VERSION_1  32
+#define VIRTIO_F_EVENT_IDX  29   // used_event / avail_event (2.7.7.2, 2.7.10)
 #define VIRTIO_BLK_F_FLUSH  9    // the disk has a write cache and FLUSH (5.2.3)
 
 // ---- Split virtqueues (2.7 "Split Virtqueues") ----
@@ -129,8 +130,23 @@ struct virtq_desc {
 #define VIRTQ_DESC_F_INDIRECT 4   // a table of descriptors (2.7.5.3); needs
                                   // VIRTIO_F_INDIRECT_DESC, never offered here
 
-// Available ring flags: the driver does not want an interrupt (2.7.7).
+// Notification suppression (2.7.7, 2.7.10): each side may tell the other
+// that it need not be told. Without VIRTIO_F_EVENT_IDX, by a flag: the
+// driver's "no interrupt, please" (avail flags), the device's "no
+// notify, please" (used flags). With it, by an index: used_event (after
+// the available ring) is the used idx at which the driver wants an
+// interrupt, avail_event (after the used ring) the available idx at which
+// the device wants a notify; the flags are then ignored.
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY     1
+
+// With VIRTIO_F_EVENT_IDX: the side that moved its idx from old to new
+// tells the other if the other's event index is among the entries it
+// added, [old, new) (2.7.7.2, 2.7.10; Linux's vring_need_event). All
+// 16-bit arithmetic: the indexes wrap.
+static inline bool vring_need_event(uint16_t event, uint16_t new, uint16_t old) {
+  return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
 
 // Offsets inside the two rings (le16 fields, see the drawing above).
 #define VIRTQ_AVAIL_FLAGS   0
@@ -139,6 +155,8 @@ struct virtq_desc {
 #define VIRTQ_USED_FLAGS    0
 #define VIRTQ_USED_IDX      2
 #define VIRTQ_USED_RING(i)  (4 + 8 * (uint64_t)(i))
+#define VIRTQ_USED_EVENT(n)  VIRTQ_AVAIL_RING(n)   // after the n entries
+#define VIRTQ_AVAIL_EVENT(n) VIRTQ_USED_RING(n)
 
 struct virtq_used_elem {
   uint32_t id;       // head of the chain that was used

@@ -5,14 +5,17 @@
 //
 //   the transport, virtio-mmio version 2 (4.2.2): registers the guest's
 //   driver reads and writes to find the device, agree on features
-//   (VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when the real disk has a
-//   write cache), and place queue 0 in its memory;
+//   (VIRTIO_F_VERSION_1, VIRTIO_F_EVENT_IDX, and VIRTIO_BLK_F_FLUSH when
+//   the real disk has a write cache), and place queue 0 in its memory;
 //
 //   the queue, a split virtqueue (2.7): when the driver writes
 //   QueueNotify, the device takes every new entry of the available ring;
 //   when a request (5.2.6: header, data, status byte) is done, it puts the
 //   chain on the used ring and raises InterruptStatus bit 0, which is the
-//   device's line to the VM's PLIC (source 1, as on QEMU virt).
+//   device's line to the VM's PLIC (source 1, as on QEMU virt), unless
+//   the driver asked not to be told (2.7.7). Each notify and each
+//   interrupt is a trap or more for the guest: while a piece of ours is on
+//   the real disk, we ask for no notify (take_requests).
 //
 // Requests are asynchronous (hyp/dev/vvirtio_blk.h): the notify takes them
 // off the available ring into reqs[], a first-in first-out queue; the
@@ -658,11 +661,31 @@ static int answer(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
   return put_used(vm, b, r->head, len);
 }
 
+// Did the driver agree on VIRTIO_F_EVENT_IDX?
+static bool event_idx(const struct vvirtio_blk *b) {
+  return (b->drv_features >> VIRTIO_F_EVENT_IDX) & 1;
+}
+
+// We moved the used idx from old to b->used_idx: does the driver want an
+// interrupt for that (2.7.7.2)? With VIRTIO_F_EVENT_IDX, if its
+// used_event is among the entries we added; else unless it set
+// VIRTQ_AVAIL_F_NO_INTERRUPT. The fence orders our used idx before our
+// look at its wish: a driver that writes used_event and then looks at the
+// used idx sees our entries, or we see its used_event (2.7.7.2's race).
+static bool wants_interrupt(struct vm *vm, struct vvirtio_blk *b, uint16_t old) {
+  uint16_t v;
+  virtio_fence();
+  if (event_idx(b))
+    return read16(vm, b->avail + VIRTQ_USED_EVENT(b->queue_num), &v) == 0 &&
+           vring_need_event(v, b->used_idx, old);
+  return read16(vm, b->avail + VIRTQ_AVAIL_FLAGS, &v) == 0 &&
+         !(v & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
 // Answer the finished requests at the head of the queue, in order, and
-// interrupt the driver unless it asked not to be (VIRTQ_AVAIL_F_NO_INTERRUPT,
-// 2.7.7).
+// interrupt the driver if it wants to be (wants_interrupt).
 static void retire(struct vm *vm, struct vvirtio_blk *b) {
-  bool answered = false;
+  uint16_t old = b->used_idx;
   while (b->nreqs > 0 && finished(&b->reqs[b->req_head])) {
     if (answer(vm, b, &b->reqs[b->req_head]) < 0) {
       device_error(b);
@@ -670,12 +693,12 @@ static void retire(struct vm *vm, struct vvirtio_blk *b) {
     }
     b->req_head = (b->req_head + 1) % VVIRTIO_QUEUE_MAX;
     b->nreqs--;
-    answered = true;
   }
-  uint16_t flags;
-  if (answered && read16(vm, b->avail + VIRTQ_AVAIL_FLAGS, &flags) == 0 &&
-      !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT))
+  if (b->used_idx != old && wants_interrupt(vm, b, old)) {
+    if (!(b->interrupt_status & VIRTIO_INT_USED))
+      b->irqs++;
     b->interrupt_status |= VIRTIO_INT_USED;
+  }
 }
 
 // Is the queue usable: the driver is up, the queue ready, no reset due?
@@ -687,21 +710,20 @@ static bool queue_live(struct vvirtio_blk *b) {
 // Take every new entry of the available ring (2.7.13 from the device's
 // side), as many as reqs[] has room for (the rest wait until some are
 // answered), and answer those that need no real disk. Bounded work: at
-// most VVIRTIO_QUEUE_MAX chains are read.
-static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
-  if (!queue_live(b))
-    return;
+// most VVIRTIO_QUEUE_MAX chains are read. Returns 0, or -1 if the rings
+// are broken (device_error).
+static int take_new(struct vm *vm, struct vvirtio_blk *b) {
   uint16_t avail_idx, head;
   if (read16(vm, b->avail + VIRTQ_AVAIL_IDX, &avail_idx) < 0 ||
       (uint16_t)(avail_idx - b->last_avail) > b->queue_num) {
     device_error(b);          // unreadable, or more entries than the queue has
-    return;
+    return -1;
   }
   while (b->last_avail != avail_idx && b->nreqs < VVIRTIO_QUEUE_MAX) {
     uint64_t slot = b->avail + VIRTQ_AVAIL_RING(b->last_avail % b->queue_num);
     if (read16(vm, slot, &head) < 0) {
       device_error(b);
-      return;
+      return -1;
     }
     struct vreq *r = &b->reqs[(b->req_head + b->nreqs) % VVIRTIO_QUEUE_MAX];
     r->head = head;
@@ -712,6 +734,53 @@ static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
   if (b->nreqs > b->queued_max)
     b->queued_max = b->nreqs;
   retire(vm, b);
+  return 0;
+}
+
+// Tell the driver whether we want its notifies (2.7.10): with
+// VIRTIO_F_EVENT_IDX, avail_event = the next entry we will take (a notify
+// when it is made available), or left where it was (behind last_avail:
+// no notify until the index wraps); else VIRTQ_USED_F_NO_NOTIFY clear or
+// set. Returns 0, or -1 if the used ring is not in RAM.
+static int ask_notify(struct vm *vm, struct vvirtio_blk *b, bool want) {
+  if (event_idx(b))
+    return want ? vm_copy_to_guest(vm, b->used + VIRTQ_AVAIL_EVENT(b->queue_num),
+                                   &b->last_avail, sizeof(b->last_avail)) : 0;
+  if (b->no_notify == !want)
+    return 0;
+  b->no_notify = !want;
+  uint16_t flags = want ? 0 : VIRTQ_USED_F_NO_NOTIFY;
+  return vm_copy_to_guest(vm, b->used + VIRTQ_USED_FLAGS, &flags, sizeof(flags));
+}
+
+// Take the new requests (take_new), and ask for the driver's notifies
+// only when we need them. While a piece of ours is on the real disk,
+// vvirtio_blk_piece_done comes and calls us again, so we need none: the
+// driver's requests made available meanwhile are taken then, and save
+// it a trap each (2.7.10: "the device is already processing"). Once none
+// is, we ask for them again and look at the available ring once more,
+// for an entry the driver made available before it saw our asking (the
+// race 2.7.10 warns of: both sides fence between their write and their
+// look, so one of them sees the other's). Bounded work: TAKE_ROUNDS
+// rounds; a driver that makes a request available in each round's window
+// (another vCPU, racing us every time) is flooding the device, and its
+// last requests wait for its next notify.
+#define TAKE_ROUNDS 4
+static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
+  for (int round = 0; round < TAKE_ROUNDS && queue_live(b); round++) {
+    if (take_new(vm, b) < 0)
+      return;
+    bool busy = b->inflight > 0;
+    if (ask_notify(vm, b, !busy) < 0) {
+      device_error(b);
+      return;
+    }
+    uint16_t avail_idx;
+    virtio_fence();
+    if (busy || read16(vm, b->avail + VIRTQ_AVAIL_IDX, &avail_idx) < 0 ||
+        avail_idx == b->last_avail)
+      return;
+  }
 }
 
 void vvirtio_blk_piece_done(struct vm *vm, struct vpiece *p) {
@@ -723,17 +792,22 @@ void vvirtio_blk_piece_done(struct vm *vm, struct vpiece *p) {
   p->npinned = 0;
   p->busy = false;
   b->inflight--;
-  if (gone)
+  if (b->stopping)
     return;
-  struct vreq *r = &b->reqs[p->req];
-  r->pieces--;
-  if (p->io.result < 0 || filled < 0)
-    r->status = VIRTIO_BLK_S_IOERR;
-  else if (p->bounce && r->type == VIRTIO_BLK_T_IN &&
-           chain_copy(vm, &r->chain, true, r->data_off + p->off, p->buf, p->len) < 0)
-    r->status = VIRTIO_BLK_S_IOERR;
-  retire(vm, b);
-  take_requests(vm, b);                 // those that found reqs[] full
+  if (!gone) {
+    struct vreq *r = &b->reqs[p->req];
+    r->pieces--;
+    if (p->io.result < 0 || filled < 0)
+      r->status = VIRTIO_BLK_S_IOERR;
+    else if (p->bounce && r->type == VIRTIO_BLK_T_IN &&
+             chain_copy(vm, &r->chain, true, r->data_off + p->off, p->buf, p->len) < 0)
+      r->status = VIRTIO_BLK_S_IOERR;
+    retire(vm, b);
+  }
+  // Those that found reqs[] full, and those made available while we asked
+  // for no notify (take_requests: even a piece of the generation before a
+  // reset counted as ours in flight).
+  take_requests(vm, b);
   mmio_irq_changed(vm);               // the used interrupt may be up
 }
 
@@ -757,6 +831,7 @@ static void reset(struct vvirtio_blk *b) {
   b->queue_ready = false;
   b->desc = b->avail = b->used = 0;
   b->last_avail = b->used_idx = 0;
+  b->no_notify = false;
   // Requests taken are forgotten; pieces of them still in flight finish,
   // but touch nothing of the new generation (vvirtio_blk_piece_done).
   b->nreqs = 0;
@@ -764,11 +839,14 @@ static void reset(struct vvirtio_blk *b) {
   b->gen++;
 }
 
-// The features we offer: VIRTIO_F_VERSION_1, and VIRTIO_BLK_F_FLUSH when
-// the real disk has a write cache (then the guest's writes may sit in it,
-// and the guest must be able to ask for them to be made durable).
+// The features we offer: VIRTIO_F_VERSION_1; VIRTIO_F_EVENT_IDX, with
+// which the driver says after which request it wants an interrupt and we
+// say at which one we want a notify (each a trap saved when not needed);
+// and VIRTIO_BLK_F_FLUSH when the real disk has a write cache (then the
+// guest's writes may sit in it, and the guest must be able to ask for
+// them to be made durable).
 static uint64_t offered(void) {
-  uint64_t f = 1UL << VIRTIO_F_VERSION_1;
+  uint64_t f = 1UL << VIRTIO_F_VERSION_1 | 1UL << VIRTIO_F_EVENT_IDX;
   if (virtio_blk_has_flush())
     f |= 1UL << VIRTIO_BLK_F_FLUSH;
   return f;
@@ -888,6 +966,7 @@ int vvirtio_blk_write(struct vm *vm, uint64_t off, int width, uint64_t val64) {
       queue_ready(b, val);
     break;
   case VIRTIO_MMIO_QUEUE_NOTIFY:
+    b->notifies++;
     if (val == 0)               // other queues: none, nothing to do
       take_requests(vm, b);
     break;

@@ -130,6 +130,7 @@ struct vvirtio_blk {
   uint64_t desc, avail, used;
   uint16_t last_avail;       // next entry of the available ring to take
   uint16_t used_idx;         // our used->idx
+  bool no_notify;            // we asked the driver not to notify (2.7.10)
 
   // Requests taken and not yet answered, oldest first: reqs[(req_head +
   // i) % VVIRTIO_QUEUE_MAX] for i < nreqs; and the pieces in flight.
@@ -153,6 +154,8 @@ struct vvirtio_blk {
   uint64_t cache_hits;       // ... found in the blockcache: no disk read
   uint64_t cache_fills;      // ... read from the real disk into it
   uint64_t mapped;           // ... mapped shared (pmap_share), not copied
+  uint64_t notifies;         // QueueNotify writes (the driver's traps)
+  uint64_t irqs;             // used-buffer interrupts raised (line 0 -> 1)
 };
 
 // Give the VM the virtual disk its configuration asks for (cfg->disk

@@ -109,8 +109,9 @@ static void wr(int off, uint32_t v) { regs[off / 4] = v; }
 static void io_fence(void) { asm volatile("fence iorw, iorw" ::: "memory"); }
 
 // Reset the device and bring it up with queue 0 in our memory (3.1.1,
-// 4.2.3.2), accepting only VIRTIO_F_VERSION_1. True if every step worked.
-static bool init_device(void) {
+// 4.2.3.2), accepting VIRTIO_F_VERSION_1 and the bits `low` of the first
+// 32. True if every step worked.
+static bool init_device(uint32_t low) {
   wr(STATUS, 0);
   if (rd(STATUS) != 0)
     return false;
@@ -123,7 +124,7 @@ static bool init_device(void) {
   if ((rd(DEV_FEAT) & 1) == 0)                  // VERSION_1 is bit 32
     return false;
   wr(DRV_FEAT_SEL, 0);
-  wr(DRV_FEAT, 0);
+  wr(DRV_FEAT, low);
   wr(DRV_FEAT_SEL, 1);
   wr(DRV_FEAT, 1);
   wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
@@ -272,7 +273,7 @@ static void bring_up(void) {
   wr(DRV_FEAT, 0);
   wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
   check("features-none", (rd(STATUS) & S_FEATURES_OK) != 0, rd(STATUS));
-  check("init", init_device(), 0);
+  check("init", init_device(0), 0);
   capacity = rd(CONFIG) | (uint64_t)rd(CONFIG + 4) << 32;
   printf("blktest: capacity %lu sectors\n", capacity);
   uint8_t low = *(volatile uint8_t *)((uintptr_t)regs + CONFIG);
@@ -386,7 +387,7 @@ static void broken_ring(void) {
   check("needs-reset", (rd(STATUS) & S_NEEDS_RESET) != 0, rd(STATUS));
   check("config-irq", (rd(INT_STATUS) & 2) != 0, rd(INT_STATUS));
   wr(INT_ACK, rd(INT_STATUS));
-  check("reset-and-init", init_device(), 0);
+  check("reset-and-init", init_device(0), 0);
   avail.flags = 1;
   check("works-after-reset", sector_ok(1), status);
 }
@@ -418,6 +419,34 @@ static void interrupt(void) {
   check("plic-nothing-left", *PLIC_CLAIM(CTX) == 0, 0);
 }
 
+// VIRTIO_F_EVENT_IDX (2.7.7.2, 2.7.10): the device offers it; agreed on,
+// it interrupts only for the used entry used_event names, whatever the
+// flags say, and, idle, asks to be notified of the next available entry
+// (avail_event). Each interrupt or notify it spares is a trap.
+#define F_EVENT_IDX 29
+#define USED_EVENT  avail.used_event           // right after the QN entries
+#define AVAIL_EVENT used.avail_event
+static void event_idx(void) {
+  wr(DEV_FEAT_SEL, 0);
+  check("event-idx-offered", (rd(DEV_FEAT) >> F_EVENT_IDX) & 1, rd(DEV_FEAT));
+  check("event-idx-init", init_device(1u << F_EVENT_IDX), 0);
+  // An interrupt at the second entry from now, not at the first.
+  avail.flags = 0;
+  USED_EVENT = (uint16_t)(used_seen + 1);
+  check("event-idx-read-1", sector_ok(1), status);
+  check("event-idx-no-irq-before", rd(INT_STATUS) == 0, rd(INT_STATUS));
+  check("avail-event-next", AVAIL_EVENT == avail.idx, AVAIL_EVENT);
+  check("event-idx-read-2", sector_ok(1), status);
+  check("event-idx-irq-at-event", (rd(INT_STATUS) & 1) != 0, rd(INT_STATUS));
+  wr(INT_ACK, rd(INT_STATUS));
+  // NO_INTERRUPT is ignored with EVENT_IDX: used_event rules.
+  avail.flags = 1;
+  USED_EVENT = used_seen;
+  check("event-idx-read-3", sector_ok(1), status);
+  check("event-idx-flags-ignored", (rd(INT_STATUS) & 1) != 0, rd(INT_STATUS));
+  wr(INT_ACK, rd(INT_STATUS));
+}
+
 void guest_main(uint64_t hartid, const void *dtb) {
   if (!find_devices(dtb))
     finish("blktest");
@@ -426,6 +455,7 @@ void guest_main(uint64_t hartid, const void *dtb) {
   bad_requests();
   broken_ring();
   interrupt();
+  event_idx();
   if (badwidth) {
     printf("blktest: a 1-byte read of the 32-bit MagicValue\n");
     (void)*(volatile uint8_t *)regs;
