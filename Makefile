@@ -9,6 +9,7 @@
 #   make handout LAB=N write lab N's handout tree (tools/handout.py)
 #   make bench         what virtualization costs (tools/bench.py)
 #   make demo-sharing  lab 3's page sharing, live, for a lecture (tools/demo_sharing.py)
+#   make demo-numa     lab 4's page migration, live, for a lecture (tools/demo_numa.py)
 #   make fuzz [FUZZ_S=600] run each fuzz target FUZZ_S seconds (tests/fuzz/)
 #   make linux         build a stock Linux guest (linux/linux.mk)
 #   make test-linux    boot it on the monitor (not part of make test)
@@ -288,7 +289,7 @@ numa-model: $(NUMA_MODEL_SO)
 .PHONY: bench
 bench:
 	@tools/deps.sh install
-	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
+	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS) $(NUMA_MODEL_SO)
 	python3 tools/bench.py
 
 # Lab 3's lecture demo: VMs on one copy-on-write disk, their memory live
@@ -298,6 +299,14 @@ demo-sharing:
 	@tools/deps.sh install
 	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS)
 	python3 tools/demo_sharing.py $(DEMOARGS)
+
+# Lab 4's lecture demo: a VM spanning two nodes, its local misses climbing
+# as the monitor moves its pages (tools/demo_numa.py; DEMOARGS="--policy off").
+.PHONY: demo-numa
+demo-numa:
+	@tools/deps.sh install
+	@$(MAKE) --no-print-directory $(HYP) $(TEST_DEPS) $(NUMA_MODEL_SO)
+	python3 tools/demo_numa.py $(DEMOARGS)
 
 # The layout rules of the C and assembly files (tools/stylecheck.py; the
 # editor configuration is .clang-format). make test runs it too.

@@ -40,11 +40,16 @@ Then memory after Disco's figure 6 (Disco 5.3): pmake in 1, 2, 4 and 8
 guest-os VMs booted from one copy-on-write disk whose base image holds
 its sources, and bare: V (guest pages backed) and M (machine pages they
 take) beside Disco's, and M(8 VMs) / M(1 VM) against Disco's 1.4
-(build/bench/memory.svg). Last, an SVG chart of the overhead per workload
+(build/bench/memory.svg). Then NUMA after Disco's figure 8 (Disco 5.4):
+guest-os's engineering and splashos's raytrace in a VM of 2 vCPUs spanning
+2 nodes, with lab 4's policy off and on, and on a 1-node machine (UMA),
+all under the NUMA cost model (tools/numa-model/): modelled time and share
+of local misses beside Disco's, the policy's actions per second after its
+table 3, and a chart (build/bench/numa.svg). Last, an SVG chart of the overhead per workload
 beside Disco's (build/bench/overhead.svg).
 
   python3 tools/bench.py [--splash] [--guest-os] [--many] [--latency] [--memory]
-                         [--repeat N]
+                         [--numa [--numa-size tiny]] [--repeat N]
   (default: all of them)
 
 A timing is a benchmark, never a test: nothing here passes or fails.
@@ -191,7 +196,8 @@ def monitor_ms(out, vm):
 
 
 def monitor_counter(out, vm, key):
-    m = re.search(rf"counters {vm}: .*\b{key}=(\d+)", out)
+    # (?<![\w-]): "hints" is not the tail of "remote-hints".
+    m = re.search(rf"counters {vm}: .*(?<![\w-]){key}=(\d+)", out)
     return int(m.group(1)) if m else 0
 
 
@@ -589,6 +595,265 @@ def memory_chart(rows, path):
     print(f"chart: {os.path.relpath(path, ROOT)}")
 
 
+# ---- NUMA, after Disco's figure 8 ----
+
+# Disco's figure 8 (Disco 5.4, "NUMA memory management"): execution time
+# normalised to the run with no migration or replication, and the share of
+# cache misses to local memory, on FLASH as SimOS modelled it. Columns:
+# "off" (IRIX's placement, the policy off), "on" (Disco's page migration
+# and replication), "uma" (a machine where all memory is local).
+DISCO_FIG8 = {"engineering": {"off": (100, 16), "on": (67, 78), "uma": (48, 100)},
+              "raytrace": {"off": (100, 6), "on": (62, 76), "uma": (49, 100)}}
+# The runs of the table, one row each: (label, machine nodes, the VM's
+# numa-policy or None, which of Disco's columns it is beside). The first is
+# the one the times are normalised to. Replication, when the monitor has
+# it, is one more row: ("NUMA, replicate", 2, "replicate", "on").
+FIG8_CONFIGS = [("NUMA, policy off", 2, None, "off"),
+                ("NUMA, migrate", 2, "migrate", "on"),
+                ("UMA (1 node)", 1, None, "uma")]
+# The workloads at two sizes: "full" for the bench, "tiny" for its test.
+# Engineering: two copies of guest-os's engineering at once, one per vCPU
+# (Disco's Engineering was several simulator processes); each copy's data
+# (~8 MiB) is well beyond the model's 2 MiB cache. Raytrace: splashos's,
+# with a scene of spheres^2 spheres (400: ~10 MiB) so that it misses too.
+FIG8_WORKLOADS = {
+    "engineering": {"full": "engineering 3 & engineering 3; wait",
+                    "tiny": "engineering 2 & engineering 2; wait"},
+    "raytrace": {"full": "size=256 spheres=400", "tiny": "size=128 spheres=200"},
+}
+# The policy's knobs in these runs (hyp/vm/vmconfig.h): a scan every
+# FIG8_SCAN_MS of the monitor's clock, revoking FIG8_SCAN_PAGES pages.
+FIG8_SCAN_MS, FIG8_SCAN_PAGES = 10, 256
+FIG8_VM_MIB = 64
+MODEL_INSN_NS = 5            # the model's insn-ns (its default)
+FIG8_HARTS = 2
+
+
+def model_report(out):
+    """The NUMA cost model's lines (tools/numa-model/numa_model.c), as
+    {"hart0": {...}, ..., "total": {...}}; the last report of each (with
+    interval=, a hart prints several)."""
+    found = {}
+    for m in re.finditer(r"^numa-model (\w+): (.*)$", out, re.M):
+        found[m.group(1)] = {k: float(v.rstrip("%"))
+                             for k, v in re.findall(r"([\w-]+)=(\S+)", m.group(2))}
+    return found
+
+
+def fig8_vm(workload, nodes, policy, size):
+    """The VM configuration of one figure-8 run, and the folders its
+    images come from: two vCPUs spanning both nodes (memory in two equal
+    chunks, chunk k on node k, vCPU k on node k), or homed on the one node
+    of the UMA machine."""
+    vm = {"name": workload, "vcpus": FIG8_HARTS, "memory-mib": FIG8_VM_MIB}
+    if workload == "engineering":
+        vm.update({"image": "kernel.elf",
+                   "bootargs": f'autorun="{FIG8_WORKLOADS[workload][size]}"'})
+        search = [GOS]
+    else:
+        vm.update({"image": f"{workload}.elf",
+                   "bootargs": f"threads={FIG8_HARTS} {FIG8_WORKLOADS[workload][size]}"})
+        search = [SPLASH]
+    if nodes > 1:
+        vm["span-nodes"] = True
+    else:
+        vm["home-node"] = 0
+    if policy:
+        vm.update({"numa-policy": policy, "numa-scan-ms": FIG8_SCAN_MS,
+                   "numa-scan-pages": FIG8_SCAN_PAGES})
+    return vm, search
+
+
+def fig8_run(workload, nodes, policy, size="full", model=""):
+    """One run under the cost model; a dict of what the table shows, with
+    the run's output under "out"."""
+    vm, search = fig8_vm(workload, nodes, policy, size)
+    name = f"fig8-{workload}-{nodes}-{policy or 'off'}"
+    disk, extra = None, []
+    if workload == "engineering":
+        disk = fresh_disk(name)
+        vm["disk-mib"] = os.path.getsize(disk) >> 20
+        extra = NO_FSYNC
+    bundle = qemurun.pack_bundle(qemurun.vm_config(vm), os.path.join(BENCH, name), search)
+    out, wall = run(qemu.qemu_command(FIG8_HARTS, nodes, 256, 20, HYP, disk=disk,
+                                      extra=["-initrd", bundle] + extra,
+                                      numa_model=model), timeout=600)
+    with open(os.path.join(BENCH, name + ".log"), "w") as f:
+        f.write(out)
+    report = model_report(out)
+    total = report.get("total", {})
+    # The harts' time in misses: each hart's modelled time less its
+    # instructions' (insn-ns, 5 by default), added up over the harts.
+    stall = sum(v["time-ms"] - v["insns"] * MODEL_INSN_NS / 1e6
+                for k, v in report.items() if k.startswith("hart")) if total else None
+    numa = {k: monitor_counter(out, workload, k) for k in
+            ("revoked", "hints", "remote-hints", "migrated", "replicated", "limited",
+             "not-moved")}
+    faults_us = sum(monitor_counter(out, workload, f"gpf-{k}-us")
+                    for k in ("fetch", "load", "store"))
+    if workload == "engineering":
+        ok = len(re.findall(r"engineering: checksum 0x", out)) == 2
+    else:
+        ok = re.search(r"raytrace: .*check=ok", out) is not None
+    return {"out": out, "wall": wall, "ok": ok and "total" in model_report(out),
+            "time_ms": total.get("time-ms"), "share": total.get("local-share"),
+            "stall_ms": stall, "insns": total.get("insns"),
+            "numa": numa, "faults_us": faults_us}
+
+
+def numa_table(size="full", workloads=("engineering", "raytrace")):
+    """Disco's figure 8 and table 3 for Disco-V: each workload in a VM of
+    two vCPUs spanning two nodes, policy off and on, and on a one-node
+    machine, all under the NUMA cost model. Returns {workload: [(label,
+    result dict)]} for the chart and the test."""
+    print()
+    print("NUMA, after Disco's figure 8: each workload in a VM of 2 vCPUs whose memory "
+          "and vCPUs span")
+    print("  2 nodes (span-nodes; chunk k of its RAM and vCPU k on node k), on 2 harts, "
+          "under the NUMA")
+    print("  cost model (tools/numa-model: 2 MiB cache per hart, 300 ns local / 900 ns "
+          "remote miss);")
+    print("  UMA: the same VM on a machine of 1 node. time: the model's modelled time of "
+          "the whole run")
+    print("  (boot included), normalised to NUMA with the policy off; local: its share of "
+          "local misses.")
+    print(f"  Policy on: numa-policy \"migrate\", numa-scan-ms={FIG8_SCAN_MS}, "
+          f"numa-scan-pages={FIG8_SCAN_PAGES}.")
+    print("  stall: the harts' modelled time in misses, added up, normalised the same "
+          "way; insns: the")
+    print("  instructions the harts ran, in millions. The model counts every "
+          "instruction, among them a")
+    print("  monitor's spin while it waits for another hart to fence (lab 2's "
+          "shootdown), whose length")
+    print("  is the host's, not the model's: read time with insns beside it, and stall "
+          "for placement.")
+    print("  Disco (figure 8): time [local share], NUMA-off / policy on / UMA. "
+          "Targets: policy on >= 90%")
+    print("  local misses, and its time within 15% of UMA's.")
+    print("  sizes: " + ", ".join(f"{w} `{FIG8_WORKLOADS[w][size]}`" for w in workloads))
+    print(f"{'workload':12} {'run':17} {'time':>6} {'local':>6} {'Disco':>10} "
+          f"{'stall':>6} {'model ms':>9} {'insns M':>8} {'wall s':>7}")
+    results = {}
+    for workload in workloads:
+        rows, base, base_stall = [], None, None
+        for label, nodes, policy, disco_col in FIG8_CONFIGS:
+            r = fig8_run(workload, nodes, policy, size)
+            rows.append((label, r))
+            if base is None:
+                base, base_stall = r["time_ms"], r["stall_ms"]
+            t = f"{100 * r['time_ms'] / base:.0f}" if r["time_ms"] and base else "n/a"
+            st = (f"{100 * r['stall_ms'] / base_stall:.0f}"
+                  if r["stall_ms"] and base_stall else "n/a")
+            share = f"{r['share']:.0f}%" if r["share"] is not None else "n/a"
+            dt, ds = DISCO_FIG8[workload][disco_col]
+            print(f"{workload:12} {label:17} {t:>6} {share:>6} {f'{dt} [{ds}%]':>10} "
+                  f"{st:>6} {r['time_ms'] or 0:>9.0f} {(r['insns'] or 0) / 1e6:>8.0f} "
+                  f"{r['wall']:>7.1f}"
+                  + ("" if r["ok"] else "  (the run failed: see below)"), flush=True)
+            if not r["ok"]:
+                why = [line for line in r["out"].splitlines()
+                       if re.match(r"^(vm \S+: stopped|panic: )", line)]
+                for line in why or r["out"].strip().splitlines()[-8:]:
+                    print("    " + line)
+        results[workload] = rows
+    numa_actions(results)
+    numa_targets(results)
+    return results
+
+
+def numa_actions(results):
+    """After Disco's table 3: what the policy did, per second of modelled
+    time, and the monitor's counters behind it."""
+    print("Policy actions, after Disco's table 3 (per second of modelled time; "
+          "replication: not in the")
+    print("  monitor yet). us/hint: the monitor's time on guest-page faults, policy on "
+          "minus off, per")
+    print("  hinting fault (moves included), on QEMU's clock, which the plugin slows: "
+          "an upper bound.")
+    print(f"{'workload':12} {'run':17} {'migr/s':>8} {'repl/s':>7} {'us/hint':>8}  "
+          "counters: revoked hints remote-hints migrated limited not-moved")
+    for workload, rows in results.items():
+        off = rows[0][1]
+        for label, r in rows:
+            n = r["numa"]
+            if not n["revoked"] and not n["hints"]:
+                continue
+            secs = (r["time_ms"] or 0) / 1000
+            per_s = (lambda v: f"{v / secs:.0f}") if secs else (lambda v: "n/a")
+            us = (f"{(r['faults_us'] - off['faults_us']) / n['hints']:.0f}"
+                  if n["hints"] else "n/a")
+            print(f"{workload:12} {label:17} {per_s(n['migrated']):>8} "
+                  f"{per_s(n['replicated']):>7} {us:>8}  {n['revoked']} {n['hints']} "
+                  f"{n['remote-hints']} {n['migrated']} {n['limited']} {n['not-moved']}")
+
+
+def numa_targets(results):
+    """One line per workload: the policy-on rows against the targets."""
+    for workload, rows in results.items():
+        uma = next((r for label, r in rows if label.startswith("UMA")), None)
+        for label, r in rows[1:]:
+            if label.startswith("UMA") or r["share"] is None or not uma or \
+                    not uma["time_ms"] or not r["time_ms"]:
+                continue
+            over = 100 * (r["time_ms"] / uma["time_ms"] - 1)
+            line = (f"target, {workload}, {label}: local {r['share']:.0f}% "
+                    f"({'met' if r['share'] >= 90 else 'not met'}: >= 90%), time "
+                    f"{over:+.0f}% of UMA's ({'met' if over <= 15 else 'not met'}: <= +15%)")
+            if r["stall_ms"] and uma["stall_ms"]:
+                line += f", stall {100 * (r['stall_ms'] / uma['stall_ms'] - 1):+.0f}%"
+            print(line)
+
+
+def numa_chart(results, path):
+    """An SVG bar chart (by hand, as chart()) of figure 8: per workload
+    and run, our normalised modelled time beside Disco's, each bar
+    labelled with its share of local misses."""
+    groups = [(w, label, r, DISCO_FIG8[w][col])
+              for w, rows in results.items()
+              for (label, r), (_, _, _, col) in zip(rows, FIG8_CONFIGS)]
+    base = {w: rows[0][1]["time_ms"] for w, rows in results.items()}
+    w, h, left, top, bottom = 120 + 110 * len(groups), 340, 60, 40, 80
+    ymax = 140
+    plot_h = h - top - bottom
+    def y(v):
+        return top + plot_h * (1 - v / ymax)
+    out = svg_start(w, h, "NUMA: modelled time (NUMA-off = 100) [local misses], "
+                    "after Disco fig. 8")
+    for v in range(0, ymax + 1, 20):
+        out.append(gridline(left, w - 10, y(v), v))
+    group = (w - left - 10) / max(1, len(groups))
+    for i, (workload, label, r, (dt, ds)) in enumerate(groups):
+        x0 = left + i * group + group * 0.15
+        bw = group * 0.35
+        ours = (100 * r["time_ms"] / base[workload]
+                if r["time_ms"] and base[workload] else None)
+        bars = ((ours, r["share"], "#3572b0"), (dt, ds, "#d98b2b"))
+        for k, (v, share, color) in enumerate(bars):
+            if v is None:
+                continue
+            x = x0 + k * bw
+            v = min(v, ymax)
+            tag = f"{v:.0f}" + (f" [{share:.0f}%]" if share is not None else "")
+            out.append(f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{bw:.1f}" '
+                       f'height="{y(0) - y(v):.1f}" fill="{color}"/>'
+                       f'<text x="{x + bw / 2:.1f}" y="{y(v) - 4:.1f}" font-size="9" '
+                       f'text-anchor="middle">{tag}</text>')
+        out.append(f'<text x="{x0 + bw:.1f}" y="{h - bottom + 16}" '
+                   f'text-anchor="middle">{workload}</text>'
+                   f'<text x="{x0 + bw:.1f}" y="{h - bottom + 30}" font-size="10" '
+                   f'text-anchor="middle">{label}</text>')
+    lx = left + 10
+    for label, color in (("Disco-V (modelled)", "#3572b0"),
+                         ("Disco (SOSP 1997, fig. 8)", "#d98b2b")):
+        out.append(f'<rect x="{lx}" y="{h - 20}" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{lx + 16}" y="{h - 10}">{label}</text>')
+        lx += 200
+    out.append('</svg>')
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"chart: {os.path.relpath(path, ROOT)}")
+
+
 # ---- the charts ----
 
 def svg_start(w, h, title):
@@ -652,10 +917,14 @@ def main():
                    help="a small command's latency beside database only")
     p.add_argument("--memory", action="store_true",
                    help="memory of pmake in 1 to 8 VMs on one cow disk only (Disco fig. 6)")
+    p.add_argument("--numa", action="store_true",
+                   help="NUMA under the cost model, policy off/on and UMA only (Disco fig. 8)")
+    p.add_argument("--numa-size", choices=("full", "tiny"), default="full",
+                   help="the NUMA workloads' size (tiny: a quick look)")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs of each noisy guest-os measurement (best shown)")
     a = p.parse_args()
-    both = not (a.splash or a.guest_os or a.many or a.latency or a.memory)
+    both = not (a.splash or a.guest_os or a.many or a.latency or a.memory or a.numa)
     if a.splash or both:
         splash()
     if a.guest_os or both:
@@ -668,6 +937,8 @@ def main():
         rows = memory_table()
         if rows:
             memory_chart(rows, os.path.join(BENCH, "memory.svg"))
+    if a.numa or both:
+        numa_chart(numa_table(a.numa_size), os.path.join(BENCH, "numa.svg"))
     if RATIOS:
         chart([("raytrace", RATIOS.get("raytrace"), 1.03),
                ("engineering", RATIOS.get("engineering"), 1.06),

@@ -179,6 +179,66 @@ def test_bench_memory_table():
         raise TestFailure("a wrong checksum, or no M ratio line", text.getvalue())
 
 
+def test_demo_numa():
+    """make demo-numa's script, on a small workload: it runs to the VM's
+    power-off by itself, headless, prints live lines from the cost model's
+    interval reports, where hart 1's share of local misses ends above where
+    it starts (its pages reach node 1), and leaves a well-formed chart."""
+    import xml.etree.ElementTree as ET
+    with tempfile.TemporaryDirectory() as tmp:
+        chart = os.path.join(tmp, "numa.svg")
+        cmd = [sys.executable, os.path.join(ROOT, "tools", "demo_numa.py"), "--mrefs", "1",
+               "--interval", "30", "--out", chart]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                           stdin=subprocess.DEVNULL, cwd=ROOT)
+        out = p.stdout + p.stderr
+        if p.returncode != 0:
+            raise TestFailure(f"demo_numa.py exited with status {p.returncode}", out)
+        rows = [line.split() for line in out.splitlines()
+                if re.match(r"^ +\d+\.\d +\d+ ", line)]
+        hart1 = [float(r[3].rstrip("%")) for r in rows if r[3] != "-"]
+        if len(hart1) < 2 or not hart1[-1] > hart1[0]:
+            raise TestFailure(f"hart 1's local share did not climb: {hart1}", out)
+        for want in ("vm eng: stopped: shutdown", "counters eng: numa", "chart: "):
+            if want not in out:
+                raise TestFailure(f"expected {want!r} in the demo's output", out)
+        try:
+            root = ET.parse(chart).getroot()
+        except (OSError, ET.ParseError) as e:
+            raise TestFailure(f"no well-formed chart at {chart}: {e}", out)
+        if next(root.iter("{http://www.w3.org/2000/svg}polyline"), None) is None:
+            raise TestFailure("the chart has no lines", out)
+
+
+def test_bench_numa_table():
+    """make bench --numa's table (Disco's figure 8) on the tiny size: every
+    row there, each run finished under the cost model, and engineering's
+    local share higher with the policy on than off. (Raytrace gets no
+    such check: its scene is read by both nodes, which migration alone
+    cannot make local; replication will.) No timing is checked."""
+    import contextlib
+    import io
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import bench
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        results = bench.numa_table("tiny")
+    for workload in ("engineering", "raytrace"):
+        labels = [label for label, _ in results.get(workload, [])]
+        if labels != [c[0] for c in bench.FIG8_CONFIGS]:
+            raise TestFailure(f"{workload}: rows {labels}", text.getvalue())
+        for label, r in results[workload]:
+            if not r["ok"] or r["share"] is None:
+                raise TestFailure(f"{workload}, {label}: the run failed", text.getvalue())
+    rows = dict(results["engineering"])
+    off, on = rows["NUMA, policy off"]["share"], rows["NUMA, migrate"]["share"]
+    if not on > off:
+        raise TestFailure(f"engineering: {on:.0f}% local with the policy on, {off:.0f}% "
+                          "off", text.getvalue())
+    if "migr/s" not in text.getvalue():
+        raise TestFailure("no table of the policy's actions", text.getvalue())
+
+
 TESTS = [
     ("deps-names-missing", test_deps_names_missing),
     ("deps-not-root-prints-sudo", test_deps_not_root_prints_sudo),
@@ -188,4 +248,6 @@ TESTS = [
     ("tools-vm-config-quotes", test_vm_config_quotes),
     ("tools-demo-sharing", test_demo_sharing),
     ("tools-bench-memory-table", test_bench_memory_table),
+    ("tools-demo-numa", test_demo_numa),
+    ("tools-bench-numa-table", test_bench_numa_table),
 ]

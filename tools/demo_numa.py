@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""tools/demo_numa.py: pages that follow their users, live (`make demo-numa`).
+
+A lecture demo of lab 4 (Disco 4.2.3, "NUMA memory management"). One
+guest-os VM of two vCPUs spans both nodes of a 2-hart, 2-node machine
+(span-nodes: chunk k of its RAM and vCPU k on node k), and runs two
+copies of `engineering` at once, one per vCPU. guest-os knows nothing of
+nodes: it hands out pages from the bottom of its RAM, which is node 0's
+chunk, so the copy on vCPU 1 starts with every one of its pages remote.
+With numa-policy "migrate" (hyp/mem/numa.h) the monitor finds those pages
+by hinting faults and moves them to node 1.
+
+The whole run is under the NUMA cost model (tools/numa-model/), with its
+`interval=` argument: every --interval million instructions, each hart
+prints its line (cumulative counts). This script reads QEMU's output as it
+comes and prints, at most once a second, one line:
+
+  t (wall s)  modelled ms  local share of the misses since the last line,
+  per hart and for both, and since the start  pages migrated
+
+The share of hart 1 (node 1) starts near 0% and climbs as its pages
+arrive. The monitor prints its NUMA counters (revoked, hints, migrated)
+when the VM stops; it has no periodic NUMA line yet, so "migrated" is
+filled in live only if the monitor prints one (a `numa-report:` line of
+name=value words with vm= and migrated=, see NUMA_REPORT below), and
+otherwise shown at the end. Meanwhile it rewrites an SVG chart of the
+local share over modelled time (written by hand, as tools/bench.py's
+charts): build/demo/numa.svg. It ends when the VM powers off. Headless:
+no terminal needed, QEMU's input is closed.
+
+  python3 tools/demo_numa.py [--mrefs 3] [--policy migrate|off]
+                             [--interval 40] [--out build/demo/numa.svg]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import qemu  # noqa: E402
+import qemurun  # noqa: E402
+
+HYP = os.path.join(ROOT, "build", "hyp", "hyp.elf")
+GOS = os.path.join(ROOT, "build", "guest-os")
+DEMO = os.path.join(ROOT, "build", "demo")
+NO_FSYNC = ["-set", "drive.hd0.cache.no-flush=on"]
+VM = "eng"
+HARTS = 2
+# The policy's knobs (hyp/vm/vmconfig.h): as make bench's figure-8 runs.
+SCAN_MS, SCAN_PAGES = 10, 256
+# A periodic line of the monitor's NUMA counters, if it prints one:
+#   numa-report: t-ms=1000 vm=eng revoked=.. hints=.. migrated=.. ...
+NUMA_REPORT = re.compile(r"^numa-report: (.*)$")
+MODEL_LINE = re.compile(r"^numa-model (hart\d+|total): (.*)$")
+COUNTERS = re.compile(rf"^counters {VM}: numa (.*)$")
+
+
+def need_tools():
+    """The programs and build outputs the demo runs, or exit with what is
+    missing and how to get it."""
+    missing = []
+    if shutil.which("qemu-system-riscv64") is None:
+        missing.append("qemu-system-riscv64 (make deps installs it)")
+    if shutil.which("dtc") is None:
+        missing.append("dtc, for the VM bundle (make deps installs it)")
+    for path in (HYP, os.path.join(GOS, "kernel.elf"), os.path.join(GOS, "fs.img"),
+                 qemu.NUMA_MODEL):
+        if not os.path.exists(path):
+            missing.append(f"{os.path.relpath(path, ROOT)} (make demo-numa builds it)")
+    if missing:
+        sys.exit("demo-numa: missing: " + "; ".join(missing))
+
+
+def machine_command(mrefs, policy, interval):
+    """QEMU's command: the monitor with one spanning guest-os VM running
+    two engineering copies, under the cost model printing every interval
+    million instructions."""
+    disk = os.path.join(DEMO, "numa.img")
+    shutil.copyfile(os.path.join(GOS, "fs.img"), disk)
+    vm = {"name": VM, "vcpus": HARTS, "memory-mib": 64, "span-nodes": True,
+          "image": "kernel.elf",
+          "bootargs": f'autorun="engineering {mrefs} & engineering {mrefs}; wait"',
+          "disk-mib": os.path.getsize(disk) >> 20}
+    if policy != "off":
+        vm.update({"numa-policy": policy, "numa-scan-ms": SCAN_MS,
+                   "numa-scan-pages": SCAN_PAGES})
+    bundle = qemurun.pack_bundle(qemurun.vm_config(vm), os.path.join(DEMO, "numa"), [GOS])
+    return qemu.qemu_command(HARTS, 2, 256, 20, HYP, disk=disk,
+                             extra=["-initrd", bundle] + NO_FSYNC,
+                             numa_model=f"interval={interval}")
+
+
+def words(text):
+    """name=value words -> {name: float or str} ("55.2%" -> 55.2)."""
+    out = {}
+    for k, v in re.findall(r"([\w-]+)=(\S+)", text):
+        try:
+            out[k] = float(v.rstrip("%"))
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def share(local, remote):
+    return 100 * local / (local + remote) if local + remote else None
+
+
+def fmt(v):
+    return f"{v:.0f}%" if v is not None else "-"
+
+
+def chart(points, path, policy):
+    """An SVG line chart of the local share (per hart and for both, over
+    each live line's interval) against modelled time. points: dicts with
+    "t" (modelled s) and "hart0", "hart1", "all" (percent or None)."""
+    w, h, left, right, top, bottom = 640, 340, 60, 20, 40, 60
+    tmax = max([0.1] + [p["t"] for p in points])
+    pw, ph = w - left - right, h - top - bottom
+    def x(t):
+        return left + pw * t / tmax
+    def y(v):
+        return top + ph * (1 - v / 100)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+           'font-family="sans-serif" font-size="12">',
+           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
+           f'Local share of cache misses, numa-policy "{policy}" (modelled)</text>',
+           f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}" stroke="#888"/>',
+           f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" '
+           'stroke="#888"/>',
+           f'<text x="{left + pw / 2}" y="{h - 28}" text-anchor="middle">modelled '
+           'seconds</text>',
+           f'<text x="14" y="{top + ph / 2}" transform="rotate(-90 14 {top + ph / 2})" '
+           'text-anchor="middle">local misses %</text>']
+    for k in range(5):
+        v, t = 25 * k, tmax * k / 4
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                   f'stroke="#eee"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
+                   f'text-anchor="end">{v}</text><text x="{x(t):.1f}" y="{top + ph + 16}" '
+                   f'text-anchor="middle">{t:.1f}</text>')
+    lx = left
+    for key, label, color in (("all", "both harts", "#3572b0"),
+                              ("hart0", "hart 0 (node 0)", "#4a9a4a"),
+                              ("hart1", "hart 1 (node 1)", "#d98b2b")):
+        pts = " ".join(f"{x(p['t']):.1f},{y(p[key]):.1f}" for p in points
+                       if p[key] is not None)
+        if pts:
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" '
+                       'stroke-width="2"/>')
+        out.append(f'<rect x="{lx}" y="{h - 18}" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{lx + 16}" y="{h - 8}" font-size="11">{label}</text>')
+        lx += 160
+    out.append("</svg>")
+    tmp = path + ".new"
+    with open(tmp, "w") as f:
+        f.write("\n".join(out) + "\n")
+    os.replace(tmp, path)          # a viewer never sees half a chart
+
+
+# What the VM says that is worth a line of its own in the demo.
+EVENTS = re.compile(r"^(\[eng\] engineering: checksum.*|vm \S+: stopped.*|panic: .*|"
+                    rf"counters {VM}: (numa|memory) .*)$")
+
+
+class Live:
+    """The model's interval lines as they come, turned into live lines."""
+
+    def __init__(self, out, policy):
+        self.out, self.policy = out, policy
+        self.now = {}             # hart -> its latest cumulative line
+        self.then = {}            # hart -> its line at the last live line
+        self.points, self.migrated = [], None
+        self.last_print = 0.0
+
+    def model_line(self, hart, values):
+        self.now[hart] = values
+
+    def due(self):
+        """A live line when every hart has reported since the last one and
+        a second has passed."""
+        return (len(self.now) == HARTS and time.monotonic() - self.last_print >= 1.0 and
+                all(self.now[h] is not self.then.get(h) for h in self.now))
+
+    def print_line(self, start):
+        self.last_print = time.monotonic()
+        point = {"t": max(v["time-ms"] for v in self.now.values()) / 1000}
+        tl = tr = cl = cr = 0
+        for h in sorted(self.now):
+            v, before = self.now[h], self.then.get(h, {})
+            dl = v["misses-local"] - before.get("misses-local", 0)
+            dr = v["misses-remote"] - before.get("misses-remote", 0)
+            point[h] = share(dl, dr)
+            tl, tr = tl + dl, tr + dr
+            cl, cr = cl + v["misses-local"], cr + v["misses-remote"]
+        point["all"] = share(tl, tr)
+        self.then = dict(self.now)
+        self.points.append(point)
+        migrated = "-" if self.migrated is None else f"{self.migrated:.0f}"
+        print(f"{time.monotonic() - start:>6.1f} {point['t'] * 1000:>9.0f} "
+              f"{fmt(point.get('hart0')):>6} {fmt(point.get('hart1')):>6} "
+              f"{fmt(point['all']):>6} {fmt(share(cl, cr)):>7} {migrated:>9}", flush=True)
+        chart(self.points, self.out, self.policy)
+
+
+def main():
+    p = argparse.ArgumentParser(description="Pages that follow their users, live.")
+    p.add_argument("--mrefs", type=int, default=3,
+                   help="millions of references per engineering copy (default 3)")
+    p.add_argument("--policy", default="migrate",
+                   help='the VM\'s numa-policy (default "migrate"; "off" to compare)')
+    p.add_argument("--interval", type=int, default=40,
+                   help="the model's report period, millions of instructions per hart")
+    p.add_argument("--out", default=os.path.join(DEMO, "numa.svg"), help="the chart")
+    p.add_argument("--timeout", type=int, default=600, help="give up after this many s")
+    a = p.parse_args()
+    if a.mrefs < 1 or a.interval < 1:
+        sys.exit("demo-numa: --mrefs and --interval must be at least 1")
+    need_tools()
+    os.makedirs(DEMO, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    cmd = machine_command(a.mrefs, a.policy, a.interval)
+    print(f"demo-numa: a guest-os VM of 2 vCPUs spanning 2 nodes, numa-policy "
+          f"\"{a.policy}\", runs `engineering {a.mrefs}` twice at once; its pages "
+          "start on node 0")
+    print("demo-numa: under the NUMA cost model; the chart: "
+          f"{os.path.relpath(os.path.abspath(a.out), ROOT)} (rewritten every line)")
+    print("  local share of the misses since the previous line (hart 1 is on node 1), "
+          "and since the start")
+    print(f"{'t s':>6} {'model ms':>9} {'hart0':>6} {'hart1':>6} {'both':>6} "
+          f"{'overall':>7} {'migrated':>9}", flush=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    live = Live(a.out, a.policy)
+    start, tail, final, numa = time.monotonic(), [], None, None
+    try:
+        for raw in proc.stdout:
+            line = qemurun.as_terminal_shows(raw).rstrip("\n")
+            tail = (tail + [line])[-8:]
+            m = MODEL_LINE.match(line)
+            if m and m.group(1) == "total":
+                final = words(m.group(2))
+            elif m:
+                live.model_line(m.group(1), words(m.group(2)))
+                if live.due():
+                    live.print_line(start)
+            elif NUMA_REPORT.match(line):
+                r = words(NUMA_REPORT.match(line).group(1))
+                if r.get("vm") == VM and "migrated" in r:
+                    live.migrated = r["migrated"]
+            elif EVENTS.match(line):
+                if COUNTERS.match(line):
+                    numa = words(COUNTERS.match(line).group(1))
+                print(f"       {line}", flush=True)
+            if time.monotonic() - start > a.timeout:
+                print(f"demo-numa: no power-off in {a.timeout} s: stopping QEMU")
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    if not live.points or final is None:
+        print("demo-numa: the cost model printed no report; QEMU's last lines:")
+        for line in tail:
+            print("    " + line)
+        sys.exit(1)
+    chart(live.points, a.out, a.policy)
+    moved = f", {numa['migrated']:.0f} pages migrated" if numa else ""
+    print(f"demo-numa: {final['local-share']:.0f}% of all misses local "
+          f"(last line: {fmt(live.points[-1]['all'])}){moved}; chart: "
+          f"{os.path.relpath(os.path.abspath(a.out), ROOT)}")
+    return 0 if proc.returncode == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
