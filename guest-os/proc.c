@@ -41,6 +41,7 @@ static struct proc *proc_alloc(void) {
       p = &procs[i];
   if (p != NULL) {
     p->state = EMBRYO;
+    p->last_hart = -1;
     p->pid = next_pid++;
     p->parent = NULL;
     p->killed = false;

@@ -38,6 +38,8 @@ struct proc {
   const void *chan;          // (L) what it sleeps on, when SLEEPING
   bool killed;               // (L) to exit at its next chance
   int exit_status;           // (L) valid when ZOMBIE
+  int last_hart;             // (L) where it last ran (-1: nowhere yet): the
+                             //   scheduler prefers that hart (affinity)
 
   // The process's own: only it (or its creator, before it first runs,
   // or its parent's wait, once it is a zombie) touches these.

@@ -11,17 +11,28 @@
 // shared by all harts, so that every runnable process gets its turn.
 static int next_slot;                    // (proc_lock)
 
-// The next runnable process after next_slot, or NULL. Caller holds
-// proc_lock.
-static struct proc *pick_next(void) {
+// The next runnable process after next_slot for hart `me`, or NULL: one
+// that last ran here (or nowhere yet) if there is one, else any. Affinity,
+// as IRIX's scheduler had: a process that keeps to one hart keeps its
+// cache warm and, on a NUMA machine, its memory on that hart's node
+// (Disco 4.2.3's page migration brings it there). Caller holds proc_lock.
+static struct proc *pick_next(int me) {
+  int other = -1;
   for (int n = 0; n < NPROC; n++) {
     int i = (next_slot + n) % NPROC;
-    if (procs[i].state == RUNNABLE) {
+    if (procs[i].state != RUNNABLE)
+      continue;
+    if (procs[i].last_hart == me || procs[i].last_hart < 0) {
       next_slot = (i + 1) % NPROC;
       return &procs[i];
     }
+    if (other < 0)
+      other = i;
   }
-  return NULL;
+  if (other < 0)
+    return NULL;
+  next_slot = (other + 1) % NPROC;
+  return &procs[other];
 }
 
 // Nothing to run: wait for an interrupt. wfi returns once an interrupt
@@ -40,7 +51,7 @@ static void idle_wait(void) {
 void sched_run(void) {
   for (;;) {
     acquire(&proc_lock);
-    struct proc *p = pick_next();
+    struct proc *p = pick_next((int)hart_id());
     if (p == NULL) {
       hart_set_idle(true);
       release(&proc_lock);
@@ -50,6 +61,7 @@ void sched_run(void) {
     }
     struct hart *h = this_hart();
     p->state = RUNNING;
+    p->last_hart = (int)hart_id();
     h->proc = p;
     h->switches++;
     sv39_switch(p->as.root);

@@ -610,6 +610,7 @@ DISCO_FIG8 = {"engineering": {"off": (100, 16), "on": (67, 78), "uma": (48, 100)
 # it, is one more row: ("NUMA, replicate", 2, "replicate", "on").
 FIG8_CONFIGS = [("NUMA, policy off", 2, None, "off"),
                 ("NUMA, migrate", 2, "migrate", "on"),
+                ("NUMA, replicate", 2, "replicate", "on"),
                 ("UMA (1 node)", 1, None, "uma")]
 # The workloads at two sizes: "full" for the bench, "tiny" for its test.
 # Engineering: two copies of guest-os's engineering at once, one per vCPU

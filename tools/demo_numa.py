@@ -19,11 +19,10 @@ comes and prints, at most once a second, one line:
   per hart and for both, and since the start  pages migrated
 
 The share of hart 1 (node 1) starts near 0% and climbs as its pages
-arrive. The monitor prints its NUMA counters (revoked, hints, migrated)
-when the VM stops; it has no periodic NUMA line yet, so "migrated" is
-filled in live only if the monitor prints one (a `numa-report:` line of
-name=value words with vm= and migrated=, see NUMA_REPORT below), and
-otherwise shown at the end. Meanwhile it rewrites an SVG chart of the
+arrive. The monitor prints its policy's counters every second (a
+`numa-report:` line with vm=, migrated= and replicated=, asked for with
+the configuration's memory-report-ms; see NUMA_REPORT below), and again
+when the VM stops. Meanwhile it rewrites an SVG chart of the
 local share over modelled time (written by hand, as tools/bench.py's
 charts): build/demo/numa.svg. It ends when the VM powers off. Headless:
 no terminal needed, QEMU's input is closed.
@@ -53,7 +52,7 @@ VM = "eng"
 HARTS = 2
 # The policy's knobs (hyp/vm/vmconfig.h): as make bench's figure-8 runs.
 SCAN_MS, SCAN_PAGES = 10, 256
-# A periodic line of the monitor's NUMA counters, if it prints one:
+# The monitor's periodic line of the policy's counters (hyp/vm/vm.h):
 #   numa-report: t-ms=1000 vm=eng revoked=.. hints=.. migrated=.. ...
 NUMA_REPORT = re.compile(r"^numa-report: (.*)$")
 MODEL_LINE = re.compile(r"^numa-model (hart\d+|total): (.*)$")
@@ -89,7 +88,10 @@ def machine_command(mrefs, policy, interval):
     if policy != "off":
         vm.update({"numa-policy": policy, "numa-scan-ms": SCAN_MS,
                    "numa-scan-pages": SCAN_PAGES})
-    bundle = qemurun.pack_bundle(qemurun.vm_config(vm), os.path.join(DEMO, "numa"), [GOS])
+    # The monitor's memory report, every second: with it comes the VM's
+    # numa-report line (its policy's counters, pages per node).
+    dts = qemurun.vm_config(vm).replace("/ {", "/ {\n  memory-report-ms = <1000>;", 1)
+    bundle = qemurun.pack_bundle(dts, os.path.join(DEMO, "numa"), [GOS])
     return qemu.qemu_command(HARTS, 2, 256, 20, HYP, disk=disk,
                              extra=["-initrd", bundle] + NO_FSYNC,
                              numa_model=f"interval={interval}")

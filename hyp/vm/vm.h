@@ -188,6 +188,10 @@ void vm_print_memory(void);
 //                  cow-breaks=..   (the running VMs' pmap_cow copies so far)
 //                  disk=.. image=.. zero=..   (the mappings by kind of
 //                  shared page: disk blocks, guest image pages, zero pages)
+// and, for each running VM with a NUMA policy (lab 4), its counters and
+// its guest pages per node:
+//   numa-report: t-ms=1000 vm=eng revoked=.. hints=.. remote-hints=..
+//                migrated=.. replicated=.. collapsed=.. node0=.. node1=..
 void vm_memory_report_every(uint64_t ms);
 void vm_memory_report(void);
 
