@@ -583,16 +583,9 @@ def memory_chart(rows, path):
                        f'text-anchor="middle">{val:.0f}</text>')
         out.append(f'<text x="{x0 + 2 * bw:.1f}" y="{h - bottom + 16}" '
                    f'text-anchor="middle">{name}</text>')
-    lx = left
-    for label, color in zip(("Disco-V V (MiB)", "Disco-V M", "Disco V (MB)", "Disco M"),
-                            colors):
-        out.append(f'<rect x="{lx}" y="{h - 22}" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{lx + 16}" y="{h - 12}">{label}</text>')
-        lx += 140
-    out.append('</svg>')
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
-    print(f"chart: {os.path.relpath(path, ROOT)}")
+    legend(out, left, h - 12, zip(("Disco-V V (MiB)", "Disco-V M", "Disco V (MB)",
+                                   "Disco M"), colors), 140)
+    svg_write(out, path)
 
 
 # ---- NUMA, after Disco's figure 8 ----
@@ -843,16 +836,9 @@ def numa_chart(results, path):
                    f'text-anchor="middle">{workload}</text>'
                    f'<text x="{x0 + bw:.1f}" y="{h - bottom + 30}" font-size="10" '
                    f'text-anchor="middle">{label}</text>')
-    lx = left + 10
-    for label, color in (("Disco-V (modelled)", "#3572b0"),
-                         ("Disco (SOSP 1997, fig. 8)", "#d98b2b")):
-        out.append(f'<rect x="{lx}" y="{h - 20}" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{lx + 16}" y="{h - 10}">{label}</text>')
-        lx += 200
-    out.append('</svg>')
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
-    print(f"chart: {os.path.relpath(path, ROOT)}")
+    legend(out, left + 10, h - 10, (("Disco-V (modelled)", "#3572b0"),
+                                    ("Disco (SOSP 1997, fig. 8)", "#d98b2b")), 200)
+    svg_write(out, path)
 
 
 # ---- the charts ----
@@ -897,16 +883,26 @@ def chart(rows, path):
                        f'text-anchor="middle">{v:.2f}</text>')
         out.append(f'<text x="{x0 + bw:.1f}" y="{h - bottom + 18}" '
                    f'text-anchor="middle">{name}</text>')
-    lx = left + 10
-    for k, (label, color) in enumerate((("Disco-V", "#3572b0"),
-                                        ("Disco (SOSP 1997, fig. 5)", "#d98b2b"))):
-        out.append(f'<rect x="{lx}" y="{h - 20}" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{lx + 16}" y="{h - 10}">{label}</text>')
-        lx += 200
+    legend(out, left + 10, h - 10, (("Disco-V", "#3572b0"),
+                                    ("Disco (SOSP 1997, fig. 5)", "#d98b2b")), 200)
+    svg_write(out, path)
+
+def legend(out, x, y, items, step):
+    """Append a legend to the chart lines `out`: (label, color) items from
+    x along the baseline y, `step` pixels apart."""
+    for label, color in items:
+        out.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{x + 16}" y="{y}">{label}</text>')
+        x += step
+
+
+def svg_write(out, path):
+    """Close the chart lines `out`, write them to path, and say where."""
     out.append('</svg>')
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
     print(f"chart: {os.path.relpath(path, ROOT)}")
+
 
 
 def main():

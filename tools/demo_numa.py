@@ -27,7 +27,7 @@ local share over modelled time (written by hand, as tools/bench.py's
 charts): build/demo/numa.svg. It ends when the VM powers off. Headless:
 no terminal needed, QEMU's input is closed.
 
-  python3 tools/demo_numa.py [--mrefs 3] [--policy migrate|off]
+  python3 tools/demo_numa.py [--mrefs 3] [--policy migrate|replicate|off]
                              [--interval 40] [--out build/demo/numa.svg]
 """
 
@@ -62,17 +62,8 @@ COUNTERS = re.compile(rf"^counters {VM}: numa (.*)$")
 def need_tools():
     """The programs and build outputs the demo runs, or exit with what is
     missing and how to get it."""
-    missing = []
-    if shutil.which("qemu-system-riscv64") is None:
-        missing.append("qemu-system-riscv64 (make deps installs it)")
-    if shutil.which("dtc") is None:
-        missing.append("dtc, for the VM bundle (make deps installs it)")
-    for path in (HYP, os.path.join(GOS, "kernel.elf"), os.path.join(GOS, "fs.img"),
-                 qemu.NUMA_MODEL):
-        if not os.path.exists(path):
-            missing.append(f"{os.path.relpath(path, ROOT)} (make demo-numa builds it)")
-    if missing:
-        sys.exit("demo-numa: missing: " + "; ".join(missing))
+    qemurun.need_demo_tools("demo-numa", (HYP, os.path.join(GOS, "kernel.elf"),
+                                        os.path.join(GOS, "fs.img"), qemu.NUMA_MODEL))
 
 
 def machine_command(mrefs, policy, interval):
@@ -212,7 +203,7 @@ def main():
     p = argparse.ArgumentParser(description="Pages that follow their users, live.")
     p.add_argument("--mrefs", type=int, default=3,
                    help="millions of references per engineering copy (default 3)")
-    p.add_argument("--policy", default="migrate",
+    p.add_argument("--policy", default="migrate", choices=("migrate", "replicate", "off"),
                    help='the VM\'s numa-policy (default "migrate"; "off" to compare)')
     p.add_argument("--interval", type=int, default=40,
                    help="the model's report period, millions of instructions per hart")

@@ -52,16 +52,8 @@ PAGE_KIB = 4
 def need_tools():
     """The programs and build outputs the demo runs, or exit with what is
     missing and how to get it."""
-    missing = []
-    if shutil.which("qemu-system-riscv64") is None:
-        missing.append("qemu-system-riscv64 (make deps installs it)")
-    for path in (HYP, os.path.join(GOS, "kernel.elf"), os.path.join(GOS, "fs.img")):
-        if not os.path.exists(path):
-            missing.append(f"{os.path.relpath(path, ROOT)} (make demo-sharing builds it)")
-    if shutil.which("dtc") is None:
-        missing.append("dtc, for the VM bundle (make deps installs it)")
-    if missing:
-        sys.exit("demo-sharing: missing: " + "; ".join(missing))
+    qemurun.need_demo_tools("demo-sharing", (HYP, os.path.join(GOS, "kernel.elf"),
+                                        os.path.join(GOS, "fs.img")))
 
 
 def base_image(files):

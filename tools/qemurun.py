@@ -13,6 +13,7 @@ Python 3 standard library only (it ships in every lab handout).
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -247,3 +248,19 @@ def counters(run, vm):
     if not found:
         run.fail(run.why_not(f"no counters printed for VM {vm}"))
     return Counters(run, vm, found)
+
+
+def need_demo_tools(demo, outputs):
+    """For a lecture demo (tools/demo_*.py): exit with what is missing and
+    how to get it, if QEMU, dtc (for the VM bundle) or one of the build
+    outputs (paths) is not there."""
+    missing = []
+    if shutil.which("qemu-system-riscv64") is None:
+        missing.append("qemu-system-riscv64 (make deps installs it)")
+    if shutil.which("dtc") is None:
+        missing.append("dtc, for the VM bundle (make deps installs it)")
+    for path in outputs:
+        if not os.path.exists(path):
+            missing.append(f"{os.path.relpath(path, ROOT)} (make {demo} builds it)")
+    if missing:
+        sys.exit(f"{demo}: missing: " + "; ".join(missing))
