@@ -1,5 +1,6 @@
 // hyp/mem/numa.h: lab 4, NUMA memory management: find the pages each node
-// uses, and move them there (Disco 4.2.3, "NUMA memory management").
+// uses, and move or copy them there (Disco 4.2.3, "NUMA memory
+// management").
 //
 // Disco's monitor read FLASH's per-page, per-node cache-miss counters and
 // moved a page that one node missed on a lot to that node. RISC-V has no
@@ -31,12 +32,13 @@
 // two nodes fight over does not bounce between them at every touch.
 //
 // A VM's policy is set by its configuration (`numa-policy = "migrate";` or
-// "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked). The scan runs
-// on the boot hart between vCPU runs (vm_numa_tick in hyp/vm/vm.c): every
-// scan_ms milliseconds, the next scan_pages guest pages of the VM.
+// "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked).
+// The scan runs when the VM's vCPU 0 traps to the monitor (vtrap_handle):
+// every scan_ms milliseconds, the next scan_pages guest pages of the VM.
+// (So a vCPU 0 that seldom traps scans seldom.)
 //
 // Locks: a page's hints and moves are under its VM's pmap lock; the scan
-// state is the boot hart's alone; the counters are atomic.
+// state is vCPU 0's alone; the counters are atomic.
 #ifndef HYP_NUMA_H
 #define HYP_NUMA_H
 
@@ -49,7 +51,7 @@
 // Only the first touch after a scan faults, so a page gets at most one
 // hint per scan: with these numbers a page is hot for a node that touched
 // it at two of its last three scans, and a touch from another node still
-// counts for four scans, long enough to see that the page is shared.
+// counts for three more scans, long enough to see that the page is shared.
 #define NUMA_SCAN_MS      10    // default period of a VM's scan
 #define NUMA_SCAN_PAGES   256   // default pages revoked per scan
 
