@@ -186,10 +186,10 @@ static void virtual_instruction(struct vcpu *v) {
 
 void vtrap_handle(struct vcpu *v) {
   uint64_t cause = v->scause;
-  // Lab 4's hinting faults: vCPU 0 scans its VM's pages when it is time
-  // (here, because the VM cannot finish while a vCPU is in the monitor).
-  if (v->id == 0)
-    numa_scan(&v->vm->pmap);
+  // Lab 4's hinting faults: whichever vCPU traps when it is time scans
+  // its VM's pages (here, because the VM cannot finish while one of its
+  // vCPUs is in the monitor).
+  numa_scan(&v->vm->pmap);
   if (cause & SCAUSE_INTERRUPT) {
     host_interrupt(v, cause & ~SCAUSE_INTERRUPT);
     return;

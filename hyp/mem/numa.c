@@ -42,9 +42,13 @@ static void age(struct memmap_entry *e) {
 void numa_scan(struct pmap *pm) {
   struct numa_state *n = &pm->numa;
   uint64_t now = rdtime();
-  if (!n->on || now < n->next_scan)
+  uint64_t due = __atomic_load_n(&n->next_scan, __ATOMIC_RELAXED);
+  // Any vCPU may find the scan due; the one that moves next_scan on does
+  // it, the others go back to their guests (so the cursor has one writer).
+  if (!n->on || now < due ||
+      !__atomic_compare_exchange_n(&n->next_scan, &due, now + n->scan_ticks, false,
+                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
     return;
-  n->next_scan = now + n->scan_ticks;
   uint64_t pages = pm->ram_size / PAGE_SIZE;
   for (uint64_t k = 0; k < n->scan_pages && k < pages; k++) {
     uint64_t gpa = pm->ram_base + n->cursor * PAGE_SIZE;

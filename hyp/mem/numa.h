@@ -33,12 +33,13 @@
 //
 // A VM's policy is set by its configuration (`numa-policy = "migrate";` or
 // "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked).
-// The scan runs when the VM's vCPU 0 traps to the monitor (vtrap_handle):
-// every scan_ms milliseconds, the next scan_pages guest pages of the VM.
-// (So a vCPU 0 that seldom traps scans seldom.)
+// The scan runs when one of the VM's vCPUs traps to the monitor
+// (vtrap_handle): every scan_ms milliseconds, the next scan_pages guest
+// pages of the VM. (So a VM whose vCPUs seldom trap scans seldom.)
 //
-// Locks: a page's hints and moves are under its VM's pmap lock; the scan
-// state is vCPU 0's alone; the counters are atomic.
+// Locks: a page's hints and moves are under its VM's pmap lock; the scan's
+// cursor belongs to the vCPU that claimed the scan (by moving next_scan
+// on, atomically); the counters are atomic.
 #ifndef HYP_NUMA_H
 #define HYP_NUMA_H
 

@@ -34,7 +34,7 @@
 //       pages of `area`, which sits in the VM's first half (node 0's
 //       memory), round after round, up to N rounds or until the monitor
 //       says all of them are on node 1 (test call page_node), napping now
-//       and then so vCPU 0 runs its scans. Prints "tlbtest: numa pages=P
+//       and then so that its VM's scans run. Prints "tlbtest: numa pages=P
 //       on-node1=K rounds=R bad=B".
 //   mode=replicate rounds=N   (lab 4: the same VM, numa-policy =
 //       "replicate") N versions: vCPU 0 writes version v into NUMA_PAGES
@@ -233,7 +233,7 @@ static uint64_t read_pages(uint64_t v, int reads) {
         if (((volatile uint64_t *)area[p])[w] != ((uint64_t)p << 32 | v))
           bad++;
     if (k % 50 == 49)
-      nap(100);                  // vCPU 0 traps: its VM's scans run
+      nap(100);                  // a trap: its VM's scans run
   }
   return bad;
 }
