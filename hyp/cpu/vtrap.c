@@ -53,7 +53,8 @@ static int read_half(struct vcpu *v, uint64_t va, uint64_t *half) {
     bool gpf = cause == EXC_INST_GUEST_PAGE_FAULT || cause == EXC_LOAD_GUEST_PAGE_FAULT;
     if (!gpf || !pmap_is_ram(pm, gpa))
       return -1;
-    if (!numa_fault(pm, gpa, false) && pmap_fault(pm, gpa) < 0)
+    int numa = numa_fault(pm, gpa, false);
+    if (numa < 0 || (numa == 0 && pmap_fault(pm, gpa) < 0))
       return -1;
   }
   return -1;
@@ -143,7 +144,10 @@ static void guest_page_fault(struct vcpu *v) {
     // table fills in; a write collapses a replicated page); a store to a
     // shared page (lab 3) makes it private; any other fault on RAM is a
     // first touch (or a race with a change of the mapping).
-    if (numa_fault(&vm->pmap, gpa, v->scause == EXC_STORE_GUEST_PAGE_FAULT))
+    int numa = numa_fault(&vm->pmap, gpa, v->scause == EXC_STORE_GUEST_PAGE_FAULT);
+    if (numa < 0)
+      vm_fail(v, "out of machine memory for its node table at guest page %p", (void *)gpa);
+    if (numa != 0)
       return;
     int cow = v->scause == EXC_STORE_GUEST_PAGE_FAULT ? pmap_cow(&vm->pmap, gpa) : 0;
     if (cow < 0 || (cow == 0 && pmap_fault(&vm->pmap, gpa) < 0))

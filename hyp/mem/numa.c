@@ -98,23 +98,24 @@ static void note_written(struct pmap *pm, uint64_t gpa) {
   release(&pm->lock);
 }
 
-bool numa_fault(struct pmap *pm, uint64_t gpa, bool write) {
+int numa_fault(struct pmap *pm, uint64_t gpa, bool write) {
   struct numa_state *n = &pm->numa;
   if (!n->on)
-    return false;
+    return 0;
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   int node = machine.hart_node[hart_id()];
   uint64_t pa = pmap_restore(pm, gpa);
   if (pa == 0) {
     // Not a hinting fault: perhaps a node table's, or a collapse.
-    if (pmap_node_fault(pm, node, gpa))
-      return true;
+    int filled = pmap_node_fault(pm, node, gpa);
+    if (filled != 0)
+      return filled;
     if (write && pmap_collapse(pm, gpa)) {
       note_written(pm, gpa);
       COUNT(n->collapsed);
-      return true;
+      return 1;
     }
-    return false;
+    return 0;
   }
   COUNT(n->hints);
   struct memmap_entry was;
@@ -122,15 +123,15 @@ bool numa_fault(struct pmap *pm, uint64_t gpa, bool write) {
   if (a == NUMA_REPLICATE) {
     if (pmap_replicate(pm, gpa, node) == 0)
       COUNT(n->replicated);
-    return true;
+    return 1;
   }
   if (a != NUMA_MIGRATE)
-    return true;
+    return 1;
   // The page may have changed since we looked (another vCPU moved it, or
   // the VM gave it back): pmap_move_page moves whatever backs gpa now.
   if (pmap_move_page(pm, gpa, node) != PMAP_MOVED) {
     COUNT(n->not_moved);
-    return true;
+    return 1;
   }
   acquire(&pm->lock);
   uint64_t to = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
@@ -145,7 +146,7 @@ bool numa_fault(struct pmap *pm, uint64_t gpa, bool write) {
     COUNT(n->migrated);
   else
     COUNT(n->not_moved);            // the VM gave the page back meanwhile
-  return true;
+  return 1;
 }
 
 void numa_print_counters(struct pmap *pm, const char *name) {

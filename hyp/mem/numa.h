@@ -106,9 +106,9 @@ void numa_scan(struct pmap *pm);
 // A guest-page fault at gpa on this hart that is the policy's: a hinting
 // fault (note it, act on it), a node table missing an entry the VM's table
 // has (copy it), or a write to a replicated page (collapse it). Returns
-// true if it was (the guest retries the access), false if the fault is
-// someone else's.
-bool numa_fault(struct pmap *pm, uint64_t gpa, bool write);
+// 1 if it was (the guest retries the access), 0 if the fault is
+// someone else's; -1 if it was but memory ran out (a node table's page).
+int numa_fault(struct pmap *pm, uint64_t gpa, bool write);
 
 // The policy (lab 4): what to do with a page whose record is e, just
 // touched from `node` (its hints already counted); copies only if

@@ -297,7 +297,6 @@ static bool is_shared(uint64_t pa) {
 }
 
 // Does gpa map a shared page now?
-__attribute__((unused))    // (used only in the lab 3 handout)
 static bool maps_shared(struct pmap *pm, uint64_t gpa) {
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
@@ -316,6 +315,15 @@ static uint64_t replica_on(const struct memmap_entry *e, int node) {
     if (r->node == node)
       return memmap_pa(r);
   return 0;
+}
+
+// Free a list of copies (taken off their master's record).
+static void free_replicas(struct memmap_entry *copies) {
+  while (copies != NULL) {
+    struct memmap_entry *next = copies->next;
+    memmap_free(memmap_pa(copies));
+    copies = next;
+  }
 }
 
 // If gpa's page is replicated, make it writable again and drop the copies
@@ -340,11 +348,7 @@ static int collapse_locked(struct pmap *pm, uint64_t gpa) {
   pm->collapses++;
   release(&pm->lock);
   tlb_shootdown(pm, gpa);
-  while (copies != NULL) {
-    struct memmap_entry *next = copies->next;
-    memmap_free(memmap_pa(copies));
-    copies = next;
-  }
+  free_replicas(copies);
   return 1;
   // END LAB 4
   // STUB LAB 4: panic("lab 4: collapse_locked not implemented");
@@ -538,8 +542,9 @@ int pmap_copy_out(struct pmap *pm, void *dst, uint64_t gpa, uint64_t n) {
   return pa != 0 ? 0 : -1;
 }
 
-// Give gpa a private page of zeros: its own page zeroed in place, or a
-// fresh one if it has none (a shared one is made private first).
+// Give gpa a private page of zeros: its own page zeroed in place (the
+// guest asks for zeros as it hands the page out, to write it), or a fresh
+// one if it has none (a shared one is made private first).
 static int zero_own_page(struct pmap *pm, uint64_t gpa) {
   for (;;) {
     uint64_t pa = ref_page(pm, gpa, true);
@@ -560,24 +565,16 @@ int pmap_zero(struct pmap *pm, uint64_t gpa) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_zero: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
-  // No page: a fresh zeroed one (the guest asks for zeros as it hands the
-  // page out, to write it). A private page: zeroed where it is.
-  uint64_t pa = ref_page(pm, gpa, true);
-  if (pa == 0)
-    return pmap_fault(pm, gpa);
-  if (!is_shared(pa)) {
-    memset((void *)pa, 0, PAGE_SIZE);
-    memmap_free(pa);                // our reference only
-    return 0;
-  }
-  memmap_free(pa);
   // A shared page (lab 3): the zero page in its place, so that it still
-  // costs the VM no page of its own.
-  uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
-  if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
-    return 0;
-  if (zero != 0)
-    memmap_free(zero);              // not mapped (lab 3's handout)
+  // costs the VM no page of its own. Anything else (or if that maps
+  // nothing): a private page of zeros.
+  if (maps_shared(pm, gpa)) {
+    uint64_t zero = blockcache_zero_page(pmap_page_node(pm, gpa));
+    if (zero != 0 && pmap_share(pm, gpa, zero) == 0)
+      return 0;
+    if (zero != 0)
+      memmap_free(zero);            // not mapped (lab 3's handout)
+  }
   return zero_own_page(pm, gpa);
 }
 
@@ -651,27 +648,30 @@ int pmap_node_tables(struct pmap *pm, struct pmap tables[MAX_NODES], int nnodes)
   return 0;
 }
 
-bool pmap_node_fault(struct pmap *pm, int node, uint64_t gpa) {
+int pmap_node_fault(struct pmap *pm, int node, uint64_t gpa) {
   struct pmap *nt = pm->node_tables[node];
   if (nt == NULL || !pmap_is_ram(pm, gpa))
-    return false;
+    return 0;
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   uint64_t *pte = pa != 0 ? pmap_walk(pm, gpa, false) : NULL;
-  uint64_t *npte = pte != NULL && (*pte & PTE_V) ? pmap_walk(nt, gpa, true) : NULL;
+  if (pte == NULL || !(*pte & PTE_V)) {
+    release(&pm->lock);             // not mapped in the VM's table (a first
+    return 0;                       //   touch, a hinting fault): not ours
+  }
+  uint64_t *npte = pmap_walk(nt, gpa, true);
   if (npte == NULL || (*npte & PTE_V)) {
-    // Not mapped in the VM's table (a first touch, a hinting fault), or
-    // the node's table has it already (a write to a read-only page), or
-    // no memory for the node table's pages: someone else's fault.
+    // No memory for the node table's pages; or the node's table has the
+    // entry already (a write to a read-only page: not ours).
     release(&pm->lock);
-    return false;
+    return npte == NULL ? -1 : 0;
   }
   uint64_t copy = replica_on(memmap_lookup(pa), node);
   *npte = (*pte & (PMAP_RWX | PTE_U | PTE_A | PTE_D)) | pa_pte(copy != 0 ? copy : pa) | PTE_V;
   release(&pm->lock);
   hfence_gvma(gpa);
-  return true;
+  return 1;
 }
 
 int pmap_replicate(struct pmap *pm, uint64_t gpa, int node) {
@@ -815,10 +815,7 @@ void pmap_destroy(struct pmap *pm) {
       continue;
     struct memmap_entry *e = memmap_lookup(pa);
     memmap_backmap_remove(e, pm->owner, pm->ram_base + i * PAGE_SIZE);
-    for (struct memmap_entry *r = e->replicas, *next; r != NULL; r = next) {
-      next = r->next;
-      memmap_free(memmap_pa(r));
-    }
+    free_replicas(e->replicas);
     e->replicas = NULL;
     memmap_free(pa);
   }

@@ -228,9 +228,10 @@ int pmap_node_tables(struct pmap *pm, struct pmap tables[MAX_NODES], int nnodes)
 
 // A guest-page fault at gpa from a hart on `node` of a VM with node
 // tables: if the VM's own table maps gpa and the node's does not, copy the
-// mapping there (the node's replica instead, if it has one). Returns true
-// if it did (the guest retries), false if the fault is for someone else.
-bool pmap_node_fault(struct pmap *pm, int node, uint64_t gpa);
+// mapping there (the node's replica instead, if it has one). Returns 1 if
+// it did (the guest retries), 0 if the fault is for someone else, -1 if
+// no page was left for the node table.
+int pmap_node_fault(struct pmap *pm, int node, uint64_t gpa);
 
 // Copy gpa's page to `node` and map the copy there, the page read-only
 // everywhere. Returns 0, or -1 if it could not (a shared or pinned page, no
