@@ -226,8 +226,10 @@ def test_two_vms_reboot_at_once():
     bundle = make_bundle("reboot-two", vm_config(
         {"name": "rb0", "memory-mib": 8, "image": "reboot.elf"},
         {"name": "rb1", "memory-mib": 8, "image": "reboot.elf"}))
-    want = "".join(rf"(?=(?:.*?^\[{vm}\] reboot: booted){{{rounds}}})"
-                   for vm in ("rb0", "rb1"))
+    # Whole lines only: QEMU is stopped the moment this matches, and a line
+    # cut after "booted" would not count below (boots_of).
+    want = "".join(rf"(?=(?:.*?^\[{vm}\] reboot: booted, boots seen in this memory: "
+                   rf"\d+\r?\n){{{rounds}}})" for vm in ("rb0", "rb1"))
     run = boot(cpus=2, nodes=1, bundle=bundle, timeout=90,
                until=r"(?sm)\A" + want + r"|panic:")
     run.forbid("panic")
