@@ -81,7 +81,8 @@ struct memmap_entry {
   struct memmap_entry *replicas;    // copies on other nodes (lab 4)
   // Lab 4's hot-page detection (hyp/mem/numa.h), under the owning pmap's
   // lock: hinting faults from each node, fading at every scan of the page;
-  // whether one was a write since the last scan; moves lately. And while
+  // for how many more scans it counts as written (0: not lately); moves
+  // lately. And while
   // the page is a replica (lab 4), `next` links the master's replicas.
   uint8_t hints[MAX_NODES];
   uint8_t hint_write;

@@ -30,12 +30,13 @@ void numa_init(struct pmap *pm, enum numa_policy policy, uint64_t scan_ms,
 }
 
 // A page's record as the scan leaves it: old touches count three
-// quarters, the write flag starts over, the move count is halved (the
+// quarters, a write is one scan older, the move count is halved (the
 // limit is per two scans of the page).
 static void age(struct memmap_entry *e) {
   for (int i = 0; i < MAX_NODES; i++)
     e->hints[i] = (uint8_t)(e->hints[i] * 3 / 4);
-  e->hint_write = 0;
+  if (e->hint_write > 0)
+    e->hint_write--;
   e->moves /= 2;
 }
 
@@ -75,8 +76,8 @@ static enum numa_action note_touch(struct pmap *pm, uint64_t pa, int node, bool 
   struct memmap_entry *e = memmap_lookup(pa);
   if (e->hints[node] <= 255 - NUMA_HINT_WEIGHT)
     e->hints[node] += NUMA_HINT_WEIGHT;
-  if (write)
-    e->hint_write = 1;
+  if (write && e->hint_write < NUMA_WRITE_SCANS)
+    e->hint_write = NUMA_WRITE_SCANS;
   if (e->node != node)
     COUNT(n->remote_hints);
   enum numa_action a = numa_decide(e, node, n->replicate);
@@ -88,13 +89,15 @@ static enum numa_action note_touch(struct pmap *pm, uint64_t pa, int node, bool 
   return a;
 }
 
-// A write to a replicated page collapsed it: mark it written, so that the
-// policy does not copy it again before a scan ages the mark away.
+// A write to a replicated page collapsed it: mark it written, for longer
+// than a hinting fault's write does, so that the policy does not copy a
+// page the VM keeps writing again and again (each copy costs a shootdown
+// and a page copy, each collapse another shootdown).
 static void note_written(struct pmap *pm, uint64_t gpa) {
   acquire(&pm->lock);
   uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
   if (pa != 0)
-    memmap_lookup(pa)->hint_write = 1;
+    memmap_lookup(pa)->hint_write = NUMA_COLLAPSE_SCANS;
   release(&pm->lock);
 }
 

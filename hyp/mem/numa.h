@@ -23,7 +23,8 @@
 // page read by several nodes is copied to each; a page written by several
 // is left alone. A write to a replicated page faults and collapses it to
 // one writable page (pmap_collapse), and marks it written, so that it is
-// not copied again until a scan has aged that mark away. With copies the
+// not copied again until NUMA_COLLAPSE_SCANS scans have aged that mark
+// away. With copies the
 // VM's vCPUs run on per-node G-stage tables (pmap_node_tables), each
 // mapping its node's copies.
 //
@@ -53,6 +54,11 @@
 // hint per scan: with these numbers a page is hot for a node that touched
 // it at two of its last three scans, and a touch from another node still
 // counts for three more scans, long enough to see that the page is shared.
+// A write seen by a hinting fault keeps a page from being copied for its
+// next NUMA_WRITE_SCANS scans; a collapse (a write to a copied page: the
+// copy was a mistake) for NUMA_COLLAPSE_SCANS.
+#define NUMA_WRITE_SCANS    3
+#define NUMA_COLLAPSE_SCANS 8
 #define NUMA_SCAN_MS      10    // default period of a VM's scan
 #define NUMA_SCAN_PAGES   256   // default pages revoked per scan
 
@@ -100,7 +106,8 @@ struct numa_state {
 void numa_init(struct pmap *pm, enum numa_policy policy, uint64_t scan_ms,
                uint64_t scan_pages, const char *name);
 
-// Scan the next window of pm's pages if its time has come (boot hart).
+// Scan the next window of pm's pages if its time has come (any vCPU of
+// the VM that traps, see vtrap_handle).
 void numa_scan(struct pmap *pm);
 
 // A guest-page fault at gpa on this hart that is the policy's: a hinting
