@@ -89,16 +89,20 @@ class Test:
         self.transcript.append(text)
 
     def boot(self, cpus=4, nodes=2, mem=256, dist=20, kernel=HYP, cpu="rv64",
-             extra=(), bundle=None, until=None, timeout=None, disk=None):
+             extra=(), bundle=None, until=None, timeout=None, disk=None,
+             numa_model=None):
         """Boot `kernel` on the machine the knobs describe (the knobs of
         `make qemu`), return a Run. bundle: a VM bundle (QEMU's -initrd);
-        disk: a raw image for the machine's disk (see bundle's disk_out).
+        disk: a raw image for the machine's disk (see bundle's disk_out);
+        numa_model: run under the NUMA cost model (tools/numa-model/), with
+        these arguments ("" for none; lab 4).
         until: a regex; QEMU is stopped once the output matches it, and the
         run counts as a clean exit. A run still going after `timeout`
         seconds (the test's timeout by default) is killed: a hang fails,
         it never waits forever."""
         cmd = qemurun.qemu_boot_command(cpus, nodes, mem, dist, kernel, cpu=cpu,
-                                        extra=extra, bundle=bundle, disk=disk)
+                                        extra=extra, bundle=bundle, disk=disk,
+                                        numa_model=numa_model)
         return self.run(cmd, timeout=timeout, until=until)
 
     def run(self, cmd, timeout=None, until=None, cwd=ROOT):
