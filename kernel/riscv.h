@@ -204,6 +204,16 @@ static inline void hfence_vvma_all(void) {
 // Wait for an interrupt (a hint: may return at any time).
 static inline void wfi(void) { asm volatile("wfi"); }
 
+// PAUSE (the Zihintpause hint, unprivileged spec ch. 10): "I am spinning,
+// waiting for another hart". Its encoding is a FENCE W,0, which a hart
+// without the extension runs as a no-op, so it is written as a number.
+// The NUMA cost model (tools/numa-model/) charges no time for a block of
+// instructions that holds one: a spin-wait's length under QEMU says how
+// long the host took to run another QEMU thread, not how long the
+// modelled machine would wait. Spin loops put it in the same block as
+// their test: do { pause(); } while (...);
+static inline void pause(void) { asm volatile(".4byte 0x0100000f"); }
+
 // Order all earlier memory accesses before all later ones.
 static inline void fence(void) { asm volatile("fence rw, rw" ::: "memory"); }
 

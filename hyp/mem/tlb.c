@@ -322,21 +322,28 @@ uint64_t tlb_rfence_post(struct vcpu *caller, struct vcpu *t,
   return ticket;
 }
 
+// Has t carried out request `ticket`, or left its guest (it carries it
+// out on its way back in)? One test with no branch of its own, so that
+// tlb_rfence_wait's loop is one block with its pause() (kernel/riscv.h).
+static bool rfence_waiting(struct vcpu *t, uint64_t ticket) {
+  bool in_guest = __atomic_load_n(&t->tlb.in_guest, __ATOMIC_SEQ_CST) != 0;
+  bool behind = __atomic_load_n(&t->tlb.done, __ATOMIC_ACQUIRE) < ticket;
+  return in_guest & behind;
+}
+
 void tlb_rfence_wait(struct vcpu *caller, struct vcpu *t, uint64_t ticket) {
   if (t == caller) {
     audit_rfence_done(caller, t);
     return;
   }
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
-  bool kicked = false;
-  while (__atomic_load_n(&t->tlb.in_guest, __ATOMIC_SEQ_CST) &&
-         __atomic_load_n(&t->tlb.done, __ATOMIC_ACQUIRE) < ticket) {
+  if (rfence_waiting(t, ticket)) {
     // t is in its guest on another hart: interrupt it; it carries out
     // the request on its way back in (tlb_enter), or it stays out.
-    if (!kicked) {
-      tlb_ipi(&t->vm->pmap, 1UL << t->tlb.cur_hart);
-      kicked = true;
-    }
+    tlb_ipi(&t->vm->pmap, 1UL << t->tlb.cur_hart);
+    do {
+      pause();
+    } while (rfence_waiting(t, ticket));
   }
   audit_rfence_done(caller, t);
 }

@@ -22,7 +22,10 @@
 //     insns * insn-ns  +  sum over its misses of the miss's latency,
 // and the machine's is the longest hart's. What it leaves out, on purpose,
 // to stay small: instruction fetches, coherence between the harts' caches
-// (a store does not invalidate other harts' copies), and contention.
+// (a store does not invalidate other harts' copies), and contention. And
+// what it leaves out because QEMU would get it wrong: the rounds of a
+// spin-wait loop marked with a PAUSE (is_pause), whose count depends on
+// how the host schedules QEMU's threads.
 //
 // The latency of a miss from a hart on node a to memory on node b follows
 // the distance matrix (10 local, 20 the usual remote, as in the device
@@ -44,9 +47,11 @@
 // Output (QEMU's log: on stderr, or the file of -D), one line per hart and
 // one for the machine, in the `name=value` style of the monitor's counters:
 //   numa-model hart2: node=1 insns=... misses-local=... misses-remote=...
-//       local-share=..% time-ms=...
+//       local-share=..% time-ms=... spin-insns=...
 //   numa-model total: insns=... misses-local=... misses-remote=...
-//       local-share=..% time-ms=...
+//       local-share=..% time-ms=... spin-insns=...
+// (spin-insns: instructions of spin-wait loops, not in insns nor charged;
+// see is_pause).
 //
 // Physical addresses: QEMU hands a plugin the guest-physical address of an
 // access only when RAM is given with the deprecated -numa node,mem= form;
@@ -87,6 +92,7 @@ struct hart {
   uint64_t *stamp;                      // last use of that way, for LRU
   uint64_t clock;                       // this hart's use counter
   uint64_t insns, accesses;
+  uint64_t spin_insns;                  // in spin-wait blocks: not charged
   uint64_t miss_local, miss_remote;
   uint64_t miss_ns;                     // modelled time spent in misses
   uint64_t next_report;                 // insns at which to print next
@@ -145,9 +151,10 @@ static void report_hart(int i) {
   snprintf(buf, sizeof(buf),
            "numa-model hart%d: node=%d insns=%" PRIu64 " accesses=%" PRIu64
            " misses-local=%" PRIu64 " misses-remote=%" PRIu64
-           " local-share=%.1f%% time-ms=%.3f\n",
+           " local-share=%.1f%% time-ms=%.3f spin-insns=%" PRIu64 "\n",
            i, hart_node[i], h->insns, h->accesses, h->miss_local, h->miss_remote,
-           share(h->miss_local, h->miss_remote), (double)hart_time_ns(h) / 1e6);
+           share(h->miss_local, h->miss_remote), (double)hart_time_ns(h) / 1e6,
+           h->spin_insns);
   qemu_plugin_outs(buf);
 }
 
@@ -188,10 +195,34 @@ static void on_block(unsigned int vcpu, void *udata) {
   }
 }
 
+// A block of a spin-wait loop: counted apart, not charged (see is_pause).
+static void on_spin_block(unsigned int vcpu, void *udata) {
+  if (vcpu < MAX_HARTS)
+    harts[vcpu].spin_insns += (uint64_t)(uintptr_t)udata;
+}
+
+// Is this instruction a PAUSE (Zihintpause, encoded 0x0100000f)? The
+// monitor puts one in each of its spin-wait loops (kernel/riscv.h): how
+// many times such a loop goes round under QEMU says how long the host
+// took to run another QEMU thread, not how long the modelled machine
+// would wait, so a block holding one is not charged. Plugin API version 1
+// gives the instruction's text alone: QEMU 7.2 shows a PAUSE as its
+// encoding and `fence w,0`-like operands, newer QEMUs as "pause".
+static bool is_pause(const struct qemu_plugin_insn *insn) {
+  char *text = qemu_plugin_insn_disas(insn);
+  bool pause = text != NULL && (strncmp(text, "0100000f", 8) == 0 ||
+                                strstr(text, "pause") != NULL);
+  free(text);                           // QEMU's g_strdup: malloc's memory
+  return pause;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
   size_t n = qemu_plugin_tb_n_insns(tb);
-  qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS,
-                                       (void *)(uintptr_t)n);
+  bool spin = false;
+  for (size_t i = 0; i < n && !spin; i++)
+    spin = is_pause(qemu_plugin_tb_get_insn(tb, i));
+  qemu_plugin_register_vcpu_tb_exec_cb(tb, spin ? on_spin_block : on_block,
+                                       QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
   for (size_t i = 0; i < n; i++)
     qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i), on_access,
                                      QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
@@ -207,6 +238,7 @@ static void report_at_exit(qemu_plugin_id_t id, void *udata) {
       continue;
     report_hart(i);
     total.insns += h->insns;
+    total.spin_insns += h->spin_insns;
     total.accesses += h->accesses;
     total.miss_local += h->miss_local;
     total.miss_remote += h->miss_remote;
@@ -217,9 +249,10 @@ static void report_at_exit(qemu_plugin_id_t id, void *udata) {
   snprintf(buf, sizeof(buf),
            "numa-model total: insns=%" PRIu64 " accesses=%" PRIu64
            " misses-local=%" PRIu64 " misses-remote=%" PRIu64
-           " local-share=%.1f%% time-ms=%.3f\n",
+           " local-share=%.1f%% time-ms=%.3f spin-insns=%" PRIu64 "\n",
            total.insns, total.accesses, total.miss_local, total.miss_remote,
-           share(total.miss_local, total.miss_remote), (double)longest / 1e6);
+           share(total.miss_local, total.miss_remote), (double)longest / 1e6,
+           total.spin_insns);
   qemu_plugin_outs(buf);
 }
 

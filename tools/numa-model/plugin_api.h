@@ -71,6 +71,10 @@ void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn,
                                       enum qemu_plugin_cb_flags flags,
                                       enum qemu_plugin_mem_rw rw, void *udata);
 
+// An instruction's disassembly, in memory the caller frees (with free:
+// QEMU makes it with GLib's g_strdup, which uses malloc).
+char *qemu_plugin_insn_disas(const struct qemu_plugin_insn *insn);
+
 // Inside a memory callback: the access's physical address, and whether
 // it went to a device rather than RAM.
 struct qemu_plugin_hwaddr *qemu_plugin_get_hwaddr(qemu_plugin_meminfo_t info,
