@@ -3,13 +3,16 @@
 QEMU charges a remote access what a local one costs, so the model is the
 only thing that makes NUMA placement visible: these tests check that it
 counts a miss as local or remote by where the line lives and where the
-hart sits, using splashos's radix on the bare machine, whose whole heap
+hart sits, and that the monitor's spin-waits are counted apart, using splashos's radix on the bare machine, whose whole heap
 (and every stack) lies in the RAM run that starts on node 0.
 """
 
+import os
 import re
 
-from lib import ROOT, TestFailure, boot
+from lib import ROOT, TestFailure, boot, counters, vm_config
+from qemurun import pack_bundle
+from test_guest_os import DISKS, GOS, NO_FSYNC
 
 RADIX = f"{ROOT}/build/splashos/radix.elf"
 
@@ -70,8 +73,38 @@ def test_bad_argument_refused():
     run.expect("numa-model: ways: must be 1 to 64")
 
 
+def test_spin_waits_not_charged():
+    """The monitor's shootdown waits (a PAUSE in the loop, kernel/riscv.h)
+    are counted apart, as spin-insns, and not in insns: a guest-os VM
+    spanning both nodes runs engineering on both vCPUs while the NUMA
+    policy moves its pages, so the monitor shoots pages down while the
+    other vCPU runs, and each such wait runs its loop once at least."""
+    vm = {"name": "gos", "vcpus": 2, "memory-mib": 64, "span-nodes": True,
+          "image": "kernel.elf", "numa-policy": "migrate", "numa-scan-ms": 10,
+          "bootargs": 'autorun="engineering 1 & engineering 1; wait"',
+          "disk-mib": 8, "disk-image": "fs.img", "disk-mode": "cow"}
+    disk = os.path.join(DISKS, "model-spin.img")
+    os.makedirs(DISKS, exist_ok=True)
+    bundle = pack_bundle(vm_config(vm), os.path.join(DISKS, "model-spin"), (GOS,),
+                         disk_out=disk)
+    run = boot(cpus=2, nodes=2, bundle=bundle, disk=disk, timeout=120, numa_model="",
+               extra=NO_FSYNC)
+    run.expect_clean_exit()
+    c = counters(run, "gos")
+    if c["migrated"] == 0 or c["ipis"] == 0:
+        raise TestFailure(f"migrated={c['migrated']} ipis={c['ipis']}: no page was "
+                          "shot down on the other hart", run.output)
+    m = model_lines(run)
+    spin = sum(m[h]["spin-insns"] for h in ("hart0", "hart1"))
+    if spin == 0 or m["total"]["spin-insns"] != spin:
+        raise TestFailure(f"spin-insns: harts {spin:.0f}, total "
+                          f"{m['total']['spin-insns']:.0f}: want the waits counted "
+                          "apart, and the total their sum", run.output)
+
+
 TESTS = [
     ("numa-model-one-node-all-local", test_one_node_all_local),
     ("numa-model-remote-harts", test_remote_harts_miss_remotely),
     ("numa-model-bad-argument", test_bad_argument_refused),
+    ("numa-model-spin-waits-apart", test_spin_waits_not_charged),
 ]
