@@ -3,8 +3,9 @@
 QEMU charges a remote access what a local one costs, so the model is the
 only thing that makes NUMA placement visible: these tests check that it
 counts a miss as local or remote by where the line lives and where the
-hart sits, and that the monitor's spin-waits are counted apart, using splashos's radix on the bare machine, whose whole heap
-(and every stack) lies in the RAM run that starts on node 0.
+hart sits, using splashos's radix on the bare machine, whose whole heap
+(and every stack) lies in the RAM run that starts on node 0; and that it
+counts the monitor's spin-waits apart, not as instructions.
 """
 
 import os
