@@ -126,6 +126,8 @@ int numa_fault(struct pmap *pm, uint64_t gpa, bool write) {
   if (a == NUMA_REPLICATE) {
     if (pmap_replicate(pm, gpa, node) == 0)
       COUNT(n->replicated);
+    else
+      COUNT(n->not_moved);
     return 1;
   }
   if (a != NUMA_MIGRATE)

@@ -93,8 +93,9 @@ struct numa_state {
   uint64_t remote_hints;    // ... from a node other than the page's
   uint64_t migrated;        // pages moved by the policy
   uint64_t limited;         // moves the move limit refused
-  uint64_t not_moved;       // moves that could not be made (pinned,
-                            //   shared, or no page free on the node)
+  uint64_t not_moved;       // moves or copies that could not be made (pinned,
+                            //   shared, copied there already, or no page
+                            //   free on the node)
   uint64_t replicated;      // copies made by the policy
   uint64_t collapsed;       // replicated pages written (collapsed)
 };
