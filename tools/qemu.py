@@ -40,6 +40,7 @@ qemu_command() returns the argument list.
 import argparse
 import os
 import shlex
+import struct
 import sys
 
 MAX_NODES = 4        # QEMU: riscv virt has at most 4 NUMA nodes ("sockets")
@@ -127,11 +128,34 @@ NUMA_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
                           "build", "tools", "numa_model.so")
 
 
-def numa_model_args(cpus, nodes, mem_mib, dist, model_args=""):
+def elf_image(path):
+    """(start, end) of the physical addresses an ELF64 file's loadable
+    segments cover (their memory sizes: bss included), or None if it is
+    not one (ELF spec: the file header, then e_phnum program headers)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 16)
+        if data[:5] != b"\x7fELF\x02":
+            return None
+        phoff, = struct.unpack_from("<Q", data, 32)
+        phentsize, phnum = struct.unpack_from("<HH", data, 54)
+        spans = []
+        for i in range(phnum):
+            p_type, = struct.unpack_from("<I", data, phoff + i * phentsize)
+            paddr, _, memsz = struct.unpack_from("<QQQ", data, phoff + i * phentsize + 24)
+            if p_type == 1 and memsz:           # PT_LOAD
+                spans.append((paddr, paddr + memsz))
+        return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+    except (OSError, struct.error):
+        return None
+
+
+def numa_model_args(cpus, nodes, mem_mib, dist, model_args="", kernel=None):
     """-plugin arguments that load the NUMA cost model (tools/numa-model/)
     with this machine's layout: nodes, RAM per node, each hart's node, the
-    distance matrix; model_args ("cache-kib=1024,interval=50") adds to or
-    overrides them."""
+    distance matrix, and where the kernel's own image lies (its remote
+    misses are counted apart); model_args ("cache-kib=1024,interval=50")
+    adds to or overrides them."""
     if not os.path.exists(NUMA_MODEL):
         raise KnobError(f"NUMA_MODEL: {NUMA_MODEL} is not built (make numa-model)")
     hart_node = [n for n, harts in enumerate(node_harts(cpus, nodes)) for _ in harts]
@@ -142,6 +166,9 @@ def numa_model_args(cpus, nodes, mem_mib, dist, model_args=""):
             f"node-mem={mem_mib * 1024 * 1024}",
             "hart-nodes=" + ".".join(map(str, hart_node)),
             "dist=" + ".".join(map(str, matrix))]
+    image = elf_image(kernel) if kernel else None
+    if image:
+        args.append(f"image={image[0]:#x}-{image[1]:#x}")
     args += [a for a in model_args.split(",") if a]
     return ["-plugin", ",".join(args), "-d", "plugin"]
 
@@ -182,7 +209,7 @@ def qemu_command(cpus=4, nodes=2, mem=256, dist=20, kernel=None,
                 "-drive", f"file={disk},if=none,format=raw,id=hd0",
                 "-device", "virtio-blk-device,drive=hd0"]
     if numa_model is not None:
-        cmd += numa_model_args(cpus, nodes, mem_mib, dist, numa_model)
+        cmd += numa_model_args(cpus, nodes, mem_mib, dist, numa_model, kernel)
     cmd += list(extra)
     return cmd
 

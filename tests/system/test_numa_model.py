@@ -51,7 +51,9 @@ def test_one_node_all_local():
 def test_remote_harts_miss_remotely():
     """With two nodes and radix's data on node 0, the harts of node 1 miss
     remotely and those of node 0 locally; node 1's harts are charged more
-    per miss (900 ns against 300 ns)."""
+    per miss (900 ns against 300 ns). Some of their remote misses are to
+    radix's own image (its globals: remote-image, image= from the ELF),
+    none of hart 0's, and the total adds the harts' up."""
     run = boot(cpus=4, nodes=2, kernel=RADIX, timeout=180, numa_model="",
                extra=["-append", "threads=4"])
     run.expect_clean_exit()
@@ -64,6 +66,13 @@ def test_remote_harts_miss_remotely():
                               f"want mostly {'remote' if remote else 'local'}", run.output)
     if m["hart2"]["node"] != 1 or m["hart0"]["node"] != 0:
         raise TestFailure("harts reported on the wrong nodes", run.output)
+    image = {h: m[h]["remote-image"] for h in ("hart0", "hart1", "hart2", "hart3")}
+    if image["hart0"] != 0 or image["hart2"] == 0 or \
+            image["hart2"] > m["hart2"]["misses-remote"] or \
+            m["total"]["remote-image"] != sum(image.values()):
+        raise TestFailure(f"remote-image: {image}, total {m['total']['remote-image']}: "
+                          "want 0 on node 0, some on node 1, the total their sum",
+                          run.output)
 
 
 def test_bad_argument_refused():

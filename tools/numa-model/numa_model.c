@@ -43,15 +43,19 @@
 //   cache-kib=2048 ways=4 line=128 local-ns=300 remote-ns=900 insn-ns=5
 //   interval=N        also print each hart's line every N million of its
 //                     instructions (0: only at the end)
+//   image=START-END   the kernel's own memory (tools/qemu.py gives the
+//                     loadable segments of -kernel's ELF: for the monitor,
+//                     its code, data and bss): remote misses there are
+//                     counted apart too, as remote-image
 //
 // Output (QEMU's log: on stderr, or the file of -D), one line per hart and
 // one for the machine, in the `name=value` style of the monitor's counters:
 //   numa-model hart2: node=1 insns=... misses-local=... misses-remote=...
-//       local-share=..% time-ms=... spin-insns=...
+//       local-share=..% time-ms=... spin-insns=... remote-image=...
 //   numa-model total: insns=... misses-local=... misses-remote=...
-//       local-share=..% time-ms=... spin-insns=...
+//       local-share=..% time-ms=... spin-insns=... remote-image=...
 // (spin-insns: instructions of spin-wait loops, not in insns nor charged;
-// see is_pause).
+// see is_pause. remote-image: those of misses-remote inside image=.)
 //
 // Physical addresses: QEMU hands a plugin the guest-physical address of an
 // access only when RAM is given with the deprecated -numa node,mem= form;
@@ -73,6 +77,7 @@ PLUGIN_EXPORT int qemu_plugin_version = 1;
 // The machine and the model's parameters (set once, by install()).
 static int nnodes = 1;
 static uint64_t ram_base = 0x80000000ULL, node_mem;
+static uint64_t image_start, image_end;   // image=: the kernel's own memory
 static int hart_node[MAX_HARTS];
 static int dist[MAX_NODES][MAX_NODES];
 static uint64_t cache_bytes = 2048 * 1024, line_bytes = 128;
@@ -94,6 +99,7 @@ struct hart {
   uint64_t insns, accesses;
   uint64_t spin_insns;                  // in spin-wait blocks: not charged
   uint64_t miss_local, miss_remote;
+  uint64_t remote_image;                // remote misses inside image=
   uint64_t miss_ns;                     // modelled time spent in misses
   uint64_t next_report;                 // insns at which to print next
 };
@@ -151,10 +157,11 @@ static void report_hart(int i) {
   snprintf(buf, sizeof(buf),
            "numa-model hart%d: node=%d insns=%" PRIu64 " accesses=%" PRIu64
            " misses-local=%" PRIu64 " misses-remote=%" PRIu64
-           " local-share=%.1f%% time-ms=%.3f spin-insns=%" PRIu64 "\n",
+           " local-share=%.1f%% time-ms=%.3f spin-insns=%" PRIu64
+           " remote-image=%" PRIu64 "\n",
            i, hart_node[i], h->insns, h->accesses, h->miss_local, h->miss_remote,
            share(h->miss_local, h->miss_remote), (double)hart_time_ns(h) / 1e6,
-           h->spin_insns);
+           h->spin_insns, h->remote_image);
   qemu_plugin_outs(buf);
 }
 
@@ -176,10 +183,13 @@ static void on_access(unsigned int vcpu, qemu_plugin_meminfo_t info,
   if (cache_access(h, pa >> line_shift))
     return;
   int mine = hart_node[vcpu];
-  if (node == mine)
+  if (node == mine) {
     h->miss_local++;
-  else
+  } else {
     h->miss_remote++;
+    if (pa >= image_start && pa < image_end)
+      h->remote_image++;
+  }
   h->miss_ns += miss_latency(mine, node);
 }
 
@@ -239,6 +249,7 @@ static void report_at_exit(qemu_plugin_id_t id, void *udata) {
     report_hart(i);
     total.insns += h->insns;
     total.spin_insns += h->spin_insns;
+    total.remote_image += h->remote_image;
     total.accesses += h->accesses;
     total.miss_local += h->miss_local;
     total.miss_remote += h->miss_remote;
@@ -249,10 +260,11 @@ static void report_at_exit(qemu_plugin_id_t id, void *udata) {
   snprintf(buf, sizeof(buf),
            "numa-model total: insns=%" PRIu64 " accesses=%" PRIu64
            " misses-local=%" PRIu64 " misses-remote=%" PRIu64
-           " local-share=%.1f%% time-ms=%.3f spin-insns=%" PRIu64 "\n",
+           " local-share=%.1f%% time-ms=%.3f spin-insns=%" PRIu64
+           " remote-image=%" PRIu64 "\n",
            total.insns, total.accesses, total.miss_local, total.miss_remote,
            share(total.miss_local, total.miss_remote), (double)longest / 1e6,
-           total.spin_insns);
+           total.spin_insns, total.remote_image);
   qemu_plugin_outs(buf);
 }
 
@@ -302,6 +314,16 @@ static int parse_arg(const char *arg) {
       return bad_arg(arg, "expected nodes*nodes distances (give nodes= first)");
     for (int i = 0; i < n; i++)
       dist[i / nnodes][i % nnodes] = d[i];
+    return 0;
+  }
+  if (k == 5 && strncmp(arg, "image", k) == 0) {
+    char *dash;
+    image_start = strtoull(v, &dash, 0);
+    if (dash == v || *dash != '-')
+      return bad_arg(arg, "expected START-END");
+    image_end = strtoull(dash + 1, &end, 0);
+    if (end == dash + 1 || *end != 0 || image_end <= image_start)
+      return bad_arg(arg, "expected START-END, START below END");
     return 0;
   }
   if (!is_num)
