@@ -154,7 +154,8 @@ void numa_print_counters(struct pmap *pm, const char *name) {
   if (!n->on)
     return;
   printf("counters %s: numa policy=%s revoked=%lu hints=%lu remote-hints=%lu "
-         "migrated=%lu limited=%lu not-moved=%lu replicated=%lu collapsed=%lu\n", name,
+         "migrated=%lu limited=%lu not-moved=%lu replicated=%lu collapsed=%lu "
+         "vcpu-moves=%lu\n", name,
          n->replicate ? "replicate" : "migrate", n->revoked, n->hints, n->remote_hints,
-         n->migrated, n->limited, n->not_moved, n->replicated, n->collapsed);
+         n->migrated, n->limited, n->not_moved, n->replicated, n->collapsed, n->vcpu_moves);
 }

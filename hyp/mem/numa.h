@@ -31,6 +31,14 @@
 // since its last scan but one (moves is halved at each scan), so a page
 // two nodes fight over does not bounce between them at every touch.
 //
+// The scheduler cooperates (hyp/cpu/sched.c): it keeps a VM's vCPUs on
+// their node while that node has time for them, and moves one whose node
+// is overloaded (it waited in line long) to a hart of another node with
+// nothing to do. Its touches then come from the new node, so the policy
+// moves its hot pages there: its memory follows it. For a VM homed on one
+// node, a page moved elsewhere comes from that node's unreserved pages
+// (pmap_move_page says why its reservation stays right).
+//
 // A VM's policy is set by its configuration (`numa-policy = "migrate";` or
 // "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked).
 // The scan runs when one of the VM's vCPUs traps to the monitor
@@ -91,6 +99,8 @@ struct numa_state {
                             //   shared, or no page free on the node)
   uint64_t replicated;      // copies made by the policy
   uint64_t collapsed;       // replicated pages written (collapsed)
+  uint64_t vcpu_moves;      // vCPUs the scheduler moved to another
+                            //   node (hyp/cpu/sched.c)
 };
 
 // Start the policy for pm, scanning scan_pages pages every scan_ms
@@ -115,7 +125,8 @@ int numa_fault(struct pmap *pm, uint64_t gpa, bool write);
 // `replicate`.
 enum numa_action numa_decide(const struct memmap_entry *e, int node, bool replicate);
 
-// Print `counters <name>: numa policy=migrate revoked=.. hints=.. ...`.
+// Print `counters <name>: numa policy=migrate revoked=.. hints=.. ...
+// vcpu-moves=..`.
 void numa_print_counters(struct pmap *pm, const char *name);
 
 #endif

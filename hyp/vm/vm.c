@@ -322,6 +322,7 @@ static void init_vcpus(struct vm *vm, const struct vm_config *cfg) {
     // vCPU i sits on the node whose share of the vCPUs it falls in.
     int node = cfg->span ? i * machine.nnodes / vm->nvcpus : cfg->home_node;
     v->hart = pick_hart(node, slot, i);
+    v->waited = 0;
     v->hart_seen = -1;
     tlb_vcpu_init(v);
   }
