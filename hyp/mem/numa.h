@@ -129,4 +129,9 @@ enum numa_action numa_decide(const struct memmap_entry *e, int node, bool replic
 // vcpu-moves=..`.
 void numa_print_counters(struct pmap *pm, const char *name);
 
+// Print the live line of vm_memory_report (hyp/vm/vm.h) for pm's VM,
+// `t_ms` into the report: `numa-report: t-ms=.. vm=<name> revoked=.. ...
+// node0=.. node1=.. vcpu-moves=..` (its guest pages per node).
+void numa_print_report(struct pmap *pm, const char *name, uint64_t t_ms);
+
 #endif
