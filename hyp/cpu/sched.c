@@ -25,6 +25,13 @@
 // moves (vcpu-moves). A vCPU of any other VM may go to any hart that has
 // nothing to run.
 //
+// Locks: sched_lock covers the run queues, the harts' idle flags and every
+// vCPU's scheduling fields (state, hart, queued_at, waited); a move is
+// only a new v->hart, under it. The pages follow later, in the vCPU's own
+// hinting faults on its new hart, under its pmap's locks: the scheduler
+// never touches a pmap (it only reads numa.on, fixed while the VM runs,
+// and adds to the vcpu_moves counter atomically, as numa.h's are).
+//
 // A guest's WFI traps (hstatus.VTW) and its vCPU becomes IDLE: it costs no
 // hart time until it has an interrupt to take (Disco 4.2.1: an idle
 // virtual CPU is descheduled).

@@ -36,8 +36,8 @@
 // is overloaded (it waited in line long) to a hart of another node with
 // nothing to do. Its touches then come from the new node, so the policy
 // moves its hot pages there: its memory follows it. For a VM homed on one
-// node, a page moved elsewhere comes from that node's unreserved pages
-// (pmap_move_page says why its reservation stays right).
+// node, a page moved to another comes from the new node's unreserved
+// pages (pmap_move_page says why its reservation stays right).
 //
 // A VM's policy is set by its configuration (`numa-policy = "migrate";` or
 // "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked).
@@ -110,7 +110,8 @@ struct numa_state {
 void numa_init(struct pmap *pm, enum numa_policy policy, uint64_t scan_ms,
                uint64_t scan_pages, const char *name);
 
-// Scan the next window of pm's pages if its time has come (boot hart).
+// Scan the next window of pm's pages if its time has come (from a trap of
+// any of the VM's vCPUs: the one that claims the scan runs it).
 void numa_scan(struct pmap *pm);
 
 // A guest-page fault at gpa on this hart that is the policy's: a hinting
