@@ -302,6 +302,8 @@ demo-sharing:
 
 # Lab 4's lecture demo: a VM spanning two nodes, its local misses climbing
 # as the monitor moves its pages (tools/demo_numa.py; DEMOARGS="--policy off").
+# DEMOARGS=--rebalance: two VMs on node 0; the scheduler moves one's vCPU to
+# idle node 1 and its pages follow (vcpu-moves, then migrated, climbing).
 .PHONY: demo-numa
 demo-numa:
 	@tools/deps.sh install

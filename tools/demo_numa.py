@@ -27,8 +27,20 @@ local share over modelled time (written by hand, as tools/bench.py's
 charts): build/demo/numa.svg. It ends when the VM powers off. Headless:
 no terminal needed, QEMU's input is closed.
 
+With --rebalance, the scheduler's part (hyp/cpu/sched.c): two guest-os
+VMs of one vCPU each, eng-a and eng-b, both homed on node 0 with the same
+policy, each running one `engineering`. Node 0's one hart is overloaded,
+hart 1 (node 1) idles: once one vCPU has waited in line three slices, the
+scheduler moves it to hart 1 (whichever waited its three slices first),
+and the policy then moves its pages after it. The live line adds the
+vCPU moves (vcpu-moves, both VMs together, as "migrated" is): it goes to
+1, hart 1's share of local misses starts near 0% (it runs a VM whose
+memory is all on node 0) and climbs as "migrated" climbs, while hart 0
+stays local. With --policy off as well, the vCPU still moves (any hart
+may take it) but its pages stay behind: hart 1 stays remote.
+
   python3 tools/demo_numa.py [--mrefs 3] [--policy migrate|replicate|off]
-                             [--interval 40] [--out build/demo/numa.svg]
+                             [--rebalance] [--interval 40] [--out build/demo/numa.svg]
 """
 
 import argparse
@@ -49,6 +61,7 @@ GOS = os.path.join(ROOT, "build", "guest-os")
 DEMO = os.path.join(ROOT, "build", "demo")
 NO_FSYNC = ["-set", "drive.hd0.cache.no-flush=on"]
 VM = "eng"
+REBALANCE_VMS = ("eng-a", "eng-b")   # --rebalance: both on node 0
 HARTS = 2
 # The policy's knobs (hyp/vm/vmconfig.h): as make bench's figure-8 runs.
 SCAN_MS, SCAN_PAGES = 10, 256
@@ -56,7 +69,7 @@ SCAN_MS, SCAN_PAGES = 10, 256
 #   numa-report: t-ms=1000 vm=eng revoked=.. hints=.. migrated=.. ...
 NUMA_REPORT = re.compile(r"^numa-report: (.*)$")
 MODEL_LINE = re.compile(r"^numa-model (hart\d+|total): (.*)$")
-COUNTERS = re.compile(rf"^counters {VM}: numa (.*)$")
+COUNTERS = re.compile(r"^counters (\S+): numa (.*)$")
 
 
 def need_tools():
@@ -66,23 +79,31 @@ def need_tools():
                                         os.path.join(GOS, "fs.img"), qemu.NUMA_MODEL))
 
 
-def machine_command(mrefs, policy, interval):
+def machine_command(mrefs, policy, interval, rebalance):
     """QEMU's command: the monitor with one spanning guest-os VM running
-    two engineering copies, under the cost model printing every interval
-    million instructions."""
+    two engineering copies (or, for rebalance, two VMs of one vCPU on node
+    0, each running one copy, on one copy-on-write disk), under the cost
+    model printing every interval million instructions."""
     disk = os.path.join(DEMO, "numa.img")
-    shutil.copyfile(os.path.join(GOS, "fs.img"), disk)
-    vm = {"name": VM, "vcpus": HARTS, "memory-mib": 64, "span-nodes": True,
-          "image": "kernel.elf",
-          "bootargs": f'autorun="engineering {mrefs} & engineering {mrefs}; wait"',
-          "disk-mib": os.path.getsize(disk) >> 20}
-    if policy != "off":
-        vm.update({"numa-policy": policy, "numa-scan-ms": SCAN_MS,
-                   "numa-scan-pages": SCAN_PAGES})
-    # The monitor's memory report, every second: with it comes the VM's
-    # numa-report line (its policy's counters, pages per node).
-    dts = qemurun.vm_config(vm).replace("/ {", "/ {\n  memory-report-ms = <1000>;", 1)
-    bundle = qemurun.pack_bundle(dts, os.path.join(DEMO, "numa"), [GOS])
+    numa = {} if policy == "off" else {"numa-policy": policy, "numa-scan-ms": SCAN_MS,
+                                       "numa-scan-pages": SCAN_PAGES}
+    if rebalance:
+        vms = [dict({"name": name, "vcpus": 1, "memory-mib": 64, "home-node": 0,
+                     "image": "kernel.elf", "bootargs": f'autorun="engineering {mrefs}"',
+                     "disk-mib": 8, "disk-image": "fs.img", "disk-mode": "cow"}, **numa)
+               for name in REBALANCE_VMS]
+        disk_out = disk
+    else:
+        shutil.copyfile(os.path.join(GOS, "fs.img"), disk)
+        vms = [dict({"name": VM, "vcpus": HARTS, "memory-mib": 64, "span-nodes": True,
+                     "image": "kernel.elf",
+                     "bootargs": f'autorun="engineering {mrefs} & engineering {mrefs}; wait"',
+                     "disk-mib": os.path.getsize(disk) >> 20}, **numa)]
+        disk_out = None
+    # The monitor's memory report, every second: with it comes each VM's
+    # numa-report line (its policy's counters, pages per node, vCPU moves).
+    dts = qemurun.vm_config(*vms).replace("/ {", "/ {\n  memory-report-ms = <1000>;", 1)
+    bundle = qemurun.pack_bundle(dts, os.path.join(DEMO, "numa"), [GOS], disk_out=disk_out)
     return qemu.qemu_command(HARTS, 2, 256, 20, HYP, disk=disk,
                              extra=["-initrd", bundle] + NO_FSYNC,
                              numa_model=f"interval={interval}")
@@ -154,20 +175,27 @@ def chart(points, path, policy):
     os.replace(tmp, path)          # a viewer never sees half a chart
 
 
-# What the VM says that is worth a line of its own in the demo.
-EVENTS = re.compile(r"^(\[eng\] engineering: checksum.*|vm \S+: stopped.*|panic: .*|"
-                    rf"counters {VM}: (numa|memory) .*)$")
+# What the VMs say that is worth a line of its own in the demo.
+EVENTS = re.compile(r"^(\[eng[-\w]*\] engineering: checksum.*|vm \S+: stopped.*|panic: .*|"
+                    r"counters eng[-\w]*: (numa|memory) .*)$")
 
 
 class Live:
     """The model's interval lines as they come, turned into live lines."""
 
-    def __init__(self, out, policy):
-        self.out, self.policy = out, policy
+    def __init__(self, out, policy, rebalance):
+        self.out, self.policy, self.rebalance = out, policy, rebalance
         self.now = {}             # hart -> its latest cumulative line
         self.then = {}            # hart -> its line at the last live line
-        self.points, self.migrated = [], None
+        self.points = []
+        self.reports = {}         # VM -> its latest numa-report words
         self.last_print = 0.0
+
+    def total(self, key):
+        """A numa-report count, all VMs together, or "-" before any."""
+        if not self.reports:
+            return "-"
+        return f"{sum(r.get(key, 0) for r in self.reports.values()):.0f}"
 
     def model_line(self, hart, values):
         self.now[hart] = values
@@ -192,10 +220,11 @@ class Live:
         point["all"] = share(tl, tr)
         self.then = dict(self.now)
         self.points.append(point)
-        migrated = "-" if self.migrated is None else f"{self.migrated:.0f}"
+        moves = f" {self.total('vcpu-moves'):>10}" if self.rebalance else ""
         print(f"{time.monotonic() - start:>6.1f} {point['t'] * 1000:>9.0f} "
               f"{fmt(point.get('hart0')):>6} {fmt(point.get('hart1')):>6} "
-              f"{fmt(point['all']):>6} {fmt(share(cl, cr)):>7} {migrated:>9}", flush=True)
+              f"{fmt(point['all']):>6} {fmt(share(cl, cr)):>7} "
+              f"{self.total('migrated'):>9}{moves}", flush=True)
         chart(self.points, self.out, self.policy)
 
 
@@ -205,6 +234,9 @@ def main():
                    help="millions of references per engineering copy (default 3)")
     p.add_argument("--policy", default="migrate", choices=("migrate", "replicate", "off"),
                    help='the VM\'s numa-policy (default "migrate"; "off" to compare)')
+    p.add_argument("--rebalance", action="store_true",
+                   help="two 1-vCPU VMs on node 0: the scheduler moves one to node 1, "
+                        "its pages follow")
     p.add_argument("--interval", type=int, default=40,
                    help="the model's report period, millions of instructions per hart")
     p.add_argument("--out", default=os.path.join(DEMO, "numa.svg"), help="the chart")
@@ -215,20 +247,27 @@ def main():
     need_tools()
     os.makedirs(DEMO, exist_ok=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    cmd = machine_command(a.mrefs, a.policy, a.interval)
-    print(f"demo-numa: a guest-os VM of 2 vCPUs spanning 2 nodes, numa-policy "
-          f"\"{a.policy}\", runs `engineering {a.mrefs}` twice at once; its pages "
-          "start on node 0")
+    cmd = machine_command(a.mrefs, a.policy, a.interval, a.rebalance)
+    if a.rebalance:
+        print(f"demo-numa: two guest-os VMs of 1 vCPU, {' and '.join(REBALANCE_VMS)}, both "
+              f"on node 0 with numa-policy \"{a.policy}\", each run `engineering "
+              f"{a.mrefs}`; node 0's hart is overloaded, node 1's idles, until the "
+              "scheduler moves one vCPU there")
+    else:
+        print(f"demo-numa: a guest-os VM of 2 vCPUs spanning 2 nodes, numa-policy "
+              f"\"{a.policy}\", runs `engineering {a.mrefs}` twice at once; its pages "
+              "start on node 0")
     print("demo-numa: under the NUMA cost model; the chart: "
           f"{os.path.relpath(os.path.abspath(a.out), ROOT)} (rewritten every line)")
     print("  local share of the misses since the previous line (hart 1 is on node 1), "
           "and since the start")
+    moves = f" {'vcpu-moves':>10}" if a.rebalance else ""
     print(f"{'t s':>6} {'model ms':>9} {'hart0':>6} {'hart1':>6} {'both':>6} "
-          f"{'overall':>7} {'migrated':>9}", flush=True)
+          f"{'overall':>7} {'migrated':>9}{moves}", flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    live = Live(a.out, a.policy)
-    start, tail, final, numa = time.monotonic(), [], None, None
+    live = Live(a.out, a.policy, a.rebalance)
+    start, tail, final, numa = time.monotonic(), [], None, {}
     try:
         for raw in proc.stdout:
             line = qemurun.as_terminal_shows(raw).rstrip("\n")
@@ -242,11 +281,11 @@ def main():
                     live.print_line(start)
             elif NUMA_REPORT.match(line):
                 r = words(NUMA_REPORT.match(line).group(1))
-                if r.get("vm") == VM and "migrated" in r:
-                    live.migrated = r["migrated"]
+                if "vm" in r and "migrated" in r:
+                    live.reports[r["vm"]] = r
             elif EVENTS.match(line):
                 if COUNTERS.match(line):
-                    numa = words(COUNTERS.match(line).group(1))
+                    numa[COUNTERS.match(line).group(1)] = words(COUNTERS.match(line).group(2))
                 print(f"       {line}", flush=True)
             if time.monotonic() - start > a.timeout:
                 print(f"demo-numa: no power-off in {a.timeout} s: stopping QEMU")
@@ -261,7 +300,10 @@ def main():
             print("    " + line)
         sys.exit(1)
     chart(live.points, a.out, a.policy)
-    moved = f", {numa['migrated']:.0f} pages migrated" if numa else ""
+    moved = (f", {sum(n['migrated'] for n in numa.values()):.0f} pages migrated"
+             if numa else "")
+    if numa and a.rebalance:
+        moved += f", {sum(n.get('vcpu-moves', 0) for n in numa.values()):.0f} vCPU moves"
     print(f"demo-numa: {final['local-share']:.0f}% of all misses local "
           f"(last line: {fmt(live.points[-1]['all'])}){moved}; chart: "
           f"{os.path.relpath(os.path.abspath(a.out), ROOT)}")

@@ -7,8 +7,30 @@
 // at the head of its queue for a time slice; when the slice ends (the
 // monitor's own timer interrupt) the vCPU goes to the back of the queue.
 // A hart with an empty queue first takes a RUNNABLE vCPU from another
-// hart's queue, nearest node first; if there is none it sleeps in WFI until
-// a timer or an IPI wakes it.
+// hart's queue, nearest node first, and the vCPU belongs to that hart from
+// then on; if there is none it sleeps in WFI until a timer or an IPI wakes
+// it. A vCPU that has to wait in line wakes the nearest idle hart, so that
+// a hart with nothing to do hears of it.
+//
+// Load balancing across nodes, for a VM with a NUMA policy (lab 4): its
+// vCPUs keep to their node, where the policy brings their pages, as long
+// as that node has time for them. One that has waited in line behind
+// others for REBALANCE_SLICES slices in all, since it last found its queue
+// empty or went idle by itself, has an overloaded node: then an idle hart
+// of another node may take it (may_cross_at, rq_take_for). From there its
+// hinting faults come from its new node, so the policy moves its hot
+// pages after it (Disco 4.2.3: a page moves to the node that uses it):
+// the memory follows the vCPU, as Linux's NUMA balancing makes memory
+// follow a task that its scheduler moved. The VM's counters count these
+// moves (vcpu-moves). A vCPU of any other VM may go to any hart that has
+// nothing to run.
+//
+// Locks: sched_lock covers the run queues, the harts' idle flags and every
+// vCPU's scheduling fields (state, hart, queued_at, waited); a move is
+// only a new v->hart, under it. The pages follow later, in the vCPU's own
+// hinting faults on its new hart, under its pmap's locks: the scheduler
+// never touches a pmap (it only reads numa.on, fixed while the VM runs,
+// and adds to the vcpu_moves counter atomically, as numa.h's are).
 //
 // A guest's WFI traps (hstatus.VTW) and its vCPU becomes IDLE: it costs no
 // hart time until it has an interrupt to take (Disco 4.2.1: an idle
@@ -29,6 +51,13 @@ struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
 // The slice: 10 ms of the platform timer.
 static uint64_t slice_ticks(void) { return machine.timebase / 100; }
+
+// How long a vCPU of a VM with a NUMA policy waits in line, in slices,
+// before a hart of another node may take it. Two busy vCPUs that share a
+// hart each wait one slice in two, so one of them may cross after about
+// six slices; a vCPU that goes idle (guest WFI) starts counting again.
+#define REBALANCE_SLICES 3
+static uint64_t rebalance_ticks(void) { return REBALANCE_SLICES * slice_ticks(); }
 
 // Exceptions the guest handles itself (hedeleg, privileged spec 8.2.2):
 // its own page faults, breakpoints, misaligned accesses, illegal
@@ -58,9 +87,14 @@ void sched_hart_init(void) {
 }
 
 // ---- Run queues (caller holds sched_lock) ----
+// A vCPU in a queue has waited there since v->queued_at; taken off, that
+// wait joins v->waited, its wait since it last found its queue empty
+// (make_runnable) or went idle by itself (after_run), which says whether a
+// hart of another node may take it.
 
 static void rq_push(int hart, struct vcpu *v) {
   struct hart *h = &harts[hart];
+  v->queued_at = rdtime();
   v->rq_next = NULL;
   if (h->rq_tail != NULL)
     h->rq_tail->rq_next = v;
@@ -77,6 +111,7 @@ static struct vcpu *rq_pop(int hart) {
     if (h->rq_head == NULL)
       h->rq_tail = NULL;
     v->rq_next = NULL;
+    v->waited += rdtime() - v->queued_at;
   }
   return v;
 }
@@ -112,6 +147,24 @@ static void kick_hart(int hart) {
     sbi_send_ipi(1UL << hart, 0);
 }
 
+// Wake the idle hart nearest to hart `from` (another one), if there is
+// one: v has to wait in line on `from`, and that hart may take it, now or
+// (a vCPU of a NUMA VM, from another node) once it has waited long enough
+// (rebalance_due). Caller holds sched_lock.
+static void kick_idle_near(int from) {
+  int order[MAX_NODES];
+  int n = memmap_fallback_order(harts[from].node, order);
+  for (int k = 0; k < n; k++) {
+    for (int i = 0; i < machine.nharts; i++) {
+      int h = (int)machine.harts[i].id;
+      if (h != from && harts[h].node == order[k] && harts[h].idle) {
+        kick_hart(h);
+        return;
+      }
+    }
+  }
+}
+
 // Make v RUNNABLE on its hart's queue. Caller holds sched_lock. A vCPU
 // already in a queue would be linked twice (to itself, even): a monitor
 // bug, caught here rather than as a vCPU that runs after it stopped.
@@ -120,9 +173,14 @@ static void make_runnable(struct vcpu *v) {
     panic("make_runnable: vCPU %d of VM %s is in a run queue already", v->id,
           v->vm->name);
   v->state = VCPU_RUNNABLE;
+  bool behind = harts[v->hart].rq_head != NULL;   // it will wait its turn
+  if (!behind)
+    v->waited = 0;                // first in line: its hart has time for it
   rq_push(v->hart, v);
   if (harts[v->hart].idle)
     kick_hart(v->hart);
+  else if (behind)
+    kick_idle_near(v->hart);
 }
 
 void sched_start_vcpu(struct vcpu *v) {
@@ -189,15 +247,26 @@ static uint64_t wake_idle(int me) {
   return next;
 }
 
+// When may a hart of another node take v, which waits in a queue: at
+// once, unless its VM has a NUMA policy (lab 4); then once v->waited and
+// its wait in the queue now add up to rebalance_ticks (see the top of
+// this file). Caller holds sched_lock.
+static uint64_t may_cross_at(struct vcpu *v) {
+  if (!v->vm->pmap.numa.on)
+    return 0;
+  uint64_t need = rebalance_ticks();
+  return v->waited >= need ? v->queued_at : v->queued_at + (need - v->waited);
+}
+
 // Take from hart h's run queue the first vCPU that may run on node
-// `node`: any, on h's own node; on another node, only one whose VM has no
-// NUMA policy (lab 4: such a vCPU keeps to its node, where the policy
-// brings its pages). Caller holds sched_lock.
+// `node` now: any, on h's own node; from another node, one that may cross
+// (may_cross_at). Caller holds sched_lock.
 static struct vcpu *rq_take_for(int h, int node) {
   struct hart *hh = &harts[h];
   struct vcpu *prev = NULL;
+  uint64_t now = rdtime();
   for (struct vcpu *v = hh->rq_head; v != NULL; prev = v, v = v->rq_next) {
-    if (hh->node != node && v->vm->pmap.numa.on)
+    if (hh->node != node && may_cross_at(v) > now)
       continue;
     if (prev != NULL)
       prev->rq_next = v->rq_next;
@@ -206,6 +275,7 @@ static struct vcpu *rq_take_for(int h, int node) {
     if (hh->rq_tail == v)
       hh->rq_tail = prev;
     v->rq_next = NULL;
+    v->waited += now - v->queued_at;
     return v;
   }
   return NULL;
@@ -213,6 +283,8 @@ static struct vcpu *rq_take_for(int h, int node) {
 
 // A RUNNABLE vCPU from another hart's queue: same node first, then the
 // nearest nodes (rq_take_for says which may go). It moves to this hart.
+// A vCPU of a NUMA VM that changes node is counted (vcpu-moves), and
+// starts its wait over: its new node has time for it.
 // Caller holds sched_lock.
 static struct vcpu *steal(int me) {
   int order[MAX_NODES];
@@ -223,13 +295,36 @@ static struct vcpu *steal(int me) {
       if (h == me || harts[h].node != order[k])
         continue;
       struct vcpu *v = rq_take_for(h, harts[me].node);
-      if (v != NULL) {
-        v->hart = me;
-        return v;
+      if (v == NULL)
+        continue;
+      if (harts[h].node != harts[me].node && v->vm->pmap.numa.on) {
+        __atomic_fetch_add(&v->vm->pmap.numa.vcpu_moves, 1, __ATOMIC_RELAXED);
+        v->waited = 0;
       }
+      v->hart = me;
+      return v;
     }
   }
   return NULL;
+}
+
+// The earliest time a vCPU waiting on another node's hart may come to
+// hart `me` (may_cross_at), or ~0 if none waits: an idle hart wakes then
+// to take it. (The ones that may come now, steal has just taken.)
+// Caller holds sched_lock.
+static uint64_t rebalance_due(int me) {
+  uint64_t due = ~0UL;
+  for (int i = 0; i < machine.nharts; i++) {
+    int h = (int)machine.harts[i].id;
+    if (harts[h].node == harts[me].node)
+      continue;
+    for (struct vcpu *v = harts[h].rq_head; v != NULL; v = v->rq_next) {
+      uint64_t t = may_cross_at(v);
+      if (t < due)
+        due = t;
+    }
+  }
+  return due;
 }
 
 // Are all VMs done (stopped, and finished by vm_finish)? A VM that
@@ -268,6 +363,7 @@ static struct vm *after_run(struct vcpu *v) {
   v->state = v->next_state;       // what sched_idle_vcpu asked for
   v->next_state = VCPU_RUNNING;
   v->idle_since = rdtime();
+  v->waited = 0;                  // it had nothing to do: not starved
   if ((v->state == VCPU_IDLE || v->state == VCPU_SUSPENDED) &&
       vcpu_has_interrupt(v)) {
     make_runnable(v);             // an interrupt came while it went idle
@@ -318,9 +414,13 @@ void sched_run(void) {
         release(&sched_lock);
         power_off_when_done();
       }
-      // Nothing to run: sleep until the next guest timer, or until
+      // Nothing to run: sleep until the next guest timer, or until a vCPU
+      // of a NUMA VM that waits on another node may come here, or until
       // another hart kicks us (sbi_send_ipi sets our SSIP).
       harts[me].idle = true;
+      uint64_t due = rebalance_due(me);
+      if (due < next_wake)
+        next_wake = due;
       release(&sched_lock);
       uint64_t t0 = rdtime();
       // The boot hart also wakes up now and then to read the console.

@@ -72,11 +72,11 @@ void vcpu_reset(struct vcpu *v, uint64_t start, uint64_t opaque) {
 static void vcpu_load(struct vcpu *v) {
   struct hart *h = &harts[hart_id()];
   tlb_load(v);
-  if (h->last_vcpu != v) {
-    if (h->last_vcpu != NULL && v->hart_seen != (int)hart_id() && v->hart_seen >= 0)
-      v->migrations++;
-    h->last_vcpu = v;
-  }
+  // Counted whatever this hart ran last: a vCPU that moves to a hart that
+  // never ran one before moved too.
+  if (v->hart_seen >= 0 && v->hart_seen != (int)hart_id())
+    v->migrations++;
+  h->last_vcpu = v;
   v->hart_seen = (int)hart_id();
   csr_write_num(CSR_VSSTATUS, v->vsstatus);
   csr_write_num(CSR_VSIE, v->vsie);

@@ -62,6 +62,11 @@ struct vcpu {
   enum vcpu_state next_state;  // the state to take when it leaves its hart
   int hart;              // the hart it runs, or will run, on
   struct vcpu *rq_next;  // run queue link
+  uint64_t queued_at;    // rdtime when it joined its run queue
+  uint64_t waited;       // rdtime ticks spent in run queues since it last
+                         //   found its queue empty, went idle by itself
+                         //   or changed node (a NUMA VM's vCPU may leave
+                         //   its node when this is long: sched.c)
 
   // ---- Only the hart running the vCPU uses these ----
   int hart_seen;         // the hart it last ran on (-1: never ran)

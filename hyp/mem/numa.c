@@ -159,7 +159,30 @@ void numa_print_counters(struct pmap *pm, const char *name) {
   if (!n->on)
     return;
   printf("counters %s: numa policy=%s revoked=%lu hints=%lu remote-hints=%lu "
-         "migrated=%lu limited=%lu not-moved=%lu replicated=%lu collapsed=%lu\n", name,
+         "migrated=%lu limited=%lu not-moved=%lu replicated=%lu collapsed=%lu "
+         "vcpu-moves=%lu\n", name,
          n->replicate ? "replicate" : "migrate", n->revoked, n->hints, n->remote_hints,
-         n->migrated, n->limited, n->not_moved, n->replicated, n->collapsed);
+         n->migrated, n->limited, n->not_moved, n->replicated, n->collapsed, n->vcpu_moves);
+}
+
+void numa_print_report(struct pmap *pm, const char *name, uint64_t t_ms) {
+  struct numa_state *n = &pm->numa;
+  if (!n->on)
+    return;
+  // Read without the locks, as the rest of the memory report: each count
+  // was right at some moment.
+  char nodes[32 * MAX_NODES] = "";
+  int k = 0;
+  for (int i = 0; i < machine.nnodes; i++)
+    k += snprintf(nodes + k, sizeof(nodes) - (uint64_t)k, " node%d=%lu", i,
+                  __atomic_load_n(&pm->mapped[i], __ATOMIC_RELAXED));
+  printf("numa-report: t-ms=%lu vm=%s revoked=%lu hints=%lu remote-hints=%lu migrated=%lu "
+         "replicated=%lu collapsed=%lu%s vcpu-moves=%lu\n", t_ms, name,
+         __atomic_load_n(&n->revoked, __ATOMIC_RELAXED),
+         __atomic_load_n(&n->hints, __ATOMIC_RELAXED),
+         __atomic_load_n(&n->remote_hints, __ATOMIC_RELAXED),
+         __atomic_load_n(&n->migrated, __ATOMIC_RELAXED),
+         __atomic_load_n(&n->replicated, __ATOMIC_RELAXED),
+         __atomic_load_n(&n->collapsed, __ATOMIC_RELAXED), nodes,
+         __atomic_load_n(&n->vcpu_moves, __ATOMIC_RELAXED));
 }

@@ -32,6 +32,14 @@
 // since its last scan but one (moves is halved at each scan), so a page
 // two nodes fight over does not bounce between them at every touch.
 //
+// The scheduler cooperates (hyp/cpu/sched.c): it keeps a VM's vCPUs on
+// their node while that node has time for them, and moves one whose node
+// is overloaded (it waited in line long) to a hart of another node with
+// nothing to do. Its touches then come from the new node, so the policy
+// moves its hot pages there: its memory follows it. For a VM homed on one
+// node, a page moved to another comes from the new node's unreserved
+// pages (pmap_move_page says why its reservation stays right).
+//
 // A VM's policy is set by its configuration (`numa-policy = "migrate";` or
 // "replicate", hyp/vm/vmconfig.h; default off: nothing is ever revoked).
 // The scan runs when one of the VM's vCPUs traps to the monitor
@@ -98,6 +106,8 @@ struct numa_state {
                             //   free on the node)
   uint64_t replicated;      // copies made by the policy
   uint64_t collapsed;       // replicated pages written (collapsed)
+  uint64_t vcpu_moves;      // vCPUs the scheduler moved to another
+                            //   node (hyp/cpu/sched.c)
 };
 
 // Start the policy for pm, scanning scan_pages pages every scan_ms
@@ -107,8 +117,8 @@ struct numa_state {
 void numa_init(struct pmap *pm, enum numa_policy policy, uint64_t scan_ms,
                uint64_t scan_pages, const char *name);
 
-// Scan the next window of pm's pages if its time has come (any vCPU of
-// the VM that traps, see vtrap_handle).
+// Scan the next window of pm's pages if its time has come (from a trap of
+// any of the VM's vCPUs: the one that claims the scan runs it).
 void numa_scan(struct pmap *pm);
 
 // A guest-page fault at gpa on this hart that is the policy's: a hinting
@@ -123,7 +133,13 @@ int numa_fault(struct pmap *pm, uint64_t gpa, bool write);
 // `replicate`.
 enum numa_action numa_decide(const struct memmap_entry *e, int node, bool replicate);
 
-// Print `counters <name>: numa policy=migrate revoked=.. hints=.. ...`.
+// Print `counters <name>: numa policy=migrate revoked=.. hints=.. ...
+// vcpu-moves=..`.
 void numa_print_counters(struct pmap *pm, const char *name);
+
+// Print the live line of vm_memory_report (hyp/vm/vm.h) for pm's VM,
+// `t_ms` into the report: `numa-report: t-ms=.. vm=<name> revoked=.. ...
+// node0=.. node1=.. vcpu-moves=..` (its guest pages per node).
+void numa_print_report(struct pmap *pm, const char *name, uint64_t t_ms);
 
 #endif

@@ -432,7 +432,22 @@ int pmap_move_page(struct pmap *pm, uint64_t gpa, int node) {
   if (!pmap_is_ram(pm, gpa))
     panic("pmap_move_page: gpa %p is not RAM of VM %d", (void *)gpa, pm->owner);
   gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+  // Memory accounting (admission, hyp/mem/memmap.h): the VM's reservation
+  // is on its home node (a spanning VM's, on each node, for its chunk).
+  // To a node where it has reserved pages left, the new page comes out of
+  // them. Elsewhere (a VM homed on node 0 whose vCPU the scheduler moved
+  // to node 1, hyp/cpu/sched.c), memmap_alloc gives an unreserved page,
+  // one no one else was promised, or nothing. Either way the old page,
+  // freed below, goes back under the VM's reservation on its node: the VM
+  // can still fault in every page it may have, or bring this one back, and
+  // no other VM's promise is touched. But memmap_alloc falls back to other
+  // nodes when `node` has no page for us: a page there is no move to
+  // `node`, so we give it back and say so.
   uint64_t to = memmap_alloc(node, pm->owner);
+  if (to != 0 && memmap_lookup(to)->node != node) {
+    memmap_free(to);
+    to = 0;
+  }
   if (to == 0)
     return -1;
   // move_lock keeps pmap_pin out until we are done, so a page that is not

@@ -165,7 +165,8 @@ int pmap_cow(struct pmap *pm, uint64_t gpa);
 // A shared page (lab 3) is not moved either: it serves other VMs too.
 // Returns PMAP_MOVED (also when the page has no backing yet: nothing to
 // move), PMAP_PINNED (not moved; try later), PMAP_SHARED (not moved), or
-// -1 when node has no free page.
+// -1 when node has no page for the VM (none left of its reservation
+// there, and no unreserved one; never a page of another node instead).
 #define PMAP_MOVED 0
 #define PMAP_PINNED 1
 #define PMAP_SHARED 2

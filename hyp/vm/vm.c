@@ -322,6 +322,7 @@ static void init_vcpus(struct vm *vm, const struct vm_config *cfg) {
     // vCPU i sits on the node whose share of the vCPUs it falls in.
     int node = cfg->span ? i * machine.nnodes / vm->nvcpus : cfg->home_node;
     v->hart = pick_hart(node, slot, i);
+    v->waited = 0;
     v->hart_seen = -1;
     tlb_vcpu_init(v);
   }
@@ -633,9 +634,16 @@ void vm_memory_report(void) {
   report_next = now + report_ticks;
   struct memory_sample m = memory_sample();
   struct blockcache_stats b = blockcache_stats();
+  uint64_t t_ms = (now - report_start) * 1000 / machine.timebase;
   printf("memory-report: t-ms=%lu virtual=%lu machine=%lu shared=%lu mappings=%lu "
          "used=%lu cow-breaks=%lu disk=%lu image=%lu zero=%lu\n",
-         (now - report_start) * 1000 / machine.timebase, m.virt,
-         m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used, m.cow_breaks,
-         b.disk_mappings, b.image_mappings, b.zero_mappings);
+         t_ms, m.virt, m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used,
+         m.cow_breaks, b.disk_mappings, b.image_mappings, b.zero_mappings);
+  // Lab 4: each running VM's NUMA policy at work (tools/demo_numa.py
+  // reads these lines live). vms_lock: no VM is rewritten meanwhile.
+  acquire(&vms_lock);
+  for (int i = 0; i < MAX_VMS; i++)
+    if (vms[i].state == VM_RUNNING)
+      numa_print_report(&vms[i].pmap, vms[i].name, t_ms);
+  release(&vms_lock);
 }

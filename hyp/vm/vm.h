@@ -192,6 +192,7 @@ void vm_print_memory(void);
 // its guest pages per node:
 //   numa-report: t-ms=1000 vm=eng revoked=.. hints=.. remote-hints=..
 //                migrated=.. replicated=.. collapsed=.. node0=.. node1=..
+//                vcpu-moves=..   (hyp/mem/numa.h: numa_print_report)
 void vm_memory_report_every(uint64_t ms);
 void vm_memory_report(void);
 

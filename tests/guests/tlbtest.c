@@ -36,6 +36,12 @@
 //       says all of them are on node 1 (test call page_node), napping now
 //       and then so that its VM's scans run. Prints "tlbtest: numa pages=P
 //       on-node1=K rounds=R bad=B".
+//   mode=follow rounds=N   (lab 4: a VM of 1 vCPU homed on node 0, with
+//       numa-policy = "migrate", beside another busy VM there) vCPU 0
+//       runs numa mode's loop itself, without the naps: never idle, it
+//       waits in line behind the other VM until the scheduler moves it to
+//       node 1, and then its pages should follow it there. Its page_node
+//       calls trap, so its VM's scans run. Prints numa mode's line.
 //   mode=replicate rounds=N   (lab 4: the same VM, numa-policy =
 //       "replicate") N versions: vCPU 0 writes version v into NUMA_PAGES
 //       pages and publishes v; then both vCPUs read the pages over and over
@@ -201,8 +207,9 @@ static uint64_t numa_on_node1(void) {
   return k;
 }
 
-// vCPU 1: use the pages until they have all come to its node.
-static void numa_user(void) {
+// vCPU 1 (mode=numa; vCPU 0 for mode=follow, which never naps): use the
+// pages until they have all come to its node.
+static void numa_user(bool naps) {
   uint64_t bad = 0, r;
   for (r = 1; r <= rounds && numa_on_node1() < NUMA_PAGES; r++) {
     for (int p = 0; p < NUMA_PAGES; p++)
@@ -211,7 +218,7 @@ static void numa_user(void) {
           bad++;
         area[p][w] = (uint64_t)p << 32 | r;
       }
-    if (r % 16 == 0)
+    if (naps && r % 16 == 0)
       nap(100);
   }
   printf("tlbtest: numa pages=%d on-node1=%lu rounds=%lu bad=%lu\n", NUMA_PAGES,
@@ -317,7 +324,7 @@ void guest_hart(uint64_t hartid, uint64_t opaque) {
   if (strcmp(mode, "cross") == 0)
     cross_reader();
   else if (strcmp(mode, "numa") == 0)
-    numa_user();
+    numa_user(true);
   else if (strcmp(mode, "replicate") == 0)
     replicate_reader();
   else
@@ -340,6 +347,9 @@ void guest_main(uint64_t hartid, const void *dtb) {
     check("start vcpu", start_hart(1, 0) == 0, 1);
     while (__atomic_load_n(&flags[FLAG_DONE], __ATOMIC_ACQUIRE) < 1)
       nap(1000);                  // vCPU 0 traps now and then: its VM's scans
+    check("numa data", flags[FLAG_BAD] == 0, (long)flags[FLAG_BAD]);
+  } else if (strcmp(mode, "follow") == 0) {
+    numa_user(false);
     check("numa data", flags[FLAG_BAD] == 0, (long)flags[FLAG_BAD]);
   } else {
     for (uint64_t i = 1; i < nv; i++)

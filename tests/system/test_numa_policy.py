@@ -6,6 +6,9 @@ and moved to node 1, with the data intact and no stale translation (the
 TLB auditor, built in by make test); with "replicate", pages both nodes
 read get copies, and writes collapse them before anyone can read an old
 copy; with the policy off, nothing moves; a bad numa-policy is refused.
+And the scheduler cooperates (hyp/cpu/sched.c): a NUMA VM's vCPUs stay on
+their node while it has time for them, and a vCPU moved to another node
+because its own is overloaded has its pages follow it there.
 """
 
 import os
@@ -27,6 +30,9 @@ def numa_run(name, policy, rounds):
     m = counters(run, "machine")
     if m["audit-violations"] != 0:
         run.fail(f"auditor: {m['audit-violations']} violations")
+    if policy != "off" and counters(run, "vm0")["vcpu-moves"] != 0:
+        run.fail(f"vcpu-moves={counters(run, 'vm0')['vcpu-moves']}: each vCPU has a hart "
+                 "of its own node to itself, and none may leave it")
     return run, run.match(r"^\[vm0\] tlbtest: numa pages=(\d+) on-node1=(\d+) "
                           r"rounds=(\d+) bad=(\d+)$")
 
@@ -92,6 +98,50 @@ def guest_os_test(policy):
     return test
 
 
+def test_vcpu_moved_pages_follow():
+    """Two VMs of one vCPU, both homed on node 0 of a 2-hart, 2-node
+    machine, both with numa-policy "migrate", both running tlbtest's follow
+    mode (touch 8 pages round after round, never idle): node 0's one hart
+    is overloaded, hart 1 has nothing to do. Once one vCPU has waited in
+    line 3 slices, the scheduler moves it to hart 1 (vcpu-moves=1), and the
+    policy moves its pages after it to node 1 (from that node's unreserved
+    memory: the VM reserved node 0's), data intact, nothing stale (the
+    auditor). The other vCPU, alone on hart 0 from then on, stays there
+    with its pages. Which of the two moves is up to timing: whichever
+    waited its 3 slices first."""
+    rounds = 20000
+    vms = [{"name": n, "vcpus": 1, "memory-mib": 8, "home-node": 0,
+            "image": "tlbtest.elf", "bootargs": f"mode=follow rounds={rounds}",
+            "numa-policy": "migrate", "numa-scan-ms": 1} for n in ("a", "b")]
+    run = boot(cpus=2, nodes=2, bundle=make_bundle("numa-follow", vm_config(*vms)),
+               timeout=180)
+    run.expect_clean_exit()
+    if counters(run, "machine")["audit-violations"] != 0:
+        run.fail("the auditor saw stale translations")
+    moved = []
+    for name in ("a", "b"):
+        run.expect(f"[{name}] tlbtest: done, 0 failed")
+        m = run.match(rf"^\[{name}\] tlbtest: numa pages=(\d+) on-node1=(\d+) "
+                      r"rounds=(\d+) bad=(\d+)$")
+        c = counters(run, name)
+        if m.group(4) != "0":
+            run.fail(f"{name}: {m.group(4)} bad words after the moves")
+        if c["vcpu-moves"] == 0:
+            if m.group(2) != "0" or c["node1"] != 0:
+                run.fail(f"{name} stayed on node 0, but {m.group(2)} of its test pages "
+                         f"and {c['node1']} of all its pages are on node 1")
+            continue
+        moved.append(name)
+        if m.group(2) != m.group(1) or c["migrated"] < int(m.group(1)):
+            run.fail(f"{name}'s vCPU moved to node 1 (vcpu-moves={c['vcpu-moves']}), but "
+                     f"only {m.group(2)} of its {m.group(1)} test pages followed "
+                     f"(migrated={c['migrated']})")
+    if len(moved) != 1:
+        run.fail(f"vCPUs moved to node 1: {moved or 'none'}; want exactly one: hart 1 "
+                 "idles while both wait in line on hart 0, and after one move each "
+                 "vCPU has a hart to itself")
+
+
 def test_policy_off_moves_nothing():
     """The same run with the policy off: the pages stay on node 0."""
     run, m = numa_run("numa-off", "off", 300)
@@ -113,6 +163,7 @@ def test_bad_policy_refused():
 TESTS = [
     ("numa-pages-follow-their-user", test_pages_follow_their_user),
     ("numa-read-shared-pages-replicated", test_read_shared_pages_replicated),
+    ("numa-vcpu-moved-pages-follow", test_vcpu_moved_pages_follow),
     ("numa-guest-os-migrate", guest_os_test("migrate")),
     ("numa-guest-os-replicate", guest_os_test("replicate")),
     ("numa-policy-off-moves-nothing", test_policy_off_moves_nothing),

@@ -210,6 +210,33 @@ def test_demo_numa():
             raise TestFailure("the chart has no lines", out)
 
 
+def test_demo_numa_rebalance():
+    """make demo-numa DEMOARGS=--rebalance on a small workload: two VMs on
+    node 0, one vCPU each; the live lines show one vCPU moved to node 1
+    (vcpu-moves 1), pages migrated, and hart 1's share of local misses
+    ending above where it started (the moved VM's pages follow it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, os.path.join(ROOT, "tools", "demo_numa.py"), "--rebalance",
+               "--mrefs", "1", "--interval", "30", "--out", os.path.join(tmp, "numa.svg")]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                           stdin=subprocess.DEVNULL, cwd=ROOT)
+    out = p.stdout + p.stderr
+    if p.returncode != 0:
+        raise TestFailure(f"demo_numa.py exited with status {p.returncode}", out)
+    rows = [line.split() for line in out.splitlines()
+            if re.match(r"^ +\d+\.\d +\d+ ", line)]
+    hart1 = [float(r[3].rstrip("%")) for r in rows if r[3] != "-"]
+    if len(hart1) < 2 or not hart1[-1] > hart1[0]:
+        raise TestFailure(f"hart 1's local share did not climb: {hart1}", out)
+    if not rows or rows[-1][7] != "1" or rows[-1][6] in ("-", "0"):
+        raise TestFailure(f"last live line {rows[-1] if rows else None}: want "
+                          "vcpu-moves 1 and pages migrated", out)
+    for want in ("vm eng-a: stopped: shutdown", "vm eng-b: stopped: shutdown",
+                 "1 vCPU moves"):
+        if want not in out:
+            raise TestFailure(f"expected {want!r} in the demo's output", out)
+
+
 def test_bench_numa_table():
     """make bench --numa's table (Disco's figure 8) on the tiny size: every
     row there, each run finished under the cost model, and engineering's
@@ -249,5 +276,6 @@ TESTS = [
     ("tools-demo-sharing", test_demo_sharing),
     ("tools-bench-memory-table", test_bench_memory_table),
     ("tools-demo-numa", test_demo_numa),
+    ("tools-demo-numa-rebalance", test_demo_numa_rebalance),
     ("tools-bench-numa-table", test_bench_numa_table),
 ]
