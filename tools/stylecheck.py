@@ -8,7 +8,11 @@ to an editor; see lab-guide/markers.md's neighbour, README "Style"):
   - no tab characters in C files, and no white space at the end of a line;
   - braces K&R style: an opening brace ends the line that opens the block
     (a function's signature, an if, a struct), never stands alone, and
-    `} else` shares a line.
+    `} else` shares a line;
+  - in the reference tree (not in a handout, which has the .handout stamp
+    that tools/handout.py writes), no comment line starts `// Lab N: `:
+    that is how a handout's notes for the code cut out begin, and the
+    handout tests count them (say `// Lab 4's ...` or `(lab 4)`).
 
 Why not `clang-format --dry-run`: the tree lines up its trailing comments
 by hand, in columns chosen for reading, which clang-format would move, and
@@ -46,6 +50,11 @@ def tracked_sources():
     return sorted(f for f in files if "/corpus/" not in f)
 
 
+# A handout's note where solution code was cut (tools/handout.py).
+HANDOUT_NOTE = re.compile(r"^\s*// Lab \d+: ")
+IS_HANDOUT = os.path.exists(os.path.join(ROOT, ".handout"))
+
+
 def check_file(path):
     """The problems in one file, as (line number, what) pairs."""
     problems = []
@@ -64,6 +73,9 @@ def check_file(path):
                                 "that opens the block)"))
         if is_c and re.match(r"\s*else\b", line) and i > 1 and lines[i - 2].strip() == "}":
             problems.append((i, "`else` below a `}` (write `} else`)"))
+        if is_c and not IS_HANDOUT and HANDOUT_NOTE.match(line):
+            problems.append((i, "a comment that starts like a handout's note, `// Lab N: "
+                                "` (the handout tests count those): reword it"))
     return problems
 
 

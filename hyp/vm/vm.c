@@ -639,7 +639,7 @@ void vm_memory_report(void) {
          "used=%lu cow-breaks=%lu disk=%lu image=%lu zero=%lu\n",
          t_ms, m.virt, m.virt - m.mappings + m.shared, m.shared, m.mappings, m.used,
          m.cow_breaks, b.disk_mappings, b.image_mappings, b.zero_mappings);
-  // Lab 4: each running VM's NUMA policy at work (tools/demo_numa.py
+  // And (lab 4) each running VM's NUMA policy at work (tools/demo_numa.py
   // reads these lines live). vms_lock: no VM is rewritten meanwhile.
   acquire(&vms_lock);
   for (int i = 0; i < MAX_VMS; i++)

@@ -77,8 +77,11 @@ def test_style_tree():
 
 def test_style_catches():
     """The style check is not a rubber stamp: a file with a long line, a
-    tab, a brace alone and an `else` below its `}` gets one report each."""
+    tab, a brace alone, an `else` below its `}` and a comment that starts
+    like a handout's note (`// Lab 4: `, which the handout tests count as
+    a cut region) gets one report each."""
     bad = ("int f(void)\n{\n\tif (1) {\n  }\n  else {\n  }\n"
+           "  // Lab 4: a comment about lab 4\n"
            "  return 0; // " + "x" * 100 + "\n}\n")
     with tempfile.NamedTemporaryFile("w", suffix=".c", dir=ROOT, delete=False) as f:
         f.write(bad)
@@ -86,7 +89,8 @@ def test_style_catches():
         status, out = stylecheck(os.path.relpath(f.name, ROOT))
     finally:
         os.unlink(f.name)
-    for what in ("columns", "a tab", "a brace alone", "`else` below"):
+    for what in ("columns", "a tab", "a brace alone", "`else` below",
+                 "starts like a handout's note"):
         if what not in out:
             raise TestFailure(f"the style check missed: {what}", out)
     if status == 0:
