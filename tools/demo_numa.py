@@ -79,12 +79,14 @@ def need_tools():
                                         os.path.join(GOS, "fs.img"), qemu.NUMA_MODEL))
 
 
-def machine_command(mrefs, policy, interval, rebalance):
+def machine_command(mrefs, policy, interval, rebalance, work):
     """QEMU's command: the monitor with one spanning guest-os VM running
     two engineering copies (or, for rebalance, two VMs of one vCPU on node
     0, each running one copy, on one copy-on-write disk), under the cost
-    model printing every interval million instructions."""
-    disk = os.path.join(DEMO, "numa.img")
+    model printing every interval million instructions. Its disk and VM
+    bundle are `work`.img and `work` (beside the chart: two demos with
+    different charts, as the tests run them at once, share no file)."""
+    disk = work + ".img"
     numa = {} if policy == "off" else {"numa-policy": policy, "numa-scan-ms": SCAN_MS,
                                        "numa-scan-pages": SCAN_PAGES}
     if rebalance:
@@ -103,7 +105,7 @@ def machine_command(mrefs, policy, interval, rebalance):
     # The monitor's memory report, every second: with it comes each VM's
     # numa-report line (its policy's counters, pages per node, vCPU moves).
     dts = qemurun.vm_config(*vms).replace("/ {", "/ {\n  memory-report-ms = <1000>;", 1)
-    bundle = qemurun.pack_bundle(dts, os.path.join(DEMO, "numa"), [GOS], disk_out=disk_out)
+    bundle = qemurun.pack_bundle(dts, work, [GOS], disk_out=disk_out)
     return qemu.qemu_command(HARTS, 2, 256, 20, HYP, disk=disk,
                              extra=["-initrd", bundle] + NO_FSYNC,
                              numa_model=f"interval={interval}")
@@ -247,7 +249,8 @@ def main():
     need_tools()
     os.makedirs(DEMO, exist_ok=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    cmd = machine_command(a.mrefs, a.policy, a.interval, a.rebalance)
+    work = os.path.splitext(os.path.abspath(a.out))[0]
+    cmd = machine_command(a.mrefs, a.policy, a.interval, a.rebalance, work)
     if a.rebalance:
         print(f"demo-numa: two guest-os VMs of 1 vCPU, {' and '.join(REBALANCE_VMS)}, both "
               f"on node 0 with numa-policy \"{a.policy}\", each run `engineering "
