@@ -154,6 +154,13 @@ class Test:
             if not line.startswith("ok"):
                 self.fail(line)
 
+    def expect_audited(self, run):
+        """The run's monitor had lab 2's TLB auditor on (the graders build
+        with AUDIT=1), and the auditor saw no stale translation."""
+        run.expect("audit=on")
+        if self.counters(run, "machine").get("audit-violations", -1) != 0:
+            run.fail("the lab 2 auditor saw a stale translation")
+
     def counters(self, run, vm):
         """The monitor's counters for `vm`: every name=value pair on its
         "counters <vm>: ..." lines (hyp/vm/vm.c: vm_print_counters)."""

@@ -85,13 +85,6 @@ def expect_base_untouched(run, disk):
         run.fail("the base image changed: a cow VM's write reached the base region")
 
 
-def expect_audited(t, run):
-    """The auditor was on and saw nothing stale."""
-    run.expect("audit=on")
-    if t.counters(run, "machine").get("audit-violations", -1) != 0:
-        run.fail("the lab 2 auditor saw a stale translation")
-
-
 @g.test("image-pages-shared", points=10, timeout=60)
 def image_pages_shared(t):
     """Two VMs booted from one image on one node map its whole pages from
@@ -129,7 +122,7 @@ def reads_become_mappings(t):
         run.fail(f"{hits} of {blocks} blocks read came from the block cache: the "
                  "second VM should find much of what the first read")
     expect_base_untouched(run, disk)
-    expect_audited(t, run)
+    t.expect_audited(run)
 
 
 @g.test("writes-stay-private", points=15, timeout=120)
@@ -191,7 +184,7 @@ def mixed_run(t):
                      f"want {FS_USERTESTS} or more passed (the file-system tests "
                      "too), 0 failed")
     expect_base_untouched(run, disk)
-    expect_audited(t, run)
+    t.expect_audited(run)
 
 
 if __name__ == "__main__":

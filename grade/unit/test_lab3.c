@@ -3,9 +3,9 @@
 // pmap_share and pmap_cow run here on the host, on a made-up machine of
 // one node whose "machine memory" is an ordinary buffer, with the real
 // memmap, back-mappings and blockcache; lab 2's shootdown is a stand-in
-// that counts its calls. Each case runs in a child process of its own on
-// a fresh machine, so a panic (the handout's pmap_cow stub) fails that
-// case alone:
+// that counts its calls (shootdown_stand_in.h). Each case runs in a child
+// process of its own on a fresh machine, so a panic (the handout's
+// pmap_cow stub) fails that case alone:
 //
 //     ok   share_maps_read_only
 //     FAIL cow_copies: panic: lab 3: pmap_cow not implemented
@@ -19,13 +19,7 @@
 
 #include "hyp/mem/pmap.c"
 
-// Lab 2's TLB code is a stand-in: count the shootdowns asked for.
-static int shootdowns;
-void tlb_space_init(struct tlb_space *t) { memset(t, 0, sizeof(*t)); }
-void tlb_shootdown(struct pmap *pm, uint64_t gpa) { shootdowns++; }
-void hfence_gvma(uint64_t gpa) {}
-void hfence_gvma_all(void) {}
-void hfence_vvma_all(void) {}
+#include "grade/unit/shootdown_stand_in.h"
 
 #include "hyp/mem/backmap.h"
 #include "hyp/mem/blockcache.h"

@@ -1,14 +1,13 @@
 // grade/unit/test_lab4.c: lab 4's host tests, for the grader (grade/lab4.py).
 //
-// numa_decide (hyp/mem/numa_policy.c) is given made-up memmap records;
-// pmap_replicate and collapse_locked (hyp/mem/pmap.c) run on a made-up
-// machine of two nodes whose "machine memory" is two ordinary buffers,
-// with the real memmap and back-mappings; lab 2's shootdown is a stand-in
-// that counts its calls. Each case runs in a child process of its own on
-// a fresh machine, so a panic (the handout's collapse_locked stub) fails
-// that case alone:
+// pmap_replicate and collapse_locked (hyp/mem/pmap.c) run here on the
+// host, on a made-up machine of two nodes whose "machine memory" is two
+// ordinary buffers, with the real memmap and back-mappings; lab 2's
+// shootdown is a stand-in that counts its calls (shootdown_stand_in.h).
+// Each case runs in a child process of its own on a fresh machine, so a
+// panic (the handout's collapse_locked stub) fails that case alone:
 //
-//     ok   decide_hot_page_moves
+//     ok   replicate_copies
 //     FAIL collapse_frees_copies: panic: lab 4: collapse_locked not implemented
 //
 // hyp/mem/pmap.c is #included, so that the cases can read the G-stage
@@ -20,87 +19,12 @@
 
 #include "hyp/mem/pmap.c"
 
-// Lab 2's TLB code is a stand-in: count the shootdowns asked for.
-static int shootdowns;
-void tlb_space_init(struct tlb_space *t) { memset(t, 0, sizeof(*t)); }
-void tlb_shootdown(struct pmap *pm, uint64_t gpa) { shootdowns++; }
-void hfence_gvma(uint64_t gpa) {}
-void hfence_gvma_all(void) {}
-void hfence_vvma_all(void) {}
+#include "grade/unit/shootdown_stand_in.h"
 
 #include "hyp/mem/backmap.h"
-#include "hyp/mem/numa.h"
 #include "tests/unit/host_stubs.h"
 #include "tests/unit/fork_cases.h"
 #include "tests/unit/unit.h"
-
-// ---- numa_decide: made-up records -----------------------------------------
-
-// A page on node `on`, with these hints from nodes 0 and 1, and moves.
-static struct memmap_entry record(int on, uint8_t h0, uint8_t h1, uint8_t moves) {
-  struct memmap_entry e;
-  memset(&e, 0, sizeof(e));
-  e.node = (uint8_t)on;
-  e.hints[0] = h0;
-  e.hints[1] = h1;
-  e.moves = moves;
-  return e;
-}
-
-// Hot for node 1, used by node 1 alone, on node 0: it moves to node 1,
-// whether or not copies are allowed.
-static void decide_hot_page_moves(void) {
-  struct memmap_entry e = record(0, 0, NUMA_HOT, 0);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_MIGRATE);
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_MIGRATE);
-  e = record(1, 60, 0, 0);                   // and back, once node 0 uses it
-  CHECK_EQ(numa_decide(&e, 0, false), NUMA_MIGRATE);
-}
-
-// Not hot yet, or already on the node: it stays.
-static void decide_cold_or_local_page_stays(void) {
-  struct memmap_entry e = record(0, 0, NUMA_HOT - 1, 0);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
-  e = record(1, 0, 40, 0);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
-}
-
-// A page that moved NUMA_MOVE_LIMIT times lately stays; one fewer, it moves.
-static void decide_move_limit_holds(void) {
-  struct memmap_entry e = record(0, 0, 40, NUMA_MOVE_LIMIT);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-  e.moves = NUMA_MOVE_LIMIT + 3;
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-  e.moves = NUMA_MOVE_LIMIT - 1;
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_MIGRATE);
-}
-
-// Hot for node 1, read by node 0 too: a copy for node 1 if copies are
-// allowed, else nothing (moving it would only take it from node 0).
-static void decide_read_shared_page_copied(void) {
-  struct memmap_entry e = record(0, NUMA_HOT, NUMA_HOT, 0);
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_REPLICATE);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-  CHECK_EQ(numa_decide(&e, 0, true), NUMA_LEAVE);     // node 0 has the page
-  e = record(0, 1, NUMA_HOT, 0);                      // node 0's old touch counts
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_REPLICATE);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-}
-
-// Written lately and used by two nodes: it stays where it is.
-static void decide_write_shared_page_stays(void) {
-  struct memmap_entry e = record(0, NUMA_HOT, 30, 0);
-  e.hint_write = NUMA_WRITE_SCANS;
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
-  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
-  e.hint_write = 1;                                   // one scan left
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
-  e = record(0, 0, 30, 0);                            // one node alone:
-  e.hint_write = NUMA_WRITE_SCANS;                    //   writes do not matter
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_MIGRATE);
-}
 
 // ---- The made-up machine: two nodes ----------------------------------------
 
@@ -269,9 +193,6 @@ static void move_collapses_first(void) {
 
 static const struct fork_case cases[] = {
 #define CASE(f) {#f, f}
-    CASE(decide_hot_page_moves), CASE(decide_cold_or_local_page_stays),
-    CASE(decide_move_limit_holds), CASE(decide_read_shared_page_copied),
-    CASE(decide_write_shared_page_stays),
     CASE(replicate_copies), CASE(replicate_replaces_node_mapping), CASE(replicate_refuses),
     CASE(collapse_frees_copies), CASE(move_collapses_first),
 };

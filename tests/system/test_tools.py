@@ -126,6 +126,18 @@ def test_vm_config_quotes():
         raise TestFailure("dtc refused the configuration", dts + p.stderr)
 
 
+def run_demo(script, *args):
+    """Run a lecture demo's script (tools/), headless; its output. Fails
+    if it does not exit with status 0."""
+    cmd = [sys.executable, os.path.join(ROOT, "tools", script), *args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                       stdin=subprocess.DEVNULL, cwd=ROOT)
+    out = p.stdout + p.stderr
+    if p.returncode != 0:
+        raise TestFailure(f"{script} exited with status {p.returncode}", out)
+    return out
+
+
 def test_demo_sharing():
     """make demo-sharing's script, with 2 VMs and short waits: it runs to
     the VMs' power-off by itself, headless, prints its live lines from
@@ -134,13 +146,8 @@ def test_demo_sharing():
     import xml.etree.ElementTree as ET
     with tempfile.TemporaryDirectory() as tmp:
         chart = os.path.join(tmp, "sharing.svg")
-        cmd = [sys.executable, os.path.join(ROOT, "tools", "demo_sharing.py"), "--vms", "2",
-               "--idle", "1", "--report-ms", "200", "--files", "8", "--out", chart]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                           stdin=subprocess.DEVNULL, cwd=ROOT)
-        out = p.stdout + p.stderr
-        if p.returncode != 0:
-            raise TestFailure(f"demo_sharing.py exited with status {p.returncode}", out)
+        out = run_demo("demo_sharing.py", "--vms", "2", "--idle", "1", "--report-ms",
+                       "200", "--files", "8", "--out", chart)
         rows = [line.split() for line in out.splitlines()
                 if re.match(r"^ +\d+\.\d +\d", line)]
         if not any(float(r[1]) > float(r[2]) for r in rows):
@@ -183,6 +190,20 @@ def test_bench_memory_table():
         raise TestFailure("a wrong checksum, or no M ratio line", text.getvalue())
 
 
+def demo_numa(chart, *args):
+    """Run make demo-numa's script on a small workload, its chart to
+    `chart`; return (its output, its live lines split into columns). Fails
+    unless hart 1's share of local misses climbs."""
+    out = run_demo("demo_numa.py", *args, "--mrefs", "1", "--interval", "30",
+                   "--out", chart)
+    rows = [line.split() for line in out.splitlines()
+            if re.match(r"^ +\d+\.\d +\d+ ", line)]
+    hart1 = [float(r[3].rstrip("%")) for r in rows if r[3] != "-"]
+    if len(hart1) < 2 or not hart1[-1] > hart1[0]:
+        raise TestFailure(f"hart 1's local share did not climb: {hart1}", out)
+    return out, rows
+
+
 def test_demo_numa():
     """make demo-numa's script, on a small workload: it runs to the VM's
     power-off by itself, headless, prints live lines from the cost model's
@@ -191,18 +212,7 @@ def test_demo_numa():
     import xml.etree.ElementTree as ET
     with tempfile.TemporaryDirectory() as tmp:
         chart = os.path.join(tmp, "numa.svg")
-        cmd = [sys.executable, os.path.join(ROOT, "tools", "demo_numa.py"), "--mrefs", "1",
-               "--interval", "30", "--out", chart]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                           stdin=subprocess.DEVNULL, cwd=ROOT)
-        out = p.stdout + p.stderr
-        if p.returncode != 0:
-            raise TestFailure(f"demo_numa.py exited with status {p.returncode}", out)
-        rows = [line.split() for line in out.splitlines()
-                if re.match(r"^ +\d+\.\d +\d+ ", line)]
-        hart1 = [float(r[3].rstrip("%")) for r in rows if r[3] != "-"]
-        if len(hart1) < 2 or not hart1[-1] > hart1[0]:
-            raise TestFailure(f"hart 1's local share did not climb: {hart1}", out)
+        out, _ = demo_numa(chart)
         for want in ("vm eng: stopped: shutdown", "counters eng: numa", "chart: "):
             if want not in out:
                 raise TestFailure(f"expected {want!r} in the demo's output", out)
@@ -220,21 +230,10 @@ def test_demo_numa_rebalance():
     (vcpu-moves 1), pages migrated, and hart 1's share of local misses
     ending above where it started (the moved VM's pages follow it)."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, os.path.join(ROOT, "tools", "demo_numa.py"), "--rebalance",
-               "--mrefs", "1", "--interval", "30", "--out", os.path.join(tmp, "numa.svg")]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                           stdin=subprocess.DEVNULL, cwd=ROOT)
-    out = p.stdout + p.stderr
-    if p.returncode != 0:
-        raise TestFailure(f"demo_numa.py exited with status {p.returncode}", out)
-    rows = [line.split() for line in out.splitlines()
-            if re.match(r"^ +\d+\.\d +\d+ ", line)]
-    hart1 = [float(r[3].rstrip("%")) for r in rows if r[3] != "-"]
-    if len(hart1) < 2 or not hart1[-1] > hart1[0]:
-        raise TestFailure(f"hart 1's local share did not climb: {hart1}", out)
-    if not rows or rows[-1][7] != "1" or rows[-1][6] in ("-", "0"):
-        raise TestFailure(f"last live line {rows[-1] if rows else None}: want "
-                          "vcpu-moves 1 and pages migrated", out)
+        out, rows = demo_numa(os.path.join(tmp, "numa.svg"), "--rebalance")
+    if rows[-1][7] != "1" or rows[-1][6] in ("-", "0"):
+        raise TestFailure(f"last live line {rows[-1]}: want vcpu-moves 1 and pages "
+                          "migrated", out)
     for want in ("vm eng-a: stopped: shutdown", "vm eng-b: stopped: shutdown",
                  "1 vCPU moves"):
         if want not in out:

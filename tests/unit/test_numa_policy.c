@@ -5,7 +5,8 @@
 // node that touched it, no other node has touched it since its last scans,
 // it is not on that node already, and it has not moved NUMA_MOVE_LIMIT
 // times lately; a hot page other nodes read too gets a copy, if copies are
-// allowed and no one wrote it lately; everything else stays.
+// allowed and no one wrote it lately; everything else stays. Lab 4's
+// grader (grade/lab4.py) runs these cases against the student's policy.
 #include <string.h>
 
 #include "hyp/mem/memmap.h"
@@ -26,16 +27,21 @@ static struct memmap_entry page(int on, uint8_t h0, uint8_t h1, uint8_t moves) {
 static void numa_hot_page_of_one_node_moves(void) {
   struct memmap_entry e = page(0, 0, NUMA_HOT, 0);
   CHECK_EQ(numa_decide(&e, 1, false), NUMA_MIGRATE);
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_MIGRATE);     // copies allowed or not
+  e = page(1, 60, 0, 0);                                // and back to node 0
+  CHECK_EQ(numa_decide(&e, 0, false), NUMA_MIGRATE);
 }
 
 static void numa_cold_page_stays(void) {
   struct memmap_entry e = page(0, 0, NUMA_HOT - 1, 0);
   CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
 }
 
 static void numa_page_on_its_node_stays(void) {
   struct memmap_entry e = page(1, 0, 9, 0);
   CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
 }
 
 static void numa_page_two_nodes_use_stays(void) {
@@ -45,6 +51,8 @@ static void numa_page_two_nodes_use_stays(void) {
 
 static void numa_move_limit_holds(void) {
   struct memmap_entry e = page(0, 0, 9, NUMA_MOVE_LIMIT);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
+  e.moves = NUMA_MOVE_LIMIT + 3;
   CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
   e.moves = NUMA_MOVE_LIMIT - 1;
   CHECK_EQ(numa_decide(&e, 1, false), NUMA_MIGRATE);
@@ -56,8 +64,23 @@ static void numa_read_shared_page_replicated(void) {
   CHECK_EQ(numa_decide(&e, 1, true), NUMA_REPLICATE);
   CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
   CHECK_EQ(numa_decide(&e, 0, true), NUMA_LEAVE);      // node 0 has the page
-  e.hint_write = 1;
-  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);      // write-shared
+  e = page(0, 1, NUMA_HOT, 0);                         // node 0's old touch counts
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_REPLICATE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
+}
+
+// Written lately (for hint_write more scans) and used by two nodes: it
+// stays; written and used by one node alone: it moves all the same.
+static void numa_write_shared_page_stays(void) {
+  struct memmap_entry e = page(0, NUMA_HOT, 30, 0);
+  e.hint_write = NUMA_WRITE_SCANS;
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
+  CHECK_EQ(numa_decide(&e, 1, false), NUMA_LEAVE);
+  e.hint_write = 1;                                    // one scan left
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_LEAVE);
+  e = page(0, 0, 30, 0);
+  e.hint_write = NUMA_WRITE_SCANS;
+  CHECK_EQ(numa_decide(&e, 1, true), NUMA_MIGRATE);
 }
 
 int main(void) {
@@ -67,5 +90,6 @@ int main(void) {
   TEST_RUN(numa_page_two_nodes_use_stays);
   TEST_RUN(numa_move_limit_holds);
   TEST_RUN(numa_read_shared_page_replicated);
+  TEST_RUN(numa_write_shared_page_stays);
   return TEST_EXIT();
 }
