@@ -125,8 +125,10 @@ static bool fault_in_page_walk(struct vcpu *v, uint64_t va, uint64_t gpa) {
     uint64_t entry = table + ((va >> (12 + 9 * level)) & 511) * 8;
     if (entry == (gpa & ~7UL))
       return true;
+    // (An entry is 8 bytes, 8-aligned: one guest page holds it whole.)
     uint64_t pte;
-    if (vm_copy_from_guest(v->vm, &pte, entry, sizeof(pte)) < 0 ||
+    if (!pmap_is_ram(&v->vm->pmap, entry) ||
+        pmap_copy_out(&v->vm->pmap, &pte, entry, sizeof(pte)) < 0 ||
         !(pte & PTE_V) || (pte & PTE_RWX) != 0)
       return false;                          // ends before gpa: not the walk
     table = (pte >> 10) << 12;
