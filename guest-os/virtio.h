@@ -53,6 +53,9 @@
 #define VIO_QUEUE_NOTIFY   0x050
 #define VIO_INT_STATUS     0x060
 #define VIO_INT_ACK        0x064
+// InterruptStatus's and InterruptACK's bits (4.2.2).
+#define VIO_INT_USED       1            // a used buffer notification
+#define VIO_INT_CONFIG     2            // the configuration changed
 #define VIO_STATUS         0x070
 #define VIO_QUEUE_DESC     0x080
 #define VIO_QUEUE_DRIVER   0x090

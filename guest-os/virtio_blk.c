@@ -336,10 +336,13 @@ static void collect(void) {
 void disk_interrupt(void) {
   acquire(&disk.lock);
   disk.interrupts++;
-  // Lower the line first (4.2.2: write back what InterruptStatus said),
-  // then look at the ring: a request done after the look raises the line
-  // again, so none is missed.
-  wr(VIO_INT_ACK, rd(VIO_INT_STATUS) & 3);
+  // Lower the line first (4.2.2: acknowledge with InterruptACK), then look
+  // at the ring: a request done after the look raises the line again, so
+  // none is missed. Both bits are written back without reading
+  // InterruptStatus: this driver handles a used buffer and ignores a
+  // configuration change either way, and a bit that was not set clears
+  // nothing; in a Disco-V VM the read would be one more trap per request.
+  wr(VIO_INT_ACK, VIO_INT_USED | VIO_INT_CONFIG);
   collect();
   release(&disk.lock);
 }
