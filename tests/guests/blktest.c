@@ -407,10 +407,22 @@ static void interrupt(void) {
   csr_set(sie, 1UL << IRQ_S_EXT);
   csr_set(sstatus, SSTATUS_SIE);
   bool ok = sector_ok(capacity - 1);
+  // Wait for it (if it has not come already) with interrupts globally off
+  // around the check and the WFI, which wakes on a pending, enabled one
+  // all the same (privileged spec 3.3.3), and let it in between WFIs: with
+  // them on, it could come between the check and the WFI, which would then
+  // sleep for ever (it did, about 1 run in 10). The timer, set to the
+  // deadline, ends the wait if it never comes.
   uint64_t end = rdtime() + 10000000;
-  while (ext_irqs == 0 && rdtime() < end)
-    wfi();
   csr_clear(sstatus, SSTATUS_SIE);
+  csr_set(sie, 1UL << IRQ_S_TIMER);
+  sbi_set_timer(end);
+  while (ext_irqs == 0 && rdtime() < end) {
+    wfi();
+    csr_set(sstatus, SSTATUS_SIE);              // take it here, if pending
+    csr_clear(sstatus, SSTATUS_SIE);
+  }
+  sbi_set_timer(~0UL);
   check("read-with-irq", ok, status);
   check("irq-taken", ext_irqs == 1, ext_irqs);
   check("irq-source-1", claimed_src == 1, claimed_src);
