@@ -28,18 +28,24 @@ static void resumed(uint64_t hartid, uint64_t opaque) {
   shutdown_with_upper_bits();
 }
 
-// vCPU 1: wait for IPIs with interrupts on; tell vCPU 0 when one came.
+// vCPU 1: wait for IPIs; tell vCPU 0 when one came. Interrupts are
+// globally off around the check and the WFI (which wakes on a pending,
+// enabled one all the same) and let in between WFIs: with them on, vCPU
+// 0's last IPI could be taken between the check and the WFI, which would
+// then sleep for ever.
 void guest_hart(uint64_t hartid, uint64_t opaque) {
   if (opaque == SUSPEND_OPAQUE)
     resumed(hartid, opaque);
   check("hsm-opaque", opaque == 0x1234, (long)opaque);
-  irqs_on();
+  irqs_on();                        // the enables in sie
+  irqs_off();
   hart1_ready = 1;
   while (!hart1_go) {
     wfi();                          // the monitor deschedules us here
+    csr_set(sstatus, SSTATUS_SIE);  // take the IPI here
+    csr_clear(sstatus, SSTATUS_SIE);
     hart1_ipis_seen = (int)soft_irqs[hartid];
   }
-  irqs_off();
 }
 
 // Wait up to `ms` milliseconds (10 MHz timebase) for *flag to become set.
