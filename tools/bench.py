@@ -66,6 +66,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
 # QEMU runs and VM bundles as the tests and graders make them.
 import qemurun  # noqa: E402
+import svgchart  # noqa: E402
 
 APPS = ["radix", "lu", "fft", "ocean", "raytrace"]
 HYP = os.path.join(ROOT, "build", "hyp", "hyp.elf")
@@ -576,10 +577,11 @@ def memory_chart(rows, path):
     plot_h = h - top - bottom
     def y(v):
         return top + plot_h * (1 - v / ymax)
-    out = svg_start(w, h, "Memory of pmake: V (guest) and M (machine), after Disco fig. 6")
+    out = svgchart.start(w, h, "Memory of pmake: V (guest) and M (machine), after "
+                         "Disco fig. 6")
     step = 10 if ymax <= 100 else 20
     for v in range(0, int(ymax) + 1, step):
-        out.append(gridline(left, w - 10, y(v), v))
+        out.append(svgchart.gridline(left, w - 10, y(v), v))
     colors = ("#3572b0", "#9cc0e6", "#d98b2b", "#f0c48e")
     group = (w - left - 10) / max(1, len(rows))
     for i, (name, _, v, m) in enumerate(rows):
@@ -595,8 +597,8 @@ def memory_chart(rows, path):
                        f'text-anchor="middle">{val:.0f}</text>')
         out.append(f'<text x="{x0 + 2 * bw:.1f}" y="{h - bottom + 16}" '
                    f'text-anchor="middle">{name}</text>')
-    legend(out, left, h - 12, zip(("Disco-V V (MiB)", "Disco-V M", "Disco V (MB)",
-                                   "Disco M"), colors), 140)
+    svgchart.legend(out, left, h - 12, zip(("Disco-V V (MiB)", "Disco-V M",
+                                            "Disco V (MB)", "Disco M"), colors), 140)
     svg_write(out, path)
 
 
@@ -824,10 +826,10 @@ def numa_chart(results, path):
     plot_h = h - top - bottom
     def y(v):
         return top + plot_h * (1 - v / ymax)
-    out = svg_start(w, h, "NUMA: modelled time (NUMA-off = 100) [local misses], "
-                    "after Disco fig. 8")
+    out = svgchart.start(w, h, "NUMA: modelled time (NUMA-off = 100) [local misses], "
+                         "after Disco fig. 8")
     for v in range(0, ymax + 1, 20):
-        out.append(gridline(left, w - 10, y(v), v))
+        out.append(svgchart.gridline(left, w - 10, y(v), v))
     group = (w - left - 10) / max(1, len(groups))
     for i, (workload, label, r, (dt, ds)) in enumerate(groups):
         x0 = left + i * group + group * 0.15
@@ -849,24 +851,12 @@ def numa_chart(results, path):
                    f'text-anchor="middle">{workload}</text>'
                    f'<text x="{x0 + bw:.1f}" y="{h - bottom + 30}" font-size="10" '
                    f'text-anchor="middle">{label}</text>')
-    legend(out, left + 10, h - 10, (("Disco-V (modelled)", "#3572b0"),
-                                    ("Disco (SOSP 1997, fig. 8)", "#d98b2b")), 200)
+    svgchart.legend(out, left + 10, h - 10, (("Disco-V (modelled)", "#3572b0"),
+                                             ("Disco (SOSP 1997, fig. 8)", "#d98b2b")), 200)
     svg_write(out, path)
 
 
 # ---- the charts ----
-
-def svg_start(w, h, title):
-    """The opening lines of an SVG chart w by h pixels, with its title."""
-    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-            f'font-family="sans-serif" font-size="12">',
-            f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>']
-
-
-def gridline(x1, x2, y, label):
-    """A light horizontal grid line at height y, labelled at its left."""
-    return (f'<line x1="{x1}" x2="{x2}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{x1 - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
 
 def chart(rows, path):
     """An SVG bar chart (written by hand: the standard library has no
@@ -877,9 +867,9 @@ def chart(rows, path):
     plot_h = h - top - bottom
     def y(v):
         return top + plot_h * (1 - v / ymax)
-    out = svg_start(w, h, "Virtualization overhead: time in a VM / time bare")
+    out = svgchart.start(w, h, "Virtualization overhead: time in a VM / time bare")
     for tick in range(0, int(ymax * 10) + 1, 2):
-        out.append(gridline(left, w - 10, y(tick / 10), f"{tick / 10:.1f}"))
+        out.append(svgchart.gridline(left, w - 10, y(tick / 10), f"{tick / 10:.1f}"))
     out.append(f'<line x1="{left}" x2="{w - 10}" y1="{y(1):.1f}" y2="{y(1):.1f}" '
                'stroke="#888" stroke-dasharray="4,3"/>')
     group = (w - left - 10) / max(1, len(rows))
@@ -896,26 +886,15 @@ def chart(rows, path):
                        f'text-anchor="middle">{v:.2f}</text>')
         out.append(f'<text x="{x0 + bw:.1f}" y="{h - bottom + 18}" '
                    f'text-anchor="middle">{name}</text>')
-    legend(out, left + 10, h - 10, (("Disco-V", "#3572b0"),
-                                    ("Disco (SOSP 1997, fig. 5)", "#d98b2b")), 200)
+    svgchart.legend(out, left + 10, h - 10, (("Disco-V", "#3572b0"),
+                                             ("Disco (SOSP 1997, fig. 5)", "#d98b2b")), 200)
     svg_write(out, path)
-
-def legend(out, x, y, items, step):
-    """Append a legend to the chart lines `out`: (label, color) items from
-    x along the baseline y, `step` pixels apart."""
-    for label, color in items:
-        out.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{x + 16}" y="{y}">{label}</text>')
-        x += step
 
 
 def svg_write(out, path):
     """Close the chart lines `out`, write them to path, and say where."""
-    out.append('</svg>')
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+    svgchart.write(out, path)
     print(f"chart: {os.path.relpath(path, ROOT)}")
-
 
 
 def main():

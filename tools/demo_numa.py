@@ -55,6 +55,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
 import qemurun  # noqa: E402
+import svgchart  # noqa: E402
 
 HYP = os.path.join(ROOT, "build", "hyp", "hyp.elf")
 GOS = os.path.join(ROOT, "build", "guest-os")
@@ -141,40 +142,21 @@ def chart(points, path, policy):
         return left + pw * t / tmax
     def y(v):
         return top + ph * (1 - v / 100)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-           'font-family="sans-serif" font-size="12">',
-           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
-           f'Local share of cache misses, numa-policy "{policy}" (modelled)</text>',
-           f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}" stroke="#888"/>',
-           f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" '
-           'stroke="#888"/>',
-           f'<text x="{left + pw / 2}" y="{h - 28}" text-anchor="middle">modelled '
-           'seconds</text>',
-           f'<text x="14" y="{top + ph / 2}" transform="rotate(-90 14 {top + ph / 2})" '
-           'text-anchor="middle">local misses %</text>']
+    out = svgchart.start(w, h, f'Local share of cache misses, numa-policy "{policy}" '
+                         "(modelled)")
+    out += svgchart.axes(left, top, pw, ph, "modelled seconds", "local misses %", h)
     for k in range(5):
         v, t = 25 * k, tmax * k / 4
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-                   f'stroke="#eee"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
-                   f'text-anchor="end">{v}</text><text x="{x(t):.1f}" y="{top + ph + 16}" '
+        out.append(svgchart.gridline(left, left + pw, y(v), v) +
+                   f'<text x="{x(t):.1f}" y="{top + ph + 16}" '
                    f'text-anchor="middle">{t:.1f}</text>')
-    lx = left
-    for key, label, color in (("all", "both harts", "#3572b0"),
-                              ("hart0", "hart 0 (node 0)", "#4a9a4a"),
-                              ("hart1", "hart 1 (node 1)", "#d98b2b")):
-        pts = " ".join(f"{x(p['t']):.1f},{y(p[key]):.1f}" for p in points
-                       if p[key] is not None)
-        if pts:
-            out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" '
-                       'stroke-width="2"/>')
-        out.append(f'<rect x="{lx}" y="{h - 18}" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{lx + 16}" y="{h - 8}" font-size="11">{label}</text>')
-        lx += 160
-    out.append("</svg>")
-    tmp = path + ".new"
-    with open(tmp, "w") as f:
-        f.write("\n".join(out) + "\n")
-    os.replace(tmp, path)          # a viewer never sees half a chart
+    series = (("all", "both harts", "#3572b0"), ("hart0", "hart 0 (node 0)", "#4a9a4a"),
+              ("hart1", "hart 1 (node 1)", "#d98b2b"))
+    for key, _, color in series:
+        svgchart.polyline(out, [(x(p["t"]), y(p[key])) for p in points
+                                if p[key] is not None], color)
+    svgchart.legend(out, left, h - 8, [(label, color) for _, label, color in series], 160)
+    svgchart.write(out, path)
 
 
 # What the VMs say that is worth a line of its own in the demo.

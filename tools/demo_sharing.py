@@ -40,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
 import qemurun  # noqa: E402
+import svgchart  # noqa: E402
 
 HYP = os.path.join(ROOT, "build", "hyp", "hyp.elf")
 GOS = os.path.join(ROOT, "build", "guest-os")
@@ -109,46 +110,26 @@ def chart(points, path, vms):
         return left + pw * t / tmax
     def y(v, top_value):
         return top + ph * (1 - v / top_value)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-           'font-family="sans-serif" font-size="12">',
-           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">'
-           f'{vms} guest-os VMs on one copy-on-write disk: memory over time</text>',
-           f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + ph}" stroke="#888"/>',
-           f'<line x1="{left}" x2="{left + pw}" y1="{top + ph}" y2="{top + ph}" '
-           'stroke="#888"/>',
-           f'<text x="{left + pw / 2}" y="{h - 28}" text-anchor="middle">seconds</text>',
-           f'<text x="14" y="{top + ph / 2}" transform="rotate(-90 14 {top + ph / 2})" '
-           'text-anchor="middle">MiB</text>',
-           f'<text x="{w - 10}" y="{top + ph / 2}" text-anchor="middle" '
-           f'transform="rotate(90 {w - 10} {top + ph / 2})">cow-breaks</text>']
+    out = svgchart.start(w, h, f"{vms} guest-os VMs on one copy-on-write disk: "
+                         "memory over time")
+    out += svgchart.axes(left, top, pw, ph, "seconds", "MiB", h)
+    out.append(f'<text x="{w - 10}" y="{top + ph / 2}" text-anchor="middle" '
+               f'transform="rotate(90 {w - 10} {top + ph / 2})">cow-breaks</text>')
     for k in range(5):
         v, c, t = vmax * k / 4, cmax * k / 4, tmax * k / 4
-        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(v, vmax):.1f}" '
-                   f'y2="{y(v, vmax):.1f}" stroke="#eee"/>'
-                   f'<text x="{left - 6}" y="{y(v, vmax) + 4:.1f}" text-anchor="end">'
-                   f'{v:.1f}</text><text x="{left + pw + 6}" y="{y(c, cmax) + 4:.1f}">'
-                   f'{c:.0f}</text><text x="{x(t):.1f}" y="{top + ph + 16}" '
+        out.append(svgchart.gridline(left, left + pw, y(v, vmax), f"{v:.1f}") +
+                   f'<text x="{left + pw + 6}" y="{y(c, cmax) + 4:.1f}">{c:.0f}</text>'
+                   f'<text x="{x(t):.1f}" y="{top + ph + 16}" '
                    f'text-anchor="middle">{t:.1f}</text>')
     lines = (("V (guest pages backed)", "#3572b0", lambda p: mib(p["virtual"]), vmax, ""),
              ("M (machine pages)", "#d98b2b", lambda p: mib(p["machine"]), vmax, ""),
              ("shared pages", "#4a9a4a", lambda p: mib(p["shared"]), vmax, ""),
-             ("cow-breaks (right axis)", "#a03030", lambda p: p["cow-breaks"], cmax,
-              ' stroke-dasharray="4,3"'))
-    lx = left
-    for label, color, value, top_value, dash in lines:
-        pts = " ".join(f"{x(p['t-ms'] / 1000):.1f},{y(value(p), top_value):.1f}"
-                       for p in points)
-        if pts:
-            out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" '
-                       f'stroke-width="2"{dash}/>')
-        out.append(f'<rect x="{lx}" y="{h - 18}" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{lx + 16}" y="{h - 8}" font-size="11">{label}</text>')
-        lx += 150
-    out.append("</svg>")
-    tmp = path + ".new"
-    with open(tmp, "w") as f:
-        f.write("\n".join(out) + "\n")
-    os.replace(tmp, path)          # a viewer never sees half a chart
+             ("cow-breaks (right axis)", "#a03030", lambda p: p["cow-breaks"], cmax, "4,3"))
+    for _, color, value, top_value, dash in lines:
+        svgchart.polyline(out, [(x(p["t-ms"] / 1000), y(value(p), top_value))
+                                for p in points], color, dash)
+    svgchart.legend(out, left, h - 8, [(label, color) for label, color, *_ in lines], 150)
+    svgchart.write(out, path)
 
 
 # What the VMs say that is worth a line of its own in the demo.
