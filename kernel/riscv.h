@@ -210,8 +210,10 @@ static inline void wfi(void) { asm volatile("wfi"); }
 // The NUMA cost model (tools/numa-model/) charges no time for a block of
 // instructions that holds one: a spin-wait's length under QEMU says how
 // long the host took to run another QEMU thread, not how long the
-// modelled machine would wait. Spin loops put it in the same block as
-// their test: do { pause(); } while (...);
+// modelled machine would wait. Spin loops put it first in each round,
+// do { pause(); } while (...);, so that its block holds the round's loads
+// too; the compiler may still end that block at the test's first branch,
+// and the instructions after it are charged (a few of a round's dozen).
 static inline void pause(void) { asm volatile(".4byte 0x0100000f"); }
 
 // Order all earlier memory accesses before all later ones.

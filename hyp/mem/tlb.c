@@ -322,13 +322,11 @@ uint64_t tlb_rfence_post(struct vcpu *caller, struct vcpu *t,
   return ticket;
 }
 
-// Has t carried out request `ticket`, or left its guest (it carries it
-// out on its way back in)? One test with no branch of its own, so that
-// tlb_rfence_wait's loop is one block with its pause() (kernel/riscv.h).
+// Is t in its guest and yet to carry out request `ticket`? (Out of it, it
+// carries it out on its way back in.)
 static bool rfence_waiting(struct vcpu *t, uint64_t ticket) {
-  bool in_guest = __atomic_load_n(&t->tlb.in_guest, __ATOMIC_SEQ_CST) != 0;
-  bool behind = __atomic_load_n(&t->tlb.done, __ATOMIC_ACQUIRE) < ticket;
-  return in_guest & behind;
+  return __atomic_load_n(&t->tlb.in_guest, __ATOMIC_SEQ_CST) != 0 &&
+         __atomic_load_n(&t->tlb.done, __ATOMIC_ACQUIRE) < ticket;
 }
 
 void tlb_rfence_wait(struct vcpu *caller, struct vcpu *t, uint64_t ticket) {
@@ -342,7 +340,7 @@ void tlb_rfence_wait(struct vcpu *caller, struct vcpu *t, uint64_t ticket) {
     // the request on its way back in (tlb_enter), or it stays out.
     tlb_ipi(&t->vm->pmap, 1UL << t->tlb.cur_hart);
     do {
-      pause();
+      pause();                    // a spin-wait (kernel/riscv.h)
     } while (rfence_waiting(t, ticket));
   }
   audit_rfence_done(caller, t);
