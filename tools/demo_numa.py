@@ -45,10 +45,12 @@ may take it) but its pages stay behind: hart 1 stays remote.
 
 import argparse
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -212,6 +214,27 @@ class Live:
         chart(self.points, self.out, self.policy)
 
 
+def lines_of(proc):
+    """proc's output lines as they come, from its stdout (the console) and
+    its stderr (the model's lines) read apart, by a thread each: QEMU
+    writes the console a byte at a time, so on one pipe a model line could
+    land inside a console line and cut it."""
+    lines = queue.Queue()
+    def pump(stream):
+        for raw in stream:
+            lines.put(raw)
+        lines.put(None)
+    for stream in (proc.stdout, proc.stderr):
+        threading.Thread(target=pump, args=(stream,), daemon=True).start()
+    ended = 0
+    while ended < 2:
+        raw = lines.get()
+        if raw is None:
+            ended += 1
+        else:
+            yield raw
+
+
 def main():
     p = argparse.ArgumentParser(description="Pages that follow their users, live.")
     p.add_argument("--mrefs", type=int, default=3,
@@ -250,11 +273,11 @@ def main():
     print(f"{'t s':>6} {'model ms':>9} {'hart0':>6} {'hart1':>6} {'both':>6} "
           f"{'overall':>7} {'migrated':>9}{moves}", flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     live = Live(a.out, a.policy, a.rebalance)
     start, tail, final, numa = time.monotonic(), [], None, {}
     try:
-        for raw in proc.stdout:
+        for raw in lines_of(proc):
             line = qemurun.as_terminal_shows(raw).rstrip("\n")
             tail = (tail + [line])[-8:]
             m = MODEL_LINE.match(line)

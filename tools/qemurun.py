@@ -112,7 +112,10 @@ def as_terminal_shows(out):
 
 
 def run(cmd, timeout, until=None, keys=(), cwd=ROOT):
-    """Run `cmd` with stdout and stderr together; return a Run.
+    """Run `cmd`; return a Run whose output is its stdout, then its stderr.
+    The two are read apart: QEMU writes the console a byte at a time and
+    the NUMA model's lines (on stderr) whole, so on one pipe a model line
+    could land inside a console line and cut it.
 
     keys: (regex, bytes) pairs: once the output matches the regex (^ and $
     match at line ends; lines end in \\r\\n here), type the bytes on the
@@ -125,16 +128,16 @@ def run(cmd, timeout, until=None, keys=(), cwd=ROOT):
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=cwd,
                             stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out, timed_out, stopped = b"", False, False
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err, timed_out, stopped = b"", b"", False, False
     keys = [(re.compile(k.encode(), re.M), v) for k, v in keys]
     pattern = re.compile(until.encode(), re.M) if until else None
     os.set_blocking(proc.stdout.fileno(), False)
+    os.set_blocking(proc.stderr.fileno(), False)
     while True:
-        chunk = proc.stdout.read()
-        if chunk:
-            out += chunk
-        if pattern is not None and pattern.search(out):
+        out += proc.stdout.read() or b""
+        err += proc.stderr.read() or b""
+        if pattern is not None and (pattern.search(out) or pattern.search(err)):
             stopped = True
             break
         if keys and keys[0][0].search(out):
@@ -149,6 +152,7 @@ def run(cmd, timeout, until=None, keys=(), cwd=ROOT):
                 keys = []
         if proc.poll() is not None:
             out += proc.stdout.read() or b""
+            err += proc.stderr.read() or b""
             break
         if time.monotonic() - start > timeout:
             timed_out = True
@@ -158,7 +162,9 @@ def run(cmd, timeout, until=None, keys=(), cwd=ROOT):
         proc.kill()
         proc.wait()
     status = 0 if stopped else proc.returncode
-    return Run(cmd, as_terminal_shows(out), status, timed_out,
+    if out and err and not out.endswith(b"\n"):
+        out += b"\n"
+    return Run(cmd, as_terminal_shows(out + err), status, timed_out,
                time.monotonic() - start)
 
 

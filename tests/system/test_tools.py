@@ -112,6 +112,20 @@ def test_qemurun_program_gone_before_keys():
                           r.output)
 
 
+def test_qemurun_stderr_apart():
+    """tools/qemurun.py's runner keeps a program's stdout and stderr apart:
+    a line written whole to stderr while a stdout line is half written (as
+    the NUMA model's lines come while QEMU writes the console a byte at a
+    time) does not cut that line; stderr follows stdout."""
+    import qemurun
+    script = "printf 'counters vm0: mig'; printf 'numa-model total: x=1\\n' >&2; " \
+             "printf 'rated=5\\n'"
+    r = qemurun.run(["/bin/sh", "-c", script], 10)
+    if "counters vm0: migrated=5\n" not in r.output or \
+            not r.output.endswith("numa-model total: x=1\n"):
+        raise TestFailure("a stderr line cut a stdout line, or is not after it", r.output)
+
+
 def test_vm_config_quotes():
     """vm_config writes a string property with its quotes and backslashes
     escaped, so a VM's boot arguments may hold a quoted command (dtc
@@ -282,6 +296,7 @@ TESTS = [
     ("style-tree", test_style_tree),
     ("style-check-catches", test_style_catches),
     ("tools-qemurun-program-gone-before-keys", test_qemurun_program_gone_before_keys),
+    ("tools-qemurun-stderr-apart", test_qemurun_stderr_apart),
     ("tools-vm-config-quotes", test_vm_config_quotes),
     ("tools-demo-sharing", test_demo_sharing),
     ("tools-bench-memory-table", test_bench_memory_table),
