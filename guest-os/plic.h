@@ -25,7 +25,13 @@ void plic_attach(int plic, uint32_t src, void (*handler)(void));
 void plic_hart_init(void);
 
 // An S-mode external interrupt on this hart: claim, handle and complete
-// every source pending for this hart's contexts.
+// a source pending for this hart's contexts (one a trap: another still
+// pending keeps the interrupt up).
 void plic_interrupt(void);
+
+// Has the device's interrupt been acknowledged before its handler runs
+// (in a Disco-V VM, by the monitor call that took it: plic.c)? Then the
+// handler skips its own acknowledgement.
+bool plic_device_acked(void);
 
 #endif

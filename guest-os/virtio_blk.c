@@ -341,8 +341,11 @@ void disk_interrupt(void) {
   // none is missed. Both bits are written back without reading
   // InterruptStatus: this driver handles a used buffer and ignores a
   // configuration change either way, and a bit that was not set clears
-  // nothing; in a Disco-V VM the read would be one more trap per request.
-  wr(VIO_INT_ACK, VIO_INT_USED | VIO_INT_CONFIG);
+  // nothing; in a Disco-V VM the read would be one more trap per request,
+  // and the monitor call that took the interrupt acknowledged it already
+  // (guest-os/plic.c).
+  if (!plic_device_acked())
+    wr(VIO_INT_ACK, VIO_INT_USED | VIO_INT_CONFIG);
   collect();
   release(&disk.lock);
 }

@@ -66,16 +66,20 @@ struct vdev {
   // NULL, or what to do after a store, once vm->dev_lock is released
   // (the disk starts the requests a notify queued: hyp/dev/diskq.h).
   void (*after_write)(struct vm *vm);
+  // NULL, or the device's own acknowledgement of its interrupt, for
+  // mmio_take_irq (virtio: InterruptACK of every bit). NULL: its line
+  // follows its registers, and the driver's handler lowers it.
+  void (*ack)(struct vm *vm);
 };
 
 static const struct vdev devices[] = {
     {"uart", VUART_GPA_BASE, VUART_GPA_SIZE, VUART_IRQ, NULL, vuart_read,
-     vuart_write, vuart_irq_level, NULL},
+     vuart_write, vuart_irq_level, NULL, NULL},
     {"plic", VPLIC_GPA_BASE, VPLIC_GPA_SIZE, 0, NULL, plic_read, plic_write,
-     NULL, NULL},
+     NULL, NULL, NULL},
     {"virtio-blk", VVIRTIO_GPA_BASE, VVIRTIO_GPA_SIZE, VVIRTIO_BLK_IRQ,
      vvirtio_blk_present, vvirtio_blk_read, vvirtio_blk_write,
-     vvirtio_blk_irq_level, vvirtio_blk_after_write},
+     vvirtio_blk_irq_level, vvirtio_blk_after_write, vvirtio_blk_ack},
 };
 #define NDEVICES ((int)(sizeof(devices) / sizeof(devices[0])))
 
@@ -141,4 +145,27 @@ bool mmio_access(struct vcpu *v, uint64_t gpa) {
   v->sepc += (uint64_t)a.insn_len;
   v->mmio_accesses++;
   return true;
+}
+
+uint32_t mmio_take_irq(struct vcpu *v) {
+  struct vm *vm = v->vm;
+  int ctx = 2 * v->id + 1;           // vCPU i's S-mode context: 2i+1
+  acquire(&vm->dev_lock);
+  uint32_t src = vplic_claim(&vm->plic, ctx);
+  for (int i = 0; i < NDEVICES && src != 0; i++) {
+    const struct vdev *d = &devices[i];
+    if ((uint32_t)d->irq == src && has(vm, d) && d->ack != NULL) {
+      d->ack(vm);
+      // Its line follows at once, as after a trapped InterruptACK: the
+      // completion below would otherwise find it still up, and the PLIC
+      // would forward the interrupt just taken again.
+      vplic_set_level(&vm->plic, d->irq, d->irq_level(vm));
+    }
+  }
+  if (src != 0) {
+    vplic_complete(&vm->plic, ctx, src);
+    mmio_irq_changed(vm);
+  }
+  release(&vm->dev_lock);
+  return src;
 }

@@ -18,4 +18,14 @@ bool mmio_access(struct vcpu *v, uint64_t gpa);
 // vm->dev_lock. The one call every device makes for its interrupts.
 void mmio_irq_changed(struct vm *vm);
 
+// Take an interrupt for vCPU v in one step, as Disco's device drivers
+// did with one monitor call where the hardware wants several accesses
+// (Disco 4.2.4; SBI_DISCO_IRQ_TAKE, hyp/sbi/vsbi_disco.c): claim v's
+// highest-priority pending source at its PLIC context, acknowledge the
+// device's interrupt if the device has an acknowledgement (the virtio
+// disk: InterruptACK of all its bits), and complete the source, so that
+// it may fire again. Returns the source, or 0 if none was pending. The
+// three trapped accesses it stands for cost three traps.
+uint32_t mmio_take_irq(struct vcpu *v);
+
 #endif

@@ -176,7 +176,9 @@ static int best_source(const struct vplic *p, int ctx) {
 
 // Claim for context ctx ("Interrupt Claim Process"): take the best
 // source's pending bit and put the source in service. Return its id, or 0.
-static uint32_t claim(struct vplic *p, int ctx) {
+uint32_t vplic_claim(struct vplic *p, int ctx) {
+  if (ctx < 0 || ctx >= p->nctx)
+    return 0;
   int src = best_source(p, ctx);
   if (src != 0) {
     clear_bit(p->pending, src);
@@ -193,8 +195,8 @@ static uint32_t claim(struct vplic *p, int ctx) {
 // gateway, an enabled source that is not in service is already pending if
 // its line is high, so the in-service test changes nothing a guest can
 // see; it is there to state the rule.)
-static void complete(struct vplic *p, int ctx, uint32_t id) {
-  if (id == 0 || id >= VPLIC_NSOURCES)
+void vplic_complete(struct vplic *p, int ctx, uint32_t id) {
+  if (ctx < 0 || ctx >= p->nctx || id == 0 || id >= VPLIC_NSOURCES)
     return;                                  // no such source: not enabled
   int src = (int)id;
   if (!bit(p->enable[ctx], src) || !bit(p->claimed, src))
@@ -222,7 +224,7 @@ int vplic_read(struct vplic *p, uint64_t off, int width, uint32_t *value) {
     *value = p->threshold[r.ctx];
     break;
   case REG_CLAIM:
-    *value = claim(p, r.ctx);
+    *value = vplic_claim(p, r.ctx);
     break;
   }
   return 0;
@@ -249,7 +251,7 @@ int vplic_write(struct vplic *p, uint64_t off, int width, uint32_t value) {
     p->threshold[r.ctx] = value & VPLIC_PRIO_MASK;
     break;
   case REG_CLAIM:
-    complete(p, r.ctx, value);
+    vplic_complete(p, r.ctx, value);
     break;
   }
   return 0;

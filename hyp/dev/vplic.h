@@ -75,6 +75,13 @@ int vplic_write(struct vplic *p, uint64_t off, int width, uint32_t value);
 // are ignored.
 void vplic_set_level(struct vplic *p, int src, bool level);
 
+// A claim and a completion by context ctx, as a load of its claim
+// register and a store to it do (for Disco's monitor call that takes an
+// interrupt in one trap: hyp/dev/mmio.h). vplic_claim returns the source
+// id, or 0 for none (or no such context); a completion that the spec says
+// is ignored is ignored.
+uint32_t vplic_claim(struct vplic *p, int ctx);
+void vplic_complete(struct vplic *p, int ctx, uint32_t id);
 // Does context ctx have an interrupt to take now: some pending source,
 // enabled for ctx, with priority > ctx's threshold, not in service? That
 // is exactly "a claim by ctx would return nonzero". The monitor turns this

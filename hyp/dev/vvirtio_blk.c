@@ -123,6 +123,8 @@ bool vvirtio_blk_irq_level(struct vm *vm) {
 
 bool vvirtio_blk_present(struct vm *vm) { return vm->blk.present; }
 
+void vvirtio_blk_ack(struct vm *vm) { vm->blk.interrupt_status = 0; }
+
 void vvirtio_blk_after_write(struct vm *vm) { diskq_run(); }
 
 // ---- Where the VM's sectors are (copy-on-write disks, lab 3) ----

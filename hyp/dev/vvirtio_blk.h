@@ -186,6 +186,11 @@ void vvirtio_blk_after_write(struct vm *vm);
 // Is vm's disk's interrupt line up (some InterruptStatus bit set)?
 bool vvirtio_blk_irq_level(struct vm *vm);
 
+// The driver acknowledges every interrupt bit, as a write of all of them
+// to InterruptACK does (for mmio_take_irq). The caller holds the device
+// lock and calls mmio_irq_changed() afterwards.
+void vvirtio_blk_ack(struct vm *vm);
+
 // Does vm have a disk at all (its configuration gave it disk-mib)?
 bool vvirtio_blk_present(struct vm *vm);
 

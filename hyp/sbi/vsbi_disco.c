@@ -6,8 +6,8 @@
 // so the monitor could take the machine page back, and asked it for
 // zeroed pages, so that a page the monitor had to zero anyway (a VM must
 // never see another VM's data) was not zeroed a second time by the
-// kernel. Ours are the same two, as an SBI extension in the range the SBI
-// spec keeps for experiments (0x08000000-0x08FFFFFF, SBI spec chapter 17,
+// kernel. Ours are the same two, and a third (below), as an SBI extension
+// in the range the SBI spec keeps for experiments (0x08000000-0x08FFFFFF, SBI spec chapter 17,
 // "Experimental SBI Extension Space"):
 //
 //   EID SBI_EXT_DISCO (0x0844434d, "DCM": Disco monitor calls)
@@ -20,18 +20,37 @@
 //   Both: gpa page-aligned guest RAM, else SBI_ERR_INVALID_ADDRESS;
 //   page_zero: SBI_ERR_FAILED when machine memory ran out.
 //
-// guest-os probes for the extension (probe_extension) and uses it when it
-// is there; on bare hardware OpenSBI says it is not, and the same binary
-// zeroes and keeps its own pages (guest-os/page.c).
+// A third is about devices. Disco's virtual devices were driven by
+// special drivers in IRIX that passed a whole command to the monitor in
+// one trap, where the real device wanted many accesses (Disco 4.2.4).
+// Taking an interrupt from a virtual device costs a guest three trapped
+// accesses here: the PLIC claim, the device's acknowledgement, the PLIC
+// completion. One call does all three:
+//
+//   fid SBI_DISCO_IRQ_TAKE (2)  irq_take(): claim this vCPU's pending
+//        external interrupt, acknowledge it at its device (the virtio
+//        disk: every InterruptStatus bit), complete it (hyp/dev/mmio.h:
+//        mmio_take_irq). Returns the source in value, 0 if none was
+//        pending. The caller then runs the device's handler, minus its
+//        acknowledgement: requests that complete meanwhile raise the line
+//        again, as after an InterruptACK.
+//
+// guest-os probes for the extension (sbi_probe) and uses it when it is
+// there; on bare hardware OpenSBI says it is not, and the same binary
+// zeroes and keeps its own pages (guest-os/page.c) and takes interrupts
+// from the PLIC (guest-os/plic.c).
 #include "hyp/vm/vm.h"
 #include "hyp/sbi/vsbi.h"
 #include "hyp/mem/memmap.h"
+#include "hyp/dev/mmio.h"
 
 static struct sbiret disco_call(struct vcpu *v, uint64_t eid, uint64_t fid) {
   struct sbiret r = {SBI_SUCCESS, 0};
   struct pmap *pm = &v->vm->pmap;
   uint64_t gpa = v->x[10];
-  if (fid != SBI_DISCO_PAGE_FREE && fid != SBI_DISCO_PAGE_ZERO) {
+  if (fid == SBI_DISCO_IRQ_TAKE) {
+    r.value = mmio_take_irq(v);
+  } else if (fid != SBI_DISCO_PAGE_FREE && fid != SBI_DISCO_PAGE_ZERO) {
     r.error = SBI_ERR_NOT_SUPPORTED;
   } else if (!pmap_is_ram(pm, gpa) || gpa % PAGE_SIZE != 0) {
     r.error = SBI_ERR_INVALID_ADDRESS;
