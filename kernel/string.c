@@ -31,6 +31,14 @@ void *memset(void *dst, int c, size_t n) {
   for (; n > 0 && (uintptr_t)d % WORD != 0; n--)
     *d++ = (uint8_t)c;
   word_t word = (uint8_t)c * 0x0101010101010101UL;  // c in every byte
+  // Eight words a turn while they last: a page zeroed for a guest then
+  // costs about 600 instructions instead of 1500 (a turn's compare,
+  // branch and two adds, paid once per 64 bytes instead of per 8).
+  for (; n >= 8 * WORD; n -= 8 * WORD, d += 8 * WORD) {
+    word_t *w = (word_t *)d;
+    w[0] = word, w[1] = word, w[2] = word, w[3] = word;
+    w[4] = word, w[5] = word, w[6] = word, w[7] = word;
+  }
   for (; n >= WORD; n -= WORD, d += WORD)
     *(word_t *)d = word;
   for (; n > 0; n--)

@@ -743,16 +743,26 @@ static int take_new(struct vm *vm, struct vvirtio_blk *b) {
 // VIRTIO_F_EVENT_IDX, avail_event = the next entry we will take (a notify
 // when it is made available), or left where it was (behind last_avail:
 // no notify until the index wraps); else VIRTQ_USED_F_NO_NOTIFY clear or
-// set. Returns 0, or -1 if the used ring is not in RAM.
+// set. Either is written only when it changes (the used ring is ours to
+// write: the driver does not change it, 2.7.8). Returns 1 if it wrote, 0
+// if nothing changed, -1 if the used ring is not in RAM.
 static int ask_notify(struct vm *vm, struct vvirtio_blk *b, bool want) {
-  if (event_idx(b))
-    return want ? vm_copy_to_guest(vm, b->used + VIRTQ_AVAIL_EVENT(b->queue_num),
-                                   &b->last_avail, sizeof(b->last_avail)) : 0;
-  if (b->no_notify == !want)
-    return 0;
-  b->no_notify = !want;
-  uint16_t flags = want ? 0 : VIRTQ_USED_F_NO_NOTIFY;
-  return vm_copy_to_guest(vm, b->used + VIRTQ_USED_FLAGS, &flags, sizeof(flags));
+  uint64_t at;
+  uint16_t val;
+  if (event_idx(b)) {
+    if (!want || (b->avail_event_set && b->avail_event == b->last_avail))
+      return 0;
+    b->avail_event_set = true;
+    b->avail_event = val = b->last_avail;
+    at = VIRTQ_AVAIL_EVENT(b->queue_num);
+  } else {
+    if (b->no_notify == !want)
+      return 0;
+    b->no_notify = !want;
+    val = want ? 0 : VIRTQ_USED_F_NO_NOTIFY;
+    at = VIRTQ_USED_FLAGS;
+  }
+  return vm_copy_to_guest(vm, b->used + at, &val, sizeof(val)) < 0 ? -1 : 1;
 }
 
 // Take the new requests (take_new), and ask for the driver's notifies
@@ -760,10 +770,12 @@ static int ask_notify(struct vm *vm, struct vvirtio_blk *b, bool want) {
 // vvirtio_blk_piece_done comes and calls us again, so we need none: the
 // driver's requests made available meanwhile are taken then, and save
 // it a trap each (2.7.10: "the device is already processing"). Once none
-// is, we ask for them again and look at the available ring once more,
-// for an entry the driver made available before it saw our asking (the
-// race 2.7.10 warns of: both sides fence between their write and their
-// look, so one of them sees the other's). Bounded work: TAKE_ROUNDS
+// is, we ask for them again and, if that changed what the driver sees,
+// look at the available ring once more, for an entry the driver made
+// available before it saw our asking (the race 2.7.10 warns of: both
+// sides fence between their write and their look, so one of them sees the
+// other's; if our asking was there already, the driver saw it). Bounded
+// work: TAKE_ROUNDS
 // rounds; a driver that makes a request available in each round's window
 // (another vCPU, racing us every time) is flooding the device, and its
 // last requests wait for its next notify.
@@ -773,13 +785,16 @@ static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
     if (take_new(vm, b) < 0)
       return;
     bool busy = b->inflight > 0;
-    if (ask_notify(vm, b, !busy) < 0) {
+    int asked = ask_notify(vm, b, !busy);
+    if (asked < 0) {
       device_error(b);
       return;
     }
     uint16_t avail_idx;
+    if (busy || asked == 0)
+      return;
     virtio_fence();
-    if (busy || read16(vm, b->avail + VIRTQ_AVAIL_IDX, &avail_idx) < 0 ||
+    if (read16(vm, b->avail + VIRTQ_AVAIL_IDX, &avail_idx) < 0 ||
         avail_idx == b->last_avail)
       return;
   }
@@ -834,6 +849,7 @@ static void reset(struct vvirtio_blk *b) {
   b->desc = b->avail = b->used = 0;
   b->last_avail = b->used_idx = 0;
   b->no_notify = false;
+  b->avail_event_set = false;
   // Requests taken are forgotten; pieces of them still in flight finish,
   // but touch nothing of the new generation (vvirtio_blk_piece_done).
   b->nreqs = 0;

@@ -131,6 +131,8 @@ struct vvirtio_blk {
   uint16_t last_avail;       // next entry of the available ring to take
   uint16_t used_idx;         // our used->idx
   bool no_notify;            // we asked the driver not to notify (2.7.10)
+  bool avail_event_set;      // avail_event holds what we last wrote there:
+  uint16_t avail_event;      //   (VIRTIO_F_EVENT_IDX)
 
   // Requests taken and not yet answered, oldest first: reqs[(req_head +
   // i) % VVIRTIO_QUEUE_MAX] for i < nreqs; and the pieces in flight.

@@ -530,16 +530,25 @@ uint64_t pmap_pin(struct pmap *pm, uint64_t gpa, bool write) {
 // a move copies the old page outside `lock`, and a write after its copy
 // would be lost; out of the guest, `lock` alone keeps the page from being
 // freed, and until a move's last step the old page's contents are right.
+// Into a replicated page (lab 4) goes after a collapse, into a shared one
+// (lab 3) after a copy on write: both are rare, and found with the one
+// look at the page's record the usual case needs.
 int pmap_copy_in(struct pmap *pm, uint64_t gpa, const void *src, uint64_t n) {
   for (;;) {
     acquire(&pm->move_lock);
-    collapse_locked(pm, gpa);       // a replicated page: one copy again
     acquire(&pm->lock);
     uint64_t pa = pm->map[(gpa - pm->ram_base) / PAGE_SIZE];
-    bool shared = pa != 0 && is_shared(pa);
-    if (pa != 0 && !shared)
+    struct memmap_entry *e = pa != 0 ? memmap_lookup(pa) : NULL;
+    bool replicated = e != NULL && e->replicas != NULL;
+    bool shared = e != NULL && e->owner == OWNER_SHARED;
+    if (pa != 0 && !shared && !replicated)
       memcpy((void *)(pa + gpa % PAGE_SIZE), src, n);
     release(&pm->lock);
+    if (replicated) {
+      collapse_locked(pm, gpa);     // one copy again, then try again
+      release(&pm->move_lock);
+      continue;
+    }
     release(&pm->move_lock);
     if (!shared)
       return pa != 0 ? 0 : -1;
