@@ -5,7 +5,7 @@
 #include "hyp/dev/virtq_chain.h"
 #include "hyp/vm/vm.h"
 
-int chain_read(struct vm *vm, uint64_t desc, uint32_t queue_num,
+int chain_read(const struct virtq_desc *table, uint32_t queue_num,
                uint16_t head, struct chain *c) {
   c->n = 0;
   c->out_len = c->in_len = 0;
@@ -13,10 +13,9 @@ int chain_read(struct vm *vm, uint64_t desc, uint32_t queue_num,
     return -1;                  // the device never lets the driver do that
   uint16_t i = head;
   for (;;) {
-    struct virtq_desc d;
-    if (i >= queue_num || c->n == (int)queue_num ||
-        vm_copy_from_guest(vm, &d, desc + sizeof(d) * i, sizeof(d)) < 0)
+    if (i >= queue_num || c->n == (int)queue_num)
       return -1;
+    struct virtq_desc d = table[i];
     bool w = (d.flags & VIRTQ_DESC_F_WRITE) != 0;
     if ((d.flags & VIRTQ_DESC_F_INDIRECT) ||
         (!w && c->n > 0 && c->seg[c->n - 1].write))

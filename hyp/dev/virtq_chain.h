@@ -6,11 +6,12 @@
 // A guest's driver writes the chain, so everything in it is untrusted: a
 // descriptor number may be past the table, the chain may loop, a buffer
 // may lie outside the VM's RAM. These functions are the only ones that
-// follow a chain; they check every step, and they touch guest memory only
-// through vm_copy_from_guest / vm_copy_to_guest, which refuse any byte
-// outside the VM's RAM. They keep no state and take no lock, so the
-// fuzzer (tests/fuzz/fuzz_vchain.c) runs them on the host against a fake
-// guest memory.
+// follow a chain; they check every step. chain_read walks a copy of the
+// descriptor table the device took (hyp/dev/vvirtio_blk.c); the other two
+// touch guest memory only through vm_copy_from_guest / vm_copy_to_guest,
+// which refuse any byte outside the VM's RAM. They keep no state and take
+// no lock, so the fuzzer (tests/fuzz/fuzz_vchain.c) runs them on the host
+// against a fake guest memory.
 #ifndef HYP_VIRTQ_CHAIN_H
 #define HYP_VIRTQ_CHAIN_H
 
@@ -41,17 +42,17 @@ struct chain {
   uint64_t out_len, in_len;
 };
 
-// Read into *c the chain that starts at descriptor `head` of the
-// descriptor table at guest-physical `desc`, of `queue_num` entries.
-// Each descriptor is copied once, and only the copy is used, so a driver
-// that changes the table meanwhile (another vCPU) cannot make us use
-// something we did not check. Returns 0, or -1 if the chain is malformed:
-// a descriptor number beyond the queue, more descriptors than the queue
-// has (so a loop, 2.7.5.2), an indirect descriptor (a feature we do not
-// offer), a readable buffer after a writable one (2.7.4.2), a table
-// outside the VM's RAM, a writable part longer than the used ring's
+// Read into *c the chain that starts at descriptor `head` of `table`,
+// the device's own copy of the driver's descriptor table of `queue_num`
+// entries (a copy: a driver that changes its table meanwhile, another
+// vCPU, cannot make us use something we did not check). Returns 0, or -1
+// if the chain is malformed: a descriptor number beyond the queue, more
+// descriptors than the queue has (so a loop, 2.7.5.2), an indirect
+// descriptor (a feature we do not offer), a readable buffer after a
+// writable one (2.7.4.2), a writable part longer than the used ring's
 // 32-bit len can say, or queue_num above CHAIN_MAX.
-int chain_read(struct vm *vm, uint64_t desc, uint32_t queue_num,
+struct virtq_desc;
+int chain_read(const struct virtq_desc *table, uint32_t queue_num,
                uint16_t head, struct chain *c);
 
 // Is every buffer of the chain inside the VM's RAM? Empty buffers are

@@ -57,6 +57,16 @@
 _Static_assert(VVIRTIO_QUEUE_MAX <= CHAIN_MAX, "a chain is at most a queue long");
 #define VVIRTIO_PIECES    VIRTIO_BLK_SLOTS   // a VM's pieces in flight, at most
 #define VVIRTIO_BOUNCE    4096           // bytes in a piece that is copied
+// The queue's three areas (2.7) at their largest, each spanning at most
+// two guest pages: descriptors 16 bytes each; the available ring flags,
+// idx, a 2-byte entry each and used_event; the used ring flags, idx, an
+// 8-byte entry each and avail_event.
+#define VVIRTIO_DESC_BYTES  (16 * VVIRTIO_QUEUE_MAX)
+#define VVIRTIO_AVAIL_BYTES (6 + 2 * VVIRTIO_QUEUE_MAX)
+#define VVIRTIO_USED_BYTES  (6 + 8 * VVIRTIO_QUEUE_MAX)
+_Static_assert(VVIRTIO_DESC_BYTES <= 4096 && VVIRTIO_USED_BYTES <= 4096,
+               "each area spans at most two pages");
+#define VVIRTIO_RING_PAGES 6
 #define COW_DISK_MAX_MIB  64             // the largest copy-on-write disk
 #define COW_DISK_MAX_SECTORS (COW_DISK_MAX_MIB * 1024 * 1024 / VIRTIO_BLK_SECTOR)
 
@@ -133,6 +143,13 @@ struct vvirtio_blk {
   bool no_notify;            // we asked the driver not to notify (2.7.10)
   bool avail_event_set;      // avail_event holds what we last wrote there:
   uint16_t avail_event;      //   (VIRTIO_F_EVENT_IDX)
+  // The guest pages that hold the queue's three areas, pinned while the
+  // queue is ready: the device reads and writes them directly (the rings,
+  // in hyp/dev/vvirtio_blk.c).
+  struct ring_page {
+    uint64_t gpa, pa;        // a guest page, and its machine page
+  } rings[VVIRTIO_RING_PAGES];
+  int nrings;
 
   // Requests taken and not yet answered, oldest first: reqs[(req_head +
   // i) % VVIRTIO_QUEUE_MAX] for i < nreqs; and the pieces in flight.

@@ -553,13 +553,13 @@ void vm_print_counters(struct vm *vm) {
     printf("counters %s: disk reads=%lu writes=%lu flushes=%lu errors=%lu "
            "direct=%lu wait-us=%lu pieces=%lu inflight-max=%d queued-max=%d "
            "drained=%lu blocks=%lu cache-hits=%lu cache-fills=%lu "
-           "blocks-mapped=%lu notifies=%lu irqs=%lu\n",
+           "blocks-mapped=%lu notifies=%lu irqs=%lu ring-pages=%d\n",
            vm->name, vm->blk.reads, vm->blk.writes, vm->blk.flushes,
            vm->blk.errors, vm->blk.direct,
            vm->blk.wait_ticks * 1000000 / machine.timebase, vm->blk.npieces,
            vm->blk.inflight_max, vm->blk.queued_max, vm->blk.drained,
            vm->blk.blocks, vm->blk.cache_hits, vm->blk.cache_fills,
-           vm->blk.mapped, vm->blk.notifies, vm->blk.irqs);
+           vm->blk.mapped, vm->blk.notifies, vm->blk.irqs, vm->blk.nrings);
 
   // Memory (lab 3's accounting): pages = guest pages backed now, of which
   // shared = mapped to a shared machine page, private = the rest.

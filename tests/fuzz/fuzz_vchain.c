@@ -8,11 +8,14 @@
 // is zeros), a queue size, a table address and a head, and three stream
 // copies. Against a fake guest memory that, like vm_copy_from_guest,
 // refuses any byte outside RAM:
-//   - chain_read accepts exactly the chains the rules of virtio 1.2 2.7.4
-//     and 2.7.5 (as hyp/dev/virtq_chain.h lists them) allow, checked by a
-//     walk written here, and hands back those descriptors in order, with
-//     the out and in stream lengths they add up to; it never keeps more
-//     than CHAIN_MAX;
+//   - chain_read, given the device's copy of the table (taken from RAM
+//     at the table address, as the device takes it from the pages it
+//     pinned; a table outside RAM is refused before, when the queue is
+//     made ready), accepts exactly the chains the rules of virtio 1.2
+//     2.7.4 and 2.7.5 (as hyp/dev/virtq_chain.h lists them) allow, checked
+//     by a walk written here, and hands back those descriptors in order,
+//     with the out and in stream lengths they add up to; it never keeps
+//     more than CHAIN_MAX;
 //   - chain_in_ram is true exactly when every non-empty buffer lies in RAM;
 //   - chain_copy of `n` bytes from offset `off` of the out or in stream
 //     succeeds exactly when every one of those bytes is in the stream and
@@ -60,8 +63,8 @@ int vm_copy_to_guest(struct vm *v, uint64_t gpa, const void *src, uint64_t len) 
 // ---- The rules, written out once more ----
 
 // Walk the chain as 2.7.4/2.7.5 say, into want; 0 or -1 as chain_read.
-static int reference_walk(uint64_t desc, uint32_t queue_num, uint16_t head,
-                          struct chain *want) {
+static int reference_walk(const struct virtq_desc *table, uint32_t queue_num,
+                          uint16_t head, struct chain *want) {
   memset(want, 0, sizeof(*want));
   if (queue_num > CHAIN_MAX)
     return -1;
@@ -70,11 +73,7 @@ static int reference_walk(uint64_t desc, uint32_t queue_num, uint16_t head,
   for (int n = 0;; n++) {
     if (i >= queue_num || n >= (int)queue_num)
       return -1;                        // past the table, or a loop
-    struct virtq_desc d;
-    uint64_t at = desc + 16 * (uint64_t)i;
-    if (at < desc || !in_ram(at, 16))
-      return -1;
-    memcpy(&d, ram + (at - RAM_BASE), 16);
+    struct virtq_desc d = table[i];
     bool w = d.flags & VIRTQ_DESC_F_WRITE;
     if ((d.flags & VIRTQ_DESC_F_INDIRECT) || (seen_write && !w))
       return -1;
@@ -150,9 +149,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   vm.pmap.ram_base = RAM_BASE;
   vm.pmap.ram_size = ram_size;
 
+  // The device's copy of the table: queue_num entries, or none at all
+  // past CHAIN_MAX (chain_read refuses such a queue without a look).
+  struct virtq_desc table[CHAIN_MAX];
+  uint64_t entries = queue_num <= CHAIN_MAX ? queue_num : 0;
+  if (!in_ram(desc, sizeof(table[0]) * entries)) {
+    free(ram);
+    return 0;                                   // refused when made ready
+  }
+  memcpy(table, ram + (desc - RAM_BASE), sizeof(table[0]) * entries);
   struct chain c, want;
-  int got = chain_read(&vm, desc, queue_num, head, &c);
-  int rules = reference_walk(desc, queue_num, head, &want);
+  int got = chain_read(table, queue_num, head, &c);
+  int rules = reference_walk(table, queue_num, head, &want);
   FUZZ_CHECK(got == rules, "chain_read gave %d, the rules say %d", got, rules);
   if (got == 0) {
     FUZZ_CHECK(c.n == want.n && c.n >= 1 && c.n <= CHAIN_MAX && c.out_len == want.out_len &&
