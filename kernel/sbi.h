@@ -43,11 +43,12 @@
 // Disco-V's own extension, not in the spec: Disco's monitor calls (Disco
 // 4.3), in the range the spec keeps for experiments (0x08000000-
 // 0x08FFFFFF, spec chapter 17). hyp/sbi/vsbi_disco.c answers it; guest-os
-// uses it when sbi_probe finds it (guest-os/page.c, guest-os/plic.c).
+// uses it when sbi_probe finds it (guest-os/page.c, plic.c, virtio_blk.c).
 #define SBI_EXT_DISCO  0x0844434d    // "DCM": Disco monitor calls
 #define SBI_DISCO_PAGE_FREE 0        // (gpa) the page is free: take it back
 #define SBI_DISCO_PAGE_ZERO 1        // (gpa) give the page zeroed contents
 #define SBI_DISCO_IRQ_TAKE  2        // () claim, acknowledge, complete: source
+#define SBI_DISCO_MMIO_STORE 3       // (gpa, value) a 4-byte device register store
 
 // Error codes (SBI spec table 1).
 #define SBI_SUCCESS                0

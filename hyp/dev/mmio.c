@@ -110,6 +110,21 @@ void mmio_irq_changed(struct vm *vm) {
   }
 }
 
+// Step 3: the access itself, under the VM's device lock, then step 5.
+// Returns 0, or -1 if the device has no such register.
+static int device_access(struct vm *vm, const struct vdev *d, uint64_t gpa,
+                         bool write, int width, uint64_t *val) {
+  acquire(&vm->dev_lock);
+  int r = write ? d->write(vm, gpa - d->base, width, *val)
+                : d->read(vm, gpa - d->base, width, val);
+  if (r == 0)
+    mmio_irq_changed(vm);                        // step 5
+  release(&vm->dev_lock);
+  if (r == 0 && write && d->after_write != NULL)
+    d->after_write(vm);
+  return r;
+}
+
 bool mmio_access(struct vcpu *v, uint64_t gpa) {
   struct vm *vm = v->vm;
   const struct vdev *d = find_device(vm, gpa);   // step 1
@@ -121,30 +136,26 @@ bool mmio_access(struct vcpu *v, uint64_t gpa) {
                "emulate", (void *)gpa);
     return true;
   }
-  acquire(&vm->dev_lock);
-  uint64_t val = 0;
-  int r;
-  if (a.write) {
-    val = a.reg == 0 ? 0 : v->x[a.reg];
-    r = d->write(vm, gpa - d->base, a.width, val);
-  } else {
-    r = d->read(vm, gpa - d->base, a.width, &val);
-  }
-  if (r == 0)
-    mmio_irq_changed(vm);                        // step 5
-  release(&vm->dev_lock);
-  if (r == 0 && a.write && d->after_write != NULL)
-    d->after_write(vm);
-  if (r < 0) {
+  uint64_t val = a.write && a.reg != 0 ? v->x[a.reg] : 0;
+  if (device_access(vm, d, gpa, a.write, a.width, &val) < 0) {
     vm_fail(v, "%d-byte %s at %p: the device has no such register", a.width,
             a.write ? "write" : "read", (void *)gpa);
     return true;
   }
   if (!a.write && a.reg != 0)
     v->x[a.reg] = mmio_extend(&a, val);
-  v->sepc += (uint64_t)a.insn_len;
+  v->sepc += (uint64_t)a.insn_len;             // step 4
   v->mmio_accesses++;
   return true;
+}
+
+int mmio_store32(struct vcpu *v, uint64_t gpa, uint32_t val) {
+  const struct vdev *d = find_device(v->vm, gpa);
+  uint64_t val64 = val;
+  if (d == NULL || device_access(v->vm, d, gpa, true, 4, &val64) < 0)
+    return -1;
+  v->mmio_accesses++;
+  return 0;
 }
 
 uint32_t mmio_take_irq(struct vcpu *v) {

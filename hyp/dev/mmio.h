@@ -18,6 +18,13 @@ bool mmio_access(struct vcpu *v, uint64_t gpa);
 // vm->dev_lock. The one call every device makes for its interrupts.
 void mmio_irq_changed(struct vm *vm);
 
+// A 4-byte store of val to the VM's device register at gpa, passed in a
+// monitor call (SBI_DISCO_MMIO_STORE, hyp/sbi/vsbi_disco.c) instead of
+// made by an instruction that traps: the same as that store, minus the
+// instruction the monitor would fetch and decode. Returns 0, or -1 if no
+// device of the VM has such a register (nothing happened).
+int mmio_store32(struct vcpu *v, uint64_t gpa, uint32_t val);
+
 // Take an interrupt for vCPU v in one step, as Disco's device drivers
 // did with one monitor call where the hardware wants several accesses
 // (Disco 4.2.4; SBI_DISCO_IRQ_TAKE, hyp/sbi/vsbi_disco.c): claim v's
