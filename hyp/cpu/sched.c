@@ -371,6 +371,85 @@ static struct vm *after_run(struct vcpu *v) {
   return NULL;
 }
 
+// Is a vCPU waiting in any hart's queue? Caller holds sched_lock.
+static bool anyone_queued(void) {
+  for (int i = 0; i < machine.nharts; i++)
+    if (harts[machine.harts[i].id].rq_head != NULL)
+      return true;
+  return false;
+}
+
+// When to wake while v waits on its hart, for v and for the hart's other
+// duties: v's own timer (if it enabled it), `others` (the earliest timer
+// of the hart's idle vCPUs: wake_idle), the disk watcher's next look, the
+// console's (boot hart).
+static uint64_t wait_deadline(struct vcpu *v, uint64_t others, bool console) {
+  uint64_t wake = others;
+  if ((v->vsie & (1UL << IRQ_S_TIMER)) && v->vstimecmp < wake)
+    wake = v->vstimecmp;
+  uint64_t disk = diskq_deadline(true);
+  if (disk < wake)
+    wake = disk;
+  uint64_t keys = rdtime() + machine.timebase / 1000 * CONSKEYS_POLL_MS;
+  if (console && keys < wake)
+    wake = keys;
+  return wake;
+}
+
+bool sched_wait_here(struct vcpu *v) {
+  int me = (int)hart_id();
+  bool console = (uint64_t)me == machine.boot_hart;
+  // Only when the usual way would find nothing else to run either: no
+  // vCPU queued anywhere (this hart would take it, or steal it), none of a
+  // NUMA VM about to be allowed to cross to us (rebalance_due).
+  acquire(&sched_lock);
+  if (anyone_queued() || rebalance_due(me) != ~0UL) {
+    release(&sched_lock);
+    return false;
+  }
+  harts[me].idle = true;            // so that new work kicks us (make_runnable)
+  v->waited = 0;                    // it has nothing to do: not starved
+  release(&sched_lock);
+  uint64_t t0 = rdtime();
+  bool take = false;
+  for (;;) {
+    if (console) {
+      conskeys_poll();
+      vm_memory_report();
+    }
+    diskq_poll();                   // maybe v's disk interrupt
+    if (vcpu_has_interrupt(v)) {
+      take = true;
+      break;
+    }
+    // The hart's other duties, as the scheduler loop would do them: its
+    // idle vCPUs whose time has come go in line (wake_idle), and so do
+    // those that an interrupt found above made runnable (make_runnable
+    // kicks no hart for the hart it runs on). Something in line, a kick
+    // from another hart, the VM stopping: the usual way sorts it out.
+    acquire(&sched_lock);
+    uint64_t others = wake_idle(me);
+    bool queued = harts[me].rq_head != NULL;
+    release(&sched_lock);
+    if (queued || v->vm->state != VM_RUNNING || (csr_read(sip) & (1UL << IRQ_S_SOFT)))
+      break;
+    sbi_set_timer(wait_deadline(v, others, console));
+    wfi();
+  }
+  if (take)
+    v->wfis_here++;
+  if (take)
+    csr_clear(sip, 1UL << IRQ_S_SOFT);  // whatever kicked us is looked at on entry
+  uint64_t waited = rdtime() - t0;
+  acquire(&sched_lock);
+  harts[me].idle = false;
+  harts[me].idle_ticks += waited;
+  v->idle_ticks += waited;
+  release(&sched_lock);
+  sbi_set_timer(harts[me].slice_end);   // vcpu_run's timer again
+  return take;
+}
+
 // The last VM has finished: whichever hart sees it first powers off.
 static void power_off_when_done(void) {
   static int once;

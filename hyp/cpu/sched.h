@@ -24,6 +24,15 @@ void sched_start_vcpu(struct vcpu *v);
 // (VCPU_STOPPED). v leaves the hart after this trap.
 void sched_idle_vcpu(struct vcpu *v, enum vcpu_state state);
 
+// From v's WFI trap, on its own hart, when v has no interrupt to take:
+// wait for one right here, v still loaded, if the hart has nothing else
+// to do (no vCPU in any queue). Returns true when v has an interrupt to
+// take (back into the guest); false at once, or when something else wants
+// the hart (a kick, the VM stopping): then v goes idle the usual way,
+// sched_idle_vcpu. Putting v away, running the scheduler loop and loading
+// v again is most of what an idle guest's WFI costs; KVM's halt polling
+// saves the same, spinning where this sleeps.
+bool sched_wait_here(struct vcpu *v);
 // v has a new interrupt (vcpu_raise_irq was called): wake it if it waits,
 // or make its hart look at it if it runs elsewhere.
 void sched_kick_vcpu(struct vcpu *v);

@@ -177,10 +177,11 @@ void vcpu_run(struct vcpu *v) {
     v->htinst = csr_read_num(CSR_HTINST);
     // What the monitor's work on each kind of trap costs, in time
     // (rdtime: under QEMU's -icount, in instructions): the counters say
-    // where a virtualized workload's extra time goes.
-    uint64_t t0 = rdtime();
+    // where a virtualized workload's extra time goes. A WFI's wait for an
+    // interrupt right here (sched_wait_here) is idle time, not work.
+    uint64_t t0 = rdtime(), idle0 = v->idle_ticks;
     vtrap_handle(v);
-    uint64_t dt = rdtime() - t0;
+    uint64_t dt = rdtime() - t0 - (v->idle_ticks - idle0);
     if (v->scause & SCAUSE_INTERRUPT)
       v->irq_ticks += dt;
     else if (v->scause < NCAUSES)

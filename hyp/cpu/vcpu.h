@@ -91,10 +91,12 @@ struct vcpu {
   uint64_t sbi_calls;          // ecalls from the guest
   uint64_t sbi_by_ext[MAX_SBI_EXTS];  // ... by row of hyp/sbi/vsbi.c's table
   uint64_t wfis;               // guest WFIs trapped
+  uint64_t wfis_here;          // ... and waited out on its hart (sched_wait_here)
   uint64_t system_suspends;    // SBI SUSP calls that suspended the VM
   uint64_t mmio_accesses;      // device accesses emulated
   uint64_t migrations;         // times it moved to another hart
-  uint64_t idle_ticks;         // rdtime ticks spent IDLE
+  uint64_t idle_ticks;         // rdtime ticks spent IDLE, or waiting in
+                               // a WFI on its hart (sched_wait_here)
   uint64_t idle_since;
 };
 

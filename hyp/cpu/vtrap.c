@@ -173,8 +173,10 @@ static void guest_page_fault(struct vcpu *v) {
 // Virtual-instruction exception: a WFI trapped by hstatus.VTW, or an
 // instruction VS-mode may not run (an h* CSR, hfence, ...).
 static void virtual_instruction(struct vcpu *v) {
-  uint32_t insn = 0;
-  if (vtrap_read_insn(v, v->sepc, &insn) < 0) {
+  // stval may hold the instruction's bits, as for an illegal instruction
+  // (privileged spec 4.1.9, 8.6.4), or 0: then read it from guest memory.
+  uint32_t insn = (uint32_t)v->stval;
+  if (insn == 0 && vtrap_read_insn(v, v->sepc, &insn) < 0) {
     vm_fail(v, "cannot read the instruction at %p", (void *)v->sepc);
     return;
   }
@@ -182,7 +184,7 @@ static void virtual_instruction(struct vcpu *v) {
     v->sepc += 4;
     v->wfis++;
     vcpu_sync_irq_state(v);       // the guest's live interrupt state
-    if (!vcpu_has_interrupt(v))
+    if (!vcpu_has_interrupt(v) && !sched_wait_here(v))
       sched_idle_vcpu(v, VCPU_IDLE);
     return;
   }

@@ -503,7 +503,7 @@ static void append(char *buf, size_t size, int *n, const char *fmt, ...) {
 void vm_print_counters(struct vm *vm) {
   uint64_t traps[NCAUSES] = {0}, sbi[MAX_SBI_EXTS] = {0};
   uint64_t ticks[NCAUSES] = {0}, irq_ticks = 0;
-  uint64_t irqs = 0, wfis = 0, migrations = 0, idle = 0, mmio = 0;
+  uint64_t irqs = 0, wfis = 0, wfis_here = 0, migrations = 0, idle = 0, mmio = 0;
   for (int i = 0; i < vm->nvcpus; i++) {
     struct vcpu *v = &vm->vcpus[i];
     for (int c = 0; c < NCAUSES; c++) {
@@ -515,6 +515,7 @@ void vm_print_counters(struct vm *vm) {
       sbi[e] += v->sbi_by_ext[e];
     irqs += v->interrupts;
     wfis += v->wfis;
+    wfis_here += v->wfis_here;
     migrations += v->migrations;
     idle += v->idle_ticks;
     mmio += v->mmio_accesses;
@@ -529,8 +530,8 @@ void vm_print_counters(struct vm *vm) {
       append(buf, sizeof(buf), &n, " %s=%lu", name ? name : "other",
              traps[c]);
   }
-  printf("%s host-irq=%lu wfi=%lu mmio=%lu migrations=%lu idle-ms=%lu\n", buf,
-         irqs, wfis, mmio, migrations, idle * 1000 / machine.timebase);
+  printf("%s host-irq=%lu wfi=%lu wfi-here=%lu mmio=%lu migrations=%lu idle-ms=%lu\n",
+         buf, irqs, wfis, wfis_here, mmio, migrations, idle * 1000 / machine.timebase);
 
   // The monitor's time on each kind of trap, in microseconds (the
   // handler's work; a vCPU's idle time is idle-ms above).

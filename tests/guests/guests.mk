@@ -2,7 +2,7 @@
 # Each guest is one C file linked with the runtime (start.S, rt.c) and the
 # shared runtime in kernel/.
 GUESTS := hello sbitest badmem badmmio spin uarttest blktest echo reboot forge keys hsmrace memhog \
-	blkstress tlbtest
+	blkstress tlbtest napper
 # The hostile-guest suite (tests/system/test_hostile.py): the victim, and
 # one hostile guest per class of attack.
 GUESTS += victim hostmem hostmmio hostsbi hostvirtio hostinsn hostspin \

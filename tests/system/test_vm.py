@@ -75,6 +75,30 @@ def test_sbi():
         run.fail("vCPU 1 waited in WFI, but the counters show no WFI trap")
 
 
+def test_napper_beside_waiting_vm():
+    """One hart; napper sleeps 20 times on its timer, beside a VM whose two
+    vCPUs wait in WFI for ever with nothing enabled. A WFI with nothing
+    else to run is waited out on the vCPU's own hart (hyp/cpu/sched.c:
+    sched_wait_here), and the waiting VM's never ends: napper, idle
+    meanwhile, must still be woken by its timer every time and finish.
+    Its own naps are waited out that way (wfi-here)."""
+    bundle = make_bundle("napper", vm_config(
+        {"name": "napper", "memory-mib": 4, "image": "napper.elf",
+         "bootargs": "naps=20 ms=20"},
+        {"name": "waiter", "vcpus": 2, "memory-mib": 4, "image": "hostspin.elf",
+         "bootargs": "vcpus=2 wfi"}))
+    run = boot(cpus=1, nodes=1, bundle=bundle, timeout=30,
+               until=r"vm napper: stopped")
+    if run.timed_out:
+        run.fail("napper never finished: its timer was not noticed beside the waiting VM")
+    run.expect("[waiter] hostspin: 2 vCPUs in WFI with interrupts off")
+    expect_done(run, "napper", "napper")
+    c = counters(run, "napper")
+    if not 0 < c["wfi-here"] <= c["wfi"]:
+        run.fail(f"wfi-here={c['wfi-here']} of wfi={c['wfi']}: want its naps "
+                 "waited out on its hart")
+
+
 def test_sbi_without_sstc():
     """The same SBI checks on harts without Sstc: the guest's timer is
     then kept by the monitor (hvip.VSTIP and its own timer)."""
@@ -577,6 +601,7 @@ TESTS += [
     ("vm-two-vms-two-nodes", test_two_vms_two_nodes),
     ("vm-sbi", test_sbi),
     ("vm-sbi-without-sstc", test_sbi_without_sstc),
+    ("vm-napper-beside-waiting-vm", test_napper_beside_waiting_vm),
     ("vm-bad-memory-stops-only-that-vm", test_bad_memory_stops_only_that_vm),
     ("vm-spinning-vm-does-not-block-others", test_spinning_vm_does_not_block_others),
     ("vm-four-vms-four-nodes", test_four_vms_four_nodes),
