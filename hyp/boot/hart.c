@@ -94,3 +94,10 @@ void hyp_secondary(uint64_t hartid) {
   sched_hart_init();
   sched_run();
 }
+
+void hart_set_timer(uint64_t when) {
+  if (machine.has_sstc)
+    csr_write_num(CSR_STIMECMP, when);
+  else
+    sbi_set_timer(when);
+}

@@ -39,4 +39,11 @@ int harts_start(void);
 // scheduler (they wait for this after reporting in).
 void harts_release(void);
 
+// Set this hart's S-mode timer to go off at `when` (rdtime; ~0: never).
+// With Sstc the monitor writes its own stimecmp (the firmware lets S-mode
+// do so: menvcfg.STCE, which the guests' vstimecmp needs too); without
+// it, the SBI call does it (SBI spec 6.1), a trap into the firmware each
+// time. The monitor sets its timer on most of its way back into a guest.
+void hart_set_timer(uint64_t when);
+
 #endif

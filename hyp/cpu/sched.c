@@ -433,7 +433,7 @@ bool sched_wait_here(struct vcpu *v) {
     release(&sched_lock);
     if (queued || v->vm->state != VM_RUNNING || (csr_read(sip) & (1UL << IRQ_S_SOFT)))
       break;
-    sbi_set_timer(wait_deadline(v, others, console));
+    hart_set_timer(wait_deadline(v, others, console));
     wfi();
   }
   if (take)
@@ -446,7 +446,7 @@ bool sched_wait_here(struct vcpu *v) {
   harts[me].idle_ticks += waited;
   v->idle_ticks += waited;
   release(&sched_lock);
-  sbi_set_timer(harts[me].slice_end);   // vcpu_run's timer again
+  hart_set_timer(harts[me].slice_end);   // vcpu_run's timer again
   return take;
 }
 
@@ -509,7 +509,7 @@ void sched_run(void) {
       uint64_t disk = diskq_deadline(true);
       if (disk < next_wake)
         next_wake = disk;
-      sbi_set_timer(next_wake);
+      hart_set_timer(next_wake);
       wfi();
       csr_clear(sip, 1UL << IRQ_S_SOFT);
       acquire(&sched_lock);
@@ -526,9 +526,9 @@ void sched_run(void) {
 
     // Run it until its slice ends or it leaves by itself.
     harts[me].slice_end = rdtime() + slice_ticks();
-    sbi_set_timer(harts[me].slice_end);
+    hart_set_timer(harts[me].slice_end);
     vcpu_run(v);
-    sbi_set_timer(~0UL);
+    hart_set_timer(~0UL);
 
     acquire(&sched_lock);
     struct vm *done = after_run(v);

@@ -134,10 +134,10 @@ static void timer_without_sstc(struct vcpu *v, uint64_t slice_end) {
   uint64_t now = rdtime();
   if (now >= v->vstimecmp) {
     csr_set_num(CSR_HVIP, HVIP_VSTIP);
-    sbi_set_timer(slice_end);
+    hart_set_timer(slice_end);
   } else {
     csr_clear_num(CSR_HVIP, HVIP_VSTIP);
-    sbi_set_timer(v->vstimecmp < slice_end ? v->vstimecmp : slice_end);
+    hart_set_timer(v->vstimecmp < slice_end ? v->vstimecmp : slice_end);
   }
 }
 
@@ -150,7 +150,7 @@ static uint64_t host_timer(void) {
   if (disk < when) {
     when = disk;
     if (machine.has_sstc)
-      sbi_set_timer(when);
+      hart_set_timer(when);
   }
   return when;
 }

@@ -83,10 +83,10 @@ static void host_interrupt(struct vcpu *v, uint64_t irq) {
     // on a host without Sstc, for the guest's own timer, and vcpu_run
     // injects it.
     if (rdtime() >= harts[hart_id()].slice_end) {
-      sbi_set_timer(~0UL);
+      hart_set_timer(~0UL);
       v->leave = 1;
     } else {
-      sbi_set_timer(harts[hart_id()].slice_end);
+      hart_set_timer(harts[hart_id()].slice_end);
     }
   } else if (irq == IRQ_S_SOFT) {
     // Another hart kicked us: a VM stopped, this vCPU has a new interrupt
