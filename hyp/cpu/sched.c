@@ -34,7 +34,9 @@
 //
 // A guest's WFI traps (hstatus.VTW) and its vCPU becomes IDLE: it costs no
 // hart time until it has an interrupt to take (Disco 4.2.1: an idle
-// virtual CPU is descheduled).
+// virtual CPU is descheduled). When no one else waits for a hart, the WFI
+// is waited out on the vCPU's own hart instead (sched_wait_here): the
+// same sleep, without putting the vCPU away and loading it again.
 #include "hyp/boot/hart.h"
 #include "hyp/boot/machine.h"
 #include "hyp/cpu/sched.h"
