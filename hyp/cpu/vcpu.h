@@ -72,6 +72,7 @@ struct vcpu {
   int hart_seen;         // the hart it last ran on (-1: never ran)
   int leave;             // set by a handler: leave the hart after this trap
   int sbi_no_return;     // the SBI handler redirected the guest itself
+  int sbi_last_row;      // the row of hyp/sbi/vsbi.c's table it called last
 
   // ---- Set by any hart, with atomic operations; read on its own hart
   // before it enters the guest ----

@@ -23,12 +23,29 @@ _Static_assert(ROWS <= MAX_SBI_EXTS, "struct vcpu counts calls per row");
 int vsbi_ext_count(void) { return ROWS; }
 const char *vsbi_ext_name(int i) { return table[i]->name; }
 
+static bool in_row(int i, uint64_t eid) {
+  return eid >= table[i]->eid_first && eid <= table[i]->eid_last;
+}
+
 // The row for extension id eid, or -1.
 static int find(uint64_t eid) {
   for (int i = 0; i < ROWS; i++)
-    if (eid >= table[i]->eid_first && eid <= table[i]->eid_last)
+    if (in_row(i, eid))
       return i;
   return -1;
+}
+
+// The same for a call by v. A guest calls the same extension many times
+// in a row (Disco's monitor calls, once or twice a disk request), so v's
+// last row is tried first.
+static int find_for(struct vcpu *v, uint64_t eid) {
+  if (!in_row(v->sbi_last_row, eid)) {
+    int i = find(eid);
+    if (i < 0)
+      return -1;
+    v->sbi_last_row = i;
+  }
+  return v->sbi_last_row;
 }
 
 void vsbi_call(struct vcpu *v) {
@@ -42,7 +59,7 @@ void vsbi_call(struct vcpu *v) {
   v->sbi_calls++;
   v->sbi_no_return = 0;
 
-  int i = find(eid);
+  int i = find_for(v, eid);
   struct sbiret r = {SBI_ERR_NOT_SUPPORTED, 0};
   if (i >= 0) {
     v->sbi_by_ext[i]++;
