@@ -438,10 +438,10 @@ bool sched_wait_here(struct vcpu *v) {
     hart_set_timer(wait_deadline(v, others, console));
     wfi();
   }
-  if (take)
+  if (take) {
     v->wfis_here++;
-  if (take)
     csr_clear(sip, 1UL << IRQ_S_SOFT);  // whatever kicked us is looked at on entry
+  }
   uint64_t waited = rdtime() - t0;
   acquire(&sched_lock);
   harts[me].idle = false;
