@@ -381,21 +381,15 @@ static bool anyone_queued(void) {
   return false;
 }
 
-// When to wake while v waits on its hart, for v and for the hart's other
-// duties: v's own timer (if it enabled it), `others` (the earliest timer
-// of the hart's idle vCPUs: wake_idle), the disk watcher's next look, the
-// console's (boot hart).
-static uint64_t wait_deadline(struct vcpu *v, uint64_t others, bool console) {
-  uint64_t wake = others;
-  if ((v->vsie & (1UL << IRQ_S_TIMER)) && v->vstimecmp < wake)
-    wake = v->vstimecmp;
-  uint64_t disk = diskq_deadline(true);
-  if (disk < wake)
-    wake = disk;
+// A sleeping hart's wake-up: `wake`, or sooner for the hart's own duties:
+// the boot hart reads the console now and then, and the disk watcher
+// looks for finished disk requests (diskq_deadline).
+static uint64_t idle_deadline(uint64_t wake, bool console) {
   uint64_t keys = rdtime() + machine.timebase / 1000 * CONSKEYS_POLL_MS;
   if (console && keys < wake)
     wake = keys;
-  return wake;
+  uint64_t disk = diskq_deadline(true);
+  return disk < wake ? disk : wake;
 }
 
 bool sched_wait_here(struct vcpu *v) {
@@ -435,7 +429,11 @@ bool sched_wait_here(struct vcpu *v) {
     release(&sched_lock);
     if (queued || v->vm->state != VM_RUNNING || (csr_read(sip) & (1UL << IRQ_S_SOFT)))
       break;
-    hart_set_timer(wait_deadline(v, others, console));
+    // Sleep until v's own timer (if it enabled it), the others' (`others`,
+    // from wake_idle), or the hart's duties.
+    if ((v->vsie & (1UL << IRQ_S_TIMER)) && v->vstimecmp < others)
+      others = v->vstimecmp;
+    hart_set_timer(idle_deadline(others, console));
     wfi();
   }
   if (take) {
@@ -504,14 +502,7 @@ void sched_run(void) {
         next_wake = due;
       release(&sched_lock);
       uint64_t t0 = rdtime();
-      // The boot hart also wakes up now and then to read the console.
-      if (console && next_wake > t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS)
-        next_wake = t0 + machine.timebase / 1000 * CONSKEYS_POLL_MS;
-      // And the disk watcher, to look for finished disk requests.
-      uint64_t disk = diskq_deadline(true);
-      if (disk < next_wake)
-        next_wake = disk;
-      hart_set_timer(next_wake);
+      hart_set_timer(idle_deadline(next_wake, console));
       wfi();
       csr_clear(sip, 1UL << IRQ_S_SOFT);
       acquire(&sched_lock);

@@ -743,7 +743,7 @@ static void device_error(struct vvirtio_blk *b) {
 
 // Put chain `head` on the used ring with `len`: the element first, then
 // the index, so a driver that sees the index sees the element (2.7.8).
-static int put_used(struct vm *vm, struct vvirtio_blk *b, uint16_t head,
+static int put_used(struct vvirtio_blk *b, uint16_t head,
                     uint32_t len) {
   struct virtq_used_elem e = {head, len};
   uint64_t slot = b->used + VIRTQ_USED_RING(b->used_idx % b->queue_num);
@@ -756,7 +756,7 @@ static int put_used(struct vm *vm, struct vvirtio_blk *b, uint16_t head,
 
 // Answer request r: its status byte, then the used ring. A request with
 // no status byte we can write goes back with len 0, untouched. Returns
-// 0, or -1 if the used ring is not in the VM's RAM.
+// 0, or -1 if the used ring is not where it was pinned.
 static int answer(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
   b->wait_ticks += rdtime() - r->taken;
   uint32_t len = 0;
@@ -773,7 +773,7 @@ static int answer(struct vm *vm, struct vvirtio_blk *b, struct vreq *r) {
   if (r->answerable &&
       chain_copy(vm, &r->chain, true, r->chain.in_len - 1, &r->status, 1) == 0)
     len = r->written;
-  return put_used(vm, b, r->head, len);
+  return put_used(b, r->head, len);
 }
 
 // Did the driver agree on VIRTIO_F_EVENT_IDX?
@@ -787,7 +787,7 @@ static bool event_idx(const struct vvirtio_blk *b) {
 // VIRTQ_AVAIL_F_NO_INTERRUPT. The fence orders our used idx before our
 // look at its wish: a driver that writes used_event and then looks at the
 // used idx sees our entries, or we see its used_event (2.7.7.2's race).
-static bool wants_interrupt(struct vm *vm, struct vvirtio_blk *b, uint16_t old) {
+static bool wants_interrupt(struct vvirtio_blk *b, uint16_t old) {
   uint16_t v;
   virtio_fence();
   if (event_idx(b))
@@ -809,7 +809,7 @@ static void retire(struct vm *vm, struct vvirtio_blk *b) {
     b->req_head = (b->req_head + 1) % VVIRTIO_QUEUE_MAX;
     b->nreqs--;
   }
-  if (b->used_idx != old && wants_interrupt(vm, b, old)) {
+  if (b->used_idx != old && wants_interrupt(b, old)) {
     if (!(b->interrupt_status & VIRTIO_INT_USED))
       b->irqs++;
     b->interrupt_status |= VIRTIO_INT_USED;
@@ -861,8 +861,8 @@ static int take_new(struct vm *vm, struct vvirtio_blk *b) {
 // no notify until the index wraps); else VIRTQ_USED_F_NO_NOTIFY clear or
 // set. Either is written only when it changes (the used ring is ours to
 // write: the driver does not change it, 2.7.8). Returns 1 if it wrote, 0
-// if nothing changed, -1 if the used ring is not in RAM.
-static int ask_notify(struct vm *vm, struct vvirtio_blk *b, bool want) {
+// if nothing changed, -1 if the used ring is not where it was pinned.
+static int ask_notify(struct vvirtio_blk *b, bool want) {
   uint64_t at;
   uint16_t val;
   if (event_idx(b)) {
@@ -901,7 +901,7 @@ static void take_requests(struct vm *vm, struct vvirtio_blk *b) {
     if (take_new(vm, b) < 0)
       return;
     bool busy = b->inflight > 0;
-    int asked = ask_notify(vm, b, !busy);
+    int asked = ask_notify(b, !busy);
     if (asked < 0) {
       device_error(b);
       return;
